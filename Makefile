@@ -1,0 +1,48 @@
+# Two commands do all the set-up: `make lab` and `make test`.
+# Both create .venv on first use (with uv when it is installed, else python3 -m venv + pip).
+
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+LAB_ARGS ?=
+TEST_ARGS ?=
+UV       := $(shell command -v uv 2>/dev/null)
+
+.PHONY: lab test env release student-edition bench doctor clean
+
+$(STAMP): pyproject.toml
+ifdef UV
+	uv venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	uv pip install --quiet --python $(BIN)/python --compile-bytecode -e .
+else
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+endif
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Twelve-Factor Agents)" > /dev/null
+	touch $(STAMP)
+
+env: $(STAMP)  ## create or update the environment only
+
+lab: $(STAMP)  ## open the course in JupyterLab (headless: make lab LAB_ARGS=--no-browser)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+test: $(STAMP)  ## run the whole suite
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
+
+release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader
+	$(BIN)/course release
+
+student-edition: $(STAMP)  ## build dist/student-edition: what an instructor hands a cohort
+	$(BIN)/course student-edition dist/student-edition
+
+bench: $(STAMP)  ## print the benchmark figures
+	$(BIN)/python -m benchmarks
+
+doctor: $(STAMP)
+	$(BIN)/course doctor
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info

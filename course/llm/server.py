@@ -1,0 +1,100 @@
+"""The fake model over real HTTP on loopback: `course llm serve --port 8765`.
+
+Point any OpenAI-compatible client at `http://127.0.0.1:8765/v1` (any API key) and it talks to
+the same fake the notebooks use in-process. Standard library only: one thread per request.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .fake import FakeModel
+
+__all__ = ["FakeModelServer", "serve"]
+
+_MAX_BODY = 8 * 1024 * 1024
+
+
+class FakeModelServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeModel, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.fake = fake
+        super().__init__((host, port), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start_background(self) -> threading.Thread:
+        """Serve on a daemon thread (for tests and notebooks); stop with `shutdown()`."""
+        thread = threading.Thread(target=self.serve_forever, name="fake-model-server", daemon=True)
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeModelServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: the CLI prints its own lines
+        pass
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/v1/models"):
+            card = {"id": "course-fake", "object": "model", "created": 1_767_225_600, "owned_by": "twelve-factor-agents-course"}
+            self._send_json(200, {"object": "list", "data": [card]})
+        else:
+            self._unknown()
+
+    def do_POST(self) -> None:
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._unknown()
+            return
+        length = int(self.headers.get("content-length") or 0)
+        if length > _MAX_BODY:
+            self._send_error(413, f"Request body of {length} bytes is larger than {_MAX_BODY}.", "invalid_request_error")
+            return
+        answer = self.server.fake.handle(self.rfile.read(length))
+        if answer.timeout:  # drop the connection: the client sees no answer
+            self.close_connection = True
+            self.connection.close()
+            return
+        if answer.stream is not None:
+            self.send_response(answer.status)
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            self.end_headers()
+            for chunk in answer.stream:
+                self.wfile.write(chunk)
+            self.close_connection = True
+            return
+        self._send_json(answer.status, answer.body or {}, answer.headers)
+
+    def _unknown(self) -> None:
+        self._send_error(404, f"Unknown request URL: {self.command} {self.path}. The fake model serves POST /v1/chat/completions.", "invalid_request_error", "unknown_url")
+
+    def _send_error(self, status: int, message: str, type_: str, code: str | None = None) -> None:
+        self._send_json(status, {"error": {"message": message, "type": type_, "param": None, "code": code}})
+
+    def _send_json(self, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else None)
+        for key, value in (headers or {}).items():
+            if key.lower() not in ("content-length", "content-type"):
+                self.send_header(key, value)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def serve(fake: FakeModel, host: str = "127.0.0.1", port: int = 8765) -> FakeModelServer:
+    """Bind the server (port 0 picks a free one). Call `serve_forever()` on the result."""
+    return FakeModelServer(fake, host, port)
