@@ -32,7 +32,7 @@ class FakeModelServer(ThreadingHTTPServer):
 
     def start_background(self) -> threading.Thread:
         """Serve on a daemon thread (for tests and notebooks); stop with `shutdown()`."""
-        thread = threading.Thread(target=self.serve_forever, name="fake-model-server", daemon=True)
+        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-model-server", daemon=True)
         thread.start()
         return thread
 
