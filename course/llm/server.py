@@ -40,6 +40,7 @@ class FakeModelServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeModelServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: object) -> None:  # quiet: the CLI prints its own lines
         pass

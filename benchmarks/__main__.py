@@ -1,0 +1,3 @@
+from . import fake_model
+
+fake_model.report()
