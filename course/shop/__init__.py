@@ -1,0 +1,104 @@
+"""The shop world: a seeded SQLite shop, its policy, the agent's tools, the scenarios and the shop brain.
+
+    from course.shop import Shop, use, get_order, SCENARIOS, shop_brain
+
+    shop = Shop.create()                 # fresh, seeded, deterministic; today is 2026-11-02
+    with use(shop):
+        get_order(order_id=1042)         # Order(order_id=1042, items=[...], total=66.5, ...)
+
+Every notebook, test and grader stands on this package; see each module's docstring for why it
+is shaped the way it is.
+"""
+
+from .brain import shop_brain
+from .context import current, use
+from .db import DEFAULT_TODAY, Shop
+from .errors import BadArguments, NotFound, PaymentProviderDown, RefundRejected, ShopError, ToolTimeout
+from .models import (
+    Customer,
+    Message,
+    Order,
+    OrderItem,
+    OrderSummary,
+    Refund,
+    RefundDecision,
+    Shipment,
+)
+from .policy import ShopPolicy
+from .registry import TOOLS, Tool, tool_schemas
+from .scenarios import (
+    SCENARIOS,
+    Expected,
+    HistoryMessage,
+    Outcome,
+    Scenario,
+    Ticket,
+    get_scenario,
+    outcome_of,
+    refunded_amount,
+)
+from .tools import (
+    CheckRefundPolicy,
+    GetOrder,
+    IssueRefund,
+    LookupCustomer,
+    SendMessage,
+    TrackShipment,
+    UpdateAddress,
+    check_refund_policy,
+    get_order,
+    issue_refund,
+    lookup_customer,
+    send_message,
+    track_shipment,
+    update_address,
+)
+
+__all__ = [
+    "DEFAULT_TODAY",
+    "SCENARIOS",
+    "TOOLS",
+    "BadArguments",
+    "CheckRefundPolicy",
+    "Customer",
+    "Expected",
+    "GetOrder",
+    "HistoryMessage",
+    "IssueRefund",
+    "LookupCustomer",
+    "Message",
+    "NotFound",
+    "Order",
+    "OrderItem",
+    "OrderSummary",
+    "Outcome",
+    "PaymentProviderDown",
+    "Refund",
+    "RefundDecision",
+    "RefundRejected",
+    "Scenario",
+    "SendMessage",
+    "Shipment",
+    "Shop",
+    "ShopError",
+    "ShopPolicy",
+    "Ticket",
+    "Tool",
+    "ToolTimeout",
+    "TrackShipment",
+    "UpdateAddress",
+    "check_refund_policy",
+    "current",
+    "get_order",
+    "get_scenario",
+    "issue_refund",
+    "lookup_customer",
+    "outcome_of",
+    "refunded_amount",
+    "send_message",
+    "shop_brain",
+    "tool_schemas",
+    "track_shipment",
+    "update_address",
+    "use",
+]

@@ -1,0 +1,56 @@
+"""Injected tool failures: a payment provider that is down, a tool that times out.
+
+Lessons 05, 06 and 09 need failures on demand, at an exact call, every run. A `FaultPlan` holds a
+queue of planned failures per tool; each call to that tool takes the next one, so failures fire
+in the order they were planned and then clear. A failure planned with `after=True` fires after the
+tool's effect has been committed: the refund happened, but the caller never heard back. That is
+the case idempotency keys exist for.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from dataclasses import dataclass
+
+__all__ = ["FaultPlan", "PlannedFault"]
+
+
+@dataclass
+class PlannedFault:
+    error: Exception
+    times: int
+    after: bool
+
+
+class FaultPlan:
+    """Planned failures, per tool name, consumed one call at a time."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, deque[PlannedFault]] = {}
+
+    def add(self, tool: str, error: Exception, *, times: int = 1, after: bool = False) -> None:
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}.")
+        if not isinstance(error, Exception):
+            raise TypeError(f"error must be an exception instance such as PaymentProviderDown(), got {error!r}.")
+        self._queues.setdefault(tool, deque()).append(PlannedFault(error, times, after))
+
+    def pending(self, tool: str | None = None) -> int:
+        """How many planned failures are still to fire (for one tool, or all)."""
+        queues = self._queues.values() if tool is None else [self._queues.get(tool, deque())]
+        return sum(fault.times for queue in queues for fault in queue)
+
+    def clear(self) -> None:
+        self._queues.clear()
+
+    def take(self, tool: str, *, after: bool) -> Exception | None:
+        """The error this call must raise at this point (before or after its effect), consuming it."""
+        queue = self._queues.get(tool)
+        if not queue or queue[0].after != after:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times == 0:
+            queue.popleft()
+        return copy.copy(fault.error)
