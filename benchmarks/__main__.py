@@ -1,3 +1,5 @@
-from . import fake_model
+from . import fake_model, naive_agent
 
 fake_model.report()
+print()
+naive_agent.report()

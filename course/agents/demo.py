@@ -7,6 +7,7 @@ exactly as notebook 01 shows it — no logging hooks in it.
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 from course.llm import FakeModel, Transcript, use_model
@@ -71,7 +72,7 @@ def run_demo(scenario_name: str, *, list_only: bool = False) -> int:
     try:
         scenario = get_scenario(scenario_name)
     except KeyError as error:
-        print(f"course demo: {error.args[0]}")
+        print(f"course demo: {error.args[0]}", file=sys.stderr)
         return 2
     print(f"Scenario {scenario.name}: {scenario.title}")
     print(textwrap.indent(_short(scenario.ticket.body, 300), "  ticket › "))
