@@ -8,6 +8,8 @@ STAMP    := $(VENV)/.installed
 LAB_ARGS ?=
 TEST_ARGS ?=
 UV       := $(shell command -v uv 2>/dev/null)
+# JupyterLab refuses to run as root (containers, CI) unless told it is on purpose.
+ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test env release student-edition bench doctor clean
 
@@ -27,7 +29,7 @@ endif
 env: $(STAMP)  ## create or update the environment only
 
 lab: $(STAMP)  ## open the course in JupyterLab (headless: make lab LAB_ARGS=--no-browser)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
 
 test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)

@@ -11,7 +11,7 @@ from .fake import DEFAULT_CONTEXT_WINDOW, FakeModel, Policy
 from .faults import FaultRate
 from .reply import ApiError, Reply, ToolCall
 from .request import ChatRequest
-from .settings import ConfigError, Settings, read_settings
+from .settings import ConfigError, Settings, read_settings, real_model_configured
 from .tokens import count_message_tokens, count_tokens
 from .transcript import Exchange, Transcript
 
@@ -37,5 +37,6 @@ __all__ = [
     "model_name",
     "read_settings",
     "real_client",
+    "real_model_configured",
     "use_model",
 ]

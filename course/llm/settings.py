@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-__all__ = ["ConfigError", "Settings", "read_settings"]
+__all__ = ["ConfigError", "Settings", "read_settings", "real_model_configured"]
 
 FAKE_MODEL_NAME = "course-fake"
 
@@ -73,3 +73,11 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "or unset COURSE_MODEL to use the built-in fake model."
         )
     return settings
+
+
+def real_model_configured() -> bool:
+    """True when `client()` talks to a real endpoint: the notebooks' "try it on a real model" cells ask this."""
+    try:
+        return read_settings().uses_real
+    except ConfigError:
+        return False

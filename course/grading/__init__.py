@@ -1,0 +1,27 @@
+"""`course.grading`: checks in the notebook, and the machinery that releases and grades notebooks.
+
+Learner side (imported inside notebooks; stdlib only, never imports nbgrader):
+    `check("1.1")`, `visible(...)`            course.grading.visible
+
+Instructor side (import nbgrader lazily; run from the repository):
+    course.grading.authoring    build a solution notebook from Python; lint a hand-edited one
+    course.grading.export       `course export`: stage modules from cells tagged `export`
+    course.grading.release      `course release`: export, then nbgrader generate_assignment for every lesson
+    course.grading.stages       `load(n)`: import the reference agent of stage n
+    course.grading.local        `course check NOTEBOOK`: grade one notebook on the learner's machine
+    course.grading.cohort       `course autograde DIR`, `course feedback`: grade a cohort, sanitised feedback
+    course.grading.edition      `course student-edition DIR`: what an instructor hands a cohort
+    course.grading.cli          `register(subparsers)`: the subcommands above
+
+Authoring a lesson, in short (details in course.grading.authoring):
+    solutions/NN-slug/NN-slug.ipynb has, per exercise: a solution cell (nbgrader "autograded answer",
+    code between `### BEGIN SOLUTION` / `### END SOLUTION`, tag `export` if it is part of the agent),
+    a "you should see" cell, `check("N.k")`, and a graded test cell (nbgrader "autograder tests",
+    points) whose body is `### BEGIN HIDDEN TESTS` … `hidden("grade_id", globals())` … `### END HIDDEN TESTS`.
+    Visible checks go in course/checks/nbNN.py, hidden tests in autograder/hidden/nbNN.py.
+    Then `course release` and commit solutions/, notebooks/ and autograder/stages/.
+"""
+
+from .visible import CheckResult, check, visible
+
+__all__ = ["CheckResult", "check", "visible"]

@@ -1,0 +1,62 @@
+"""The course's nbgrader configuration, as one function of the course root.
+
+`autograder/nbgrader_config.py` (for the `nbgrader` command line) and the in-process runners in
+`course.grading.nbgrader_run` both build their configuration here, so the two never drift.
+
+    source_directory   solutions/            release_directory   notebooks/
+    submitted          var/submitted/        autograded          var/autograded/
+    feedback           var/feedback/         gradebook           var/gradebook.db
+
+Autograde restores deleted or edited test cells from the source (`add_missing_cells`), runs
+each cell for at most `CELL_TIMEOUT` seconds, and its kernel sees `COURSE_OFFLINE=1` (set by
+the runners, and by the config file for the command line), so no real model is ever called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CELL_TIMEOUT", "COURSE_ID", "DIRECTORIES", "GRADEBOOK", "apply", "nbgrader_config"]
+
+COURSE_ID = "twelve-factor-agents"
+GRADEBOOK = "var/gradebook.db"
+CELL_TIMEOUT = 60
+STARTUP_TIMEOUT = 60
+DIRECTORIES = {
+    "source_directory": "solutions",
+    "release_directory": "notebooks",
+    "submitted_directory": "var/submitted",
+    "autograded_directory": "var/autograded",
+    "feedback_directory": "var/feedback",
+    "solution_directory": "var/solution",
+    "source_with_tests_directory": "var/source_with_tests",
+}
+_IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.db", ".DS_Store", "var"]
+
+
+def apply(c: Any, root: Path | str, *, gradebook: Path | str | None = None) -> Any:
+    """Set the course's options on the traitlets config `c` (a `Config` or `get_config()`)."""
+    root = Path(root).resolve()
+    db = Path(gradebook) if gradebook else root / GRADEBOOK
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    for name, value in DIRECTORIES.items():
+        setattr(c.CourseDirectory, name, value)
+    c.CourseDirectory.db_url = f"sqlite:///{db}"
+    c.CourseDirectory.ignore = list(_IGNORE)
+    c.Execute.timeout = CELL_TIMEOUT
+    c.Execute.startup_timeout = STARTUP_TIMEOUT
+    c.Execute.interrupt_on_timeout = True
+    c.OverwriteCells.add_missing_cells = True
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.GenerateFeedback.preprocessors = []  # feedback comes from course.grading.feedback, never nbgrader's
+    return c
+
+
+def nbgrader_config(root: Path | str, *, gradebook: Path | str | None = None) -> Any:
+    """A fresh traitlets `Config` for the course rooted at `root`."""
+    from traitlets.config import Config
+
+    return apply(Config(), root, gradebook=gradebook)
