@@ -14,10 +14,10 @@ Instructor side (import nbgrader lazily; run from the repository):
     course.grading.cli          `register(subparsers)`: the subcommands above
 
 Authoring a lesson, in short (details in course.grading.authoring):
-    solutions/NN-slug/NN-slug.ipynb has, per exercise: a solution cell (nbgrader "autograded answer",
-    code between `### BEGIN SOLUTION` / `### END SOLUTION`, tag `export` if it is part of the agent),
-    a "you should see" cell, `check("N.k")`, and a graded test cell (nbgrader "autograder tests",
-    points) whose body is `### BEGIN HIDDEN TESTS` … `hidden("grade_id", globals())` … `### END HIDDEN TESTS`.
+    solutions/NN-slug/NN-slug.ipynb has, per exercise: a solution cell (nbgrader "autograded answer"
+    with a solution region; tag `export` if it is part of the agent), a "you should see" cell,
+    `check("N.k")`, and a graded test cell (nbgrader "autograder tests", points) whose hidden-test
+    region calls `hidden("grade_id", globals())`. Build it with course.grading.authoring.
     Visible checks go in course/checks/nbNN.py, hidden tests in autograder/hidden/nbNN.py.
     Then `course release` and commit solutions/, notebooks/ and autograder/stages/.
 """

@@ -7,9 +7,12 @@
     submitted          var/submitted/        autograded          var/autograded/
     feedback           var/feedback/         gradebook           var/gradebook.db
 
-Autograde restores deleted or edited test cells from the source (`add_missing_cells`), runs
+Autograde restores deleted or edited test cells from the source (`add_missing_cells`, with
+course.grading.preprocessors.RestoreMissingCells in place of nbgrader's OverwriteCells), runs
 each cell for at most `CELL_TIMEOUT` seconds, and its kernel sees `COURSE_OFFLINE=1` (set by
 the runners, and by the config file for the command line), so no real model is ever called.
+`nbgrader generate_feedback` with this configuration strips hidden tests and their tracebacks
+(course.grading.preprocessors.SanitiseFeedback).
 """
 
 from __future__ import annotations
@@ -48,10 +51,22 @@ def apply(c: Any, root: Path | str, *, gradebook: Path | str | None = None) -> A
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.startup_timeout = STARTUP_TIMEOUT
     c.Execute.interrupt_on_timeout = True
+    c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
     c.OverwriteCells.add_missing_cells = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    c.GenerateFeedback.preprocessors = []  # feedback comes from course.grading.feedback, never nbgrader's
+    c.Autograde.sanitize_preprocessors = [  # nbgrader's list, with OverwriteCells made robust
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "course.grading.preprocessors.RestoreMissingCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.GenerateFeedback.preprocessors = [  # nbgrader's, plus: no hidden test source, no traceback
+        "nbgrader.preprocessors.GetGrades",
+        "course.grading.preprocessors.SanitiseFeedback",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
     return c
 
 

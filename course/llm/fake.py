@@ -77,6 +77,7 @@ class FakeModel:
         self._faults = faults
         self._calls = 0
         self._lock = threading.Lock()
+        self._default_client: openai.OpenAI | None = None
 
     @classmethod
     def scripted(cls, *replies: Reply | ApiError, **kwargs: object) -> FakeModel:
@@ -178,7 +179,10 @@ class FakeModel:
 
         from .transport import fake_http_client
 
-        return openai.OpenAI(
+        default = (max_retries, strict, timeout) == (0, False, 30.0)
+        if default and self._default_client is not None:
+            return self._default_client  # agents ask for the client on every call; build it once
+        made = openai.OpenAI(
             api_key="fake-key",
             base_url=FAKE_BASE_URL,
             http_client=fake_http_client(self),
@@ -186,6 +190,9 @@ class FakeModel:
             timeout=timeout,
             _strict_response_validation=strict,
         )
+        if default:
+            self._default_client = made
+        return made
 
 
 def _expectation_problem(reply: Reply, request: ChatRequest) -> str | None:

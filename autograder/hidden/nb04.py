@@ -1,0 +1,427 @@
+"""Hidden tests of lesson 04 (tools are structured outputs). Instructor side only.
+
+Each test is a plain function named after the grade id of its graded cell, taking the learner's
+definitions as arguments (parameter names = the names the notebook defines), e.g.
+
+    from autograder.hidden import nb04
+    nb04.deciding_changes_nothing(determine_next_step, thread_for, system_prompt)
+
+Every test is also registered on `hidden`, so `hidden("deciding_changes_nothing", globals())`
+runs it too. Tests drive the fake model (scripted replies, the shop brain) against fresh seeded
+shops and judge from the shop database, the transcript and the returned values, never from source.
+A failure raises AssertionError saying what went wrong, in the learner's terms.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from autograder.hidden import HiddenTests
+from course.llm import FakeModel, Reply, count_message_tokens, use_model
+from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, shop_brain, use
+from course.shop import tools as shop_tools
+
+hidden = HiddenTests("04")
+
+# One valid example of every intent, and the ticket it is tried on.
+_SAMPLES: dict[str, dict[str, Any]] = {
+    "get_order": {"order_id": 1042},
+    "check_refund_policy": {"order_id": 1042, "amount": 18.5},
+    "issue_refund": {"order_id": 1042, "amount": 18.5, "reason": "damaged"},
+    "track_shipment": {"order_id": 1077},
+    "update_address": {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"},
+    "send_message": {"body": "Your refund of $18.50 is on its way."},
+    "done": {"summary": "Refunded the broken mug."},
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+@contextmanager
+def _world(model: FakeModel | None = None) -> Iterator[Shop]:
+    """A fresh seeded shop as the current shop, and `model` (default: the shop brain) as the model."""
+    with Shop.create() as db, use(db), use_model(model or FakeModel(shop_brain)):
+        yield db
+
+
+def _snapshot(db: Shop) -> tuple[bytes, list[str]]:
+    return db.path.read_bytes(), list(db.conn.iterdump())
+
+
+def _changed_tables(before: tuple[bytes, list[str]], after: tuple[bytes, list[str]]) -> str:
+    lines = set(before[1]) ^ set(after[1])
+    tables = sorted({m.group(1) for line in lines if (m := re.match(r'INSERT INTO "?(\w+)"?', line))})
+    return ", ".join(tables) or "its file"
+
+
+def _call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
+    try:
+        return fn(*args, **kwargs)
+    except (AssertionError, NotImplementedError):
+        raise
+    except Exception as error:  # noqa: BLE001
+        text = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        raise AssertionError(f"{what} raised {type(error).__name__}" + (f": {text}" if text else "")) from None
+
+
+def _times(n: int) -> str:
+    return f"{n} time" + ("" if n == 1 else "s")
+
+
+def _kind(event: Any) -> str | None:
+    return getattr(event, "kind", None)
+
+
+def _decide(determine_next_step, thread_for, system_prompt, db: Shop, scenario: str, **kwargs: Any) -> Any:
+    thread = thread_for(SCENARIOS[scenario].ticket)
+    return _call(f"determine_next_step on the {scenario} ticket", determine_next_step,
+                 thread, system_prompt(db.policy), [], **kwargs)
+
+
+# --- Exercise 4.1: determine_next_step ---------------------------------------------------------
+
+@hidden.test("deciding_changes_nothing")
+def deciding_changes_nothing(determine_next_step, thread_for, system_prompt):
+    """Whatever the model asks for, deciding leaves the shop database and the thread exactly as they were."""
+    asks = [
+        ("damaged_item", Reply.tool_call("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"})),
+        ("large_refund", Reply.tool_call("issue_refund", {"order_id": 1057, "amount": 899.0, "reason": "damaged"})),
+        ("change_address", Reply.tool_call("update_address", {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"})),
+        ("where_is_my_order", Reply.tool_call("send_message", {"body": "Your jacket arrives on Friday."})),
+        ("out_of_window", Reply.text("I have refused the refund.")),
+    ]
+    runs = [(name, FakeModel.scripted(reply)) for name, reply in asks]
+    runs += [(name, FakeModel(shop_brain, context_window=3000)) for name in SCENARIOS]
+    for name, model in runs:
+        with _world(model) as db:
+            thread = thread_for(SCENARIOS[name].ticket)
+            events = thread.model_dump_json()
+            before = _snapshot(db)
+            intent = _call(f"determine_next_step on the {name} ticket", determine_next_step,
+                           thread, system_prompt(db.policy), [])
+            after = _snapshot(db)
+            assert before == after, (
+                f"On the {name} ticket, determine_next_step decided {intent!r} and the shop database changed "
+                f"({_changed_tables(before, after)}). Deciding must not act: leave running tools to execute.")
+            assert thread.model_dump_json() == events, (
+                f"On the {name} ticket, determine_next_step changed the thread it was given. It should only "
+                "read the thread; recording what happens is the loop's job.")
+
+
+@hidden.test("next_step_is_a_typed_intent")
+def next_step_is_a_typed_intent(determine_next_step, thread_for, system_prompt, INTENTS):
+    """A tool call of every kind, including done, comes back as an instance of its intent with the model's arguments."""
+    for name, model in INTENTS.items():
+        arguments = _SAMPLES.get(name)
+        if arguments is None:
+            continue
+        with _world(FakeModel.scripted(Reply.tool_call(name, arguments))) as db:
+            intent = _decide(determine_next_step, thread_for, system_prompt, db, "damaged_item")
+        assert isinstance(intent, model), (
+            f"When the model calls {name}({json.dumps(arguments)}), determine_next_step returned {intent!r}; "
+            f"expected a {model.__name__}.")
+        for field, value in arguments.items():
+            got = getattr(intent, field, None)
+            assert got == value, (
+                f"When the model calls {name}({json.dumps(arguments)}), the intent's {field} is {got!r}, not {value!r}.")
+
+
+@hidden.test("text_reply_means_done")
+def text_reply_means_done(determine_next_step, thread_for, system_prompt, INTENTS):
+    """A reply in plain text, with no tool call, means the model is done: a Done intent carrying the text."""
+    done = INTENTS["done"]
+    for text in ["I have sent Maya her refund.", "Nothing more to do here."]:
+        with _world(FakeModel.scripted(Reply.text(text))) as db:
+            intent = _decide(determine_next_step, thread_for, system_prompt, db, "damaged_item")
+        assert isinstance(intent, done), f"A text reply ({text!r}) came back as {intent!r}, not as a Done intent."
+        assert intent.summary == text, f"A text reply ({text!r}) became a Done whose summary is {intent.summary!r}."
+
+
+@hidden.test("malformed_call_raises_tool_call_error")
+def malformed_call_raises_tool_call_error(determine_next_step, thread_for, system_prompt, ToolCallError):
+    """An unknown tool, JSON that does not parse or arguments that break the schema raise ToolCallError and run nothing."""
+    bad = [
+        ("a tool the shop does not have", Reply.tool_call("refund_everything", {"order_id": 1042})),
+        ("arguments that are not valid JSON", Reply.tool_call("issue_refund", '{"order_id": 1042, "amount": ')),
+        ("a missing argument", Reply.tool_call("issue_refund", {"order_id": 1042, "amount": 18.5})),
+        ("an argument the tool does not take", Reply.tool_call("get_order", {"order_id": 1042, "admin": True})),
+        ("a negative amount", Reply.tool_call("issue_refund", {"order_id": 1042, "amount": -18.5, "reason": "damaged"})),
+        ("done without its summary", Reply.tool_call("done", {})),
+    ]
+    for what, reply in bad:
+        with _world(FakeModel.scripted(reply)) as db:
+            before = _snapshot(db)
+            thread = thread_for(SCENARIOS["damaged_item"].ticket)
+            try:
+                got = determine_next_step(thread, system_prompt(db.policy), [])
+            except ToolCallError:
+                pass
+            except (AssertionError, NotImplementedError):
+                raise
+            except Exception as error:  # noqa: BLE001
+                raise AssertionError(f"A tool call with {what} raised {type(error).__name__}, not ToolCallError.") from None
+            else:
+                raise AssertionError(f"A tool call with {what} came back as {got!r}; it should raise ToolCallError.")
+            assert _snapshot(db) == before, f"A tool call with {what} changed the shop database."
+
+
+@hidden.test("next_step_asks_with_every_intent")
+def next_step_asks_with_every_intent(determine_next_step, thread_for, system_prompt, INTENTS):
+    """One model call per decision, under the given prompt, offering every intent, with the thread within budget."""
+    model = FakeModel(shop_brain)
+    with _world(model) as db:
+        prompt = system_prompt(db.policy)
+        log: list[Any] = []
+        _call("determine_next_step on the damaged_item ticket", determine_next_step,
+              thread_for(SCENARIOS["damaged_item"].ticket), prompt, log)
+    assert model.calls == 1, f"Deciding one step called the model {_times(model.calls)}; it should call it once."
+    offered = model.transcript.tools_offered()
+    missing = [name for name in INTENTS if name not in offered]
+    assert not missing, f"The model was not offered {', '.join(missing)}, so it can never choose it."
+    assert model.transcript.last_request.system_prompt == prompt.text, (
+        "The model's system prompt was not the prompt passed to determine_next_step.")
+    assert len(log) == 1, f"After one decision the log holds {len(log)} model calls; it should hold one."
+    for budget in (600, 1_200):
+        model = FakeModel(shop_brain)
+        with _world(model) as db:
+            _call(f"determine_next_step with budget={budget}", determine_next_step,
+                  thread_for(SCENARIOS["long_thread"].ticket), system_prompt(db.policy), [], budget=budget)
+        sent = [m for m in model.transcript.messages_sent() if m.get("role") not in ("system", "developer")]
+        used = count_message_tokens(sent)
+        assert used <= budget, (
+            f"With budget={budget}, the thread sent to the model on the long_thread ticket took {used} tokens.")
+
+
+# --- Exercise 4.2: execute ---------------------------------------------------------------------
+
+def _execute(execute, intent: Any, scenario: str) -> Any:
+    return _call(f"execute({intent!r})", execute, intent, SCENARIOS[scenario].ticket)
+
+
+@hidden.test("each_intent_reaches_its_tool")
+def each_intent_reaches_its_tool(execute, INTENTS):
+    """Each intent runs its own tool: the result comes back under the tool's name, and writes land in the shop."""
+    def result_of(event: Any, name: str, intent: Any) -> dict[str, Any]:
+        assert _kind(event) == "tool_result", f"execute({intent!r}) returned {event!r}; expected a ToolResult."
+        assert event.name == name, f"execute({intent!r}) returned a result named {event.name!r}; the model knows the tool as {name!r}."
+        try:
+            return json.loads(event.result)
+        except (TypeError, ValueError):
+            raise AssertionError(f"The result of execute({intent!r}) is not the tool's JSON: {str(event.result)[:80]!r}") from None
+
+    reads = [("get_order", "damaged_item", "order_id", 1042), ("check_refund_policy", "damaged_item", "eligible", True),
+             ("track_shipment", "where_is_my_order", "order_id", 1077)]
+    for name, scenario, key, value in reads:
+        with _world() as db:
+            intent = INTENTS[name](**_SAMPLES[name])
+            data = result_of(_execute(execute, intent, scenario), name, intent)
+            assert data.get(key) == value, f"execute({intent!r}) returned {data!r}, which is not what {name} says."
+
+    damaged = SCENARIOS["damaged_item"]
+    with _world() as db:
+        intent = INTENTS["issue_refund"](**_SAMPLES["issue_refund"])
+        result_of(_execute(execute, intent, "damaged_item"), "issue_refund", intent)
+        assert refunded_amount(db, damaged) == 18.5, (
+            f"After execute({intent!r}), the shop shows ${refunded_amount(db, damaged):.2f} refunded to Maya.")
+
+    moving = SCENARIOS["change_address"]
+    with _world() as db:
+        intent = INTENTS["update_address"](**_SAMPLES["update_address"])
+        result_of(_execute(execute, intent, "change_address"), "update_address", intent)
+        address = db.conn.execute("SELECT address FROM customers WHERE email = ?", (moving.ticket.customer_email,)).fetchone()[0]
+        assert address == _SAMPLES["update_address"]["address"], (
+            f"After execute({intent!r}) for Luis's ticket, his address in the shop is {address!r}.")
+
+    waiting = SCENARIOS["where_is_my_order"]
+    with _world() as db:
+        intent = INTENTS["send_message"](**_SAMPLES["send_message"])
+        result_of(_execute(execute, intent, "where_is_my_order"), "send_message", intent)
+        rows = db.conn.execute("SELECT m.body FROM messages m JOIN customers c ON c.id = m.customer_id WHERE c.email = ?",
+                               (waiting.ticket.customer_email,)).fetchall()
+        assert [r[0] for r in rows] == [_SAMPLES["send_message"]["body"]], (
+            f"After execute({intent!r}) for Aisha's ticket, the messages she was sent are {[r[0] for r in rows]!r}.")
+
+
+@hidden.test("done_becomes_finished")
+def done_becomes_finished(execute, INTENTS):
+    """Done runs no tool: it becomes a Finished event carrying its summary, and the shop is untouched."""
+    for summary in ["Refunded the broken mug.", "Told Tom his refund window has closed."]:
+        intent = INTENTS["done"](summary=summary)
+        with _world() as db:
+            before = _snapshot(db)
+            event = _execute(execute, intent, "damaged_item")
+            assert _snapshot(db) == before, f"execute({intent!r}) changed the shop database."
+        assert _kind(event) == "finished", f"execute({intent!r}) returned {event!r}; expected a Finished event."
+        assert event.summary == summary, f"execute({intent!r}) returned a Finished whose summary is {event.summary!r}."
+
+
+@hidden.test("shop_refusals_become_error_events")
+def shop_refusals_become_error_events(execute, INTENTS):
+    """When the shop says no, execute returns a ToolFailed with the shop's own message instead of raising."""
+    cases = [
+        ("issue_refund", {"order_id": 1013, "amount": 64.0, "reason": "damaged"}, "out_of_window", None),
+        ("issue_refund", {"order_id": 1042, "amount": 5000.0, "reason": "damaged"}, "damaged_item", None),
+        ("get_order", {"order_id": 1603}, "unknown_order", None),
+        ("update_address", {"address": "x"}, "change_address", None),
+        ("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}, "damaged_item", PaymentProviderDown()),
+    ]
+    runs = {"issue_refund": lambda a, t: shop_tools.issue_refund(a["order_id"], a["amount"], a["reason"]),
+            "get_order": lambda a, t: shop_tools.get_order(a["order_id"]),
+            "update_address": lambda a, t: shop_tools.update_address(t.customer_email, a["address"])}
+    for name, arguments, scenario, fault in cases:
+        ticket = SCENARIOS[scenario].ticket
+        with _world() as db:  # what the shop itself says
+            if fault is not None:
+                db.fail_next(name, fault)
+            try:
+                runs[name](arguments, ticket)
+            except ShopError as error:
+                message = str(error)
+            else:  # pragma: no cover - the fixtures guarantee a refusal
+                raise RuntimeError(f"the shop accepted {name}({arguments})")
+        intent = INTENTS[name](**arguments)
+        with _world() as db:
+            if fault is not None:
+                db.fail_next(name, fault)
+            before = _snapshot(db)
+            event = _execute(execute, intent, scenario)
+            assert _snapshot(db) == before, f"execute({intent!r}) was refused by the shop but the database changed."
+        assert _kind(event) == "tool_error", f"The shop refuses {intent!r}, but execute returned {event!r}; expected a ToolFailed."
+        assert event.name == name, f"The ToolFailed for {intent!r} is named {event.name!r}; the model knows the tool as {name!r}."
+        assert message in event.error, (
+            f"The ToolFailed for {intent!r} says {event.error!r}; the model should read the shop's own explanation.")
+
+
+@hidden.test("unknown_intent_becomes_error_event")
+def unknown_intent_becomes_error_event(execute, ToolInput):
+    """An intent that no tool runs becomes a ToolFailed event, not an exception, and nothing happens in the shop."""
+    class RefundEverything(ToolInput):
+        order_id: int
+
+    class CloseAccount(ToolInput):
+        reason: str
+
+    for intent in [RefundEverything(order_id=1042), CloseAccount(reason="customer asked")]:
+        with _world() as db:
+            before = _snapshot(db)
+            event = _execute(execute, intent, "damaged_item")
+            assert _snapshot(db) == before, f"execute({intent!r}) changed the shop database."
+        assert _kind(event) == "tool_error", (
+            f"execute({intent!r}), an intent no tool runs, returned {event!r}; expected a ToolFailed event.")
+        assert str(getattr(event, "error", "")).strip(), f"The ToolFailed for {intent!r} has an empty error message."
+
+
+@hidden.test("dispatch_covers_every_intent")
+def dispatch_covers_every_intent(execute, INTENTS, Thread):
+    """Every intent in INTENTS has its case: none falls through to an error, and each returns an event a thread accepts."""
+    missing = [name for name in INTENTS if name not in _SAMPLES]
+    assert not missing, f"INTENTS has {', '.join(missing)}, which this lesson does not know: keep INTENTS as given."
+    for name, model in INTENTS.items():
+        intent = model(**_SAMPLES[name])
+        ticket = SCENARIOS["change_address" if name == "update_address" else "damaged_item"].ticket
+        with _world():
+            event = _call(f"execute({intent!r})", execute, intent, ticket)
+        expected = "finished" if name == "done" else "tool_result"
+        assert _kind(event) == expected, (
+            f"execute({intent!r}) returned {event!r}; expected a {'Finished' if name == 'done' else 'ToolResult'}.")
+        try:
+            Thread(ticket=ticket, events=[event])
+        except Exception:  # noqa: BLE001
+            raise AssertionError(f"execute({intent!r}) returned {event!r}, which is not an Event a Thread can hold.") from None
+
+
+# --- Exercise 4.3: run_agent -------------------------------------------------------------------
+
+_SCENARIO_RUNS = ["damaged_item", "out_of_window", "where_is_my_order", "change_address", "unknown_order", "long_thread"]
+
+
+@hidden.test("agent_handles_the_scenarios")
+def agent_handles_the_scenarios(run_agent):
+    """With the shop brain, the agent reaches each scenario's expected outcome and stops once, when done."""
+    for name in _SCENARIO_RUNS:
+        scenario = SCENARIOS[name]
+        model = FakeModel(shop_brain, context_window=3000)
+        with _world(model) as db:
+            thread = _call(f"run_agent on the {name} ticket", run_agent, scenario.ticket)
+            called = [tool for tool, _ in model.transcript.tool_calls()]
+            got = outcome_of(db, scenario, called=called)
+            expected = scenario.expected
+            assert got == expected.outcome, f"On the {name} ticket the agent's outcome was {got!r}, not {expected.outcome!r}."
+            if expected.refund_amount is not None and expected.outcome == "refunded":
+                amount = refunded_amount(db, scenario)
+                assert amount == expected.refund_amount, f"On the {name} ticket the agent refunded ${amount:.2f}."
+            if expected.address is not None:
+                address = db.conn.execute("SELECT address FROM customers WHERE email = ?",
+                                          (scenario.ticket.customer_email,)).fetchone()[0]
+                assert address == expected.address, f"On the {name} ticket the address became {address!r}."
+        events = list(getattr(thread, "events", []))
+        kinds = [_kind(event) for event in events]
+        assert kinds and kinds[-1] == "finished", f"On the {name} ticket the thread does not end with a Finished event."
+        assert kinds.count("finished") == 1, (
+            f"On the {name} ticket the thread has {kinds.count('finished')} Finished events: the loop should stop at the first.")
+
+
+@hidden.test("max_steps_bounds_the_loop")
+def max_steps_bounds_the_loop(run_agent):
+    """A model that never finishes is asked exactly max_steps times, and run_agent returns its thread."""
+    def stubborn(request: Any) -> Reply:
+        return Reply.tool_call("get_order", {"order_id": 1603})  # short error events: 12 steps fit the budget
+
+    for steps in (2, 5, None):
+        model = FakeModel(stubborn)
+        kwargs = {} if steps is None else {"max_steps": steps}
+        with _world(model):
+            thread = _call(f"run_agent(ticket{'' if steps is None else f', max_steps={steps}'})", run_agent,
+                           SCENARIOS["damaged_item"].ticket, **kwargs)
+        want = 12 if steps is None else steps
+        assert model.calls == want, (
+            f"With a model that never says done and {'the default max_steps' if steps is None else f'max_steps={steps}'}, "
+            f"run_agent asked the model {_times(model.calls)}, not {want}.")
+        assert hasattr(thread, "events"), f"run_agent returned {thread!r} when it ran out of steps; it should return the thread."
+
+
+@hidden.test("malformed_call_does_not_stop_the_agent")
+def malformed_call_does_not_stop_the_agent(run_agent):
+    """A malformed tool call becomes an error event the model reads on the next step; the run goes on and refunds nothing."""
+    model = FakeModel.scripted(
+        Reply.tool_call("refund_everything", {"order_id": 1042}),
+        Reply.tool_call("issue_refund", '{"order_id": 1042, "amount": '),
+        Reply.text("Sorry, I could not process that."),
+    )
+    damaged = SCENARIOS["damaged_item"]
+    with _world(model) as db:
+        thread = _call("run_agent on a model whose tool calls are malformed", run_agent, damaged.ticket)
+        assert refunded_amount(db, damaged) == 0, "A malformed tool call led to a refund."
+    assert model.calls == 3, (
+        f"With two malformed tool calls and then a text reply, the model was asked {_times(model.calls)} in all, not 3.")
+    kinds = [_kind(event) for event in thread.events]
+    assert kinds.count("tool_error") >= 2, f"The thread records {kinds.count('tool_error')} error events for 2 malformed calls."
+    assert kinds[-1] == "finished", "After the malformed calls, the thread does not end with the model's Finished."
+    second = model.transcript.requests[1].text()
+    assert "refund_everything" in second, "The model was not shown its failed call on the next step."
+
+
+@hidden.test("each_step_is_recorded")
+def each_step_is_recorded(run_agent):
+    """Every intent is recorded as a ToolRequested, in the model's order, before the event that executing it produced."""
+    model = FakeModel(shop_brain)
+    damaged = SCENARIOS["damaged_item"]
+    with _world(model):
+        thread = _call("run_agent on the damaged_item ticket", run_agent, damaged.ticket)
+    events = list(thread.events)
+    requested = [event.name for event in events if _kind(event) == "tool_call" and event.name != "done"]
+    chosen = [name for name, _ in model.transcript.tool_calls() if name != "done"]
+    assert requested == chosen, f"The thread records the requests {requested}, but the model asked for {chosen}."
+    for index, event in enumerate(events):
+        if _kind(event) in ("tool_result", "tool_error"):
+            previous = events[index - 1] if index else None
+            assert _kind(previous) == "tool_call" and previous.name == event.name, (
+                f"The {event.name} result is not directly preceded by the request for it.")
+    refund = next((json.loads(e.arguments) for e in events if _kind(e) == "tool_call" and e.name == "issue_refund"), None)
+    assert refund is not None and refund.get("amount") == 18.5, (
+        f"The recorded issue_refund request carries {refund!r}; it should carry the intent's arguments.")

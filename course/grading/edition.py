@@ -1,0 +1,141 @@
+"""`course student-edition DIR` (`make student-edition`): what an instructor hands a cohort.
+
+    DIR/notebooks/            the releases (stubs, visible checks; no solutions, no hidden tests)
+    DIR/course/               the course package, with only the learner's part of course.grading
+                              (check(), visible checks, `course check` in visible-only mode)
+    DIR/pyproject.toml        the repository's, packaging `course` only (no `autograder`)
+    DIR/environment.yml       as in the repository
+    DIR/README.md, Makefile   for learners: `make lab`, `make check NB=...`
+
+Left out: solutions/, autograder/ (hidden tests, stage modules), tests/, var/, and the instructor
+modules of course.grading. Building fails if anything in the tree would reveal a solution or a
+hidden test (course.grading.leaks.scan). Release N ships the stage module N-1, i.e. the reference
+solution of lessons before N: `upto=K` (`course student-edition DIR --upto K`) hands out lessons
+up to K only, so a cohort gets a stage's solution when it reaches the next lesson.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .layout import REPO_ROOT, lessons
+from .leaks import scan
+
+__all__ = ["LEARNER_GRADING_MODULES", "build_student_edition"]
+
+LEARNER_GRADING_MODULES = ("__init__.py", "cli.py", "config.py", "layout.py", "local.py", "nbgrader_run.py",
+                           "results.py", "visible.py")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
+
+README = """# Twelve-Factor Agents: the course (learner edition)
+
+One agent, the support agent of a small online shop, built factor by factor in twelve notebooks.
+
+```bash
+make lab      # first run: creates .venv and installs the course (a few minutes), then opens JupyterLab
+```
+
+Open `notebooks/{first}/{first}.ipynb` and work top to bottom; each notebook starts from the agent
+the previous one left. Every exercise names a function to write; run the `check("N.k")` cell after
+it: ✅ when the visible checks pass, otherwise what went wrong and a hint. The notebooks run on a
+built-in fake model: no API key, no network.
+
+```bash
+make check NB=notebooks/{first}/{first}.ipynb   # run your notebook and all its visible checks
+```
+
+Your instructor grades with hidden tests that are not in this edition, so a passing check is a good
+sign, not a grade. Hand in the `.ipynb` file under its original name.
+"""
+
+MAKEFILE = """# Learner edition: `make lab` to start, `make check NB=notebooks/NN-slug/NN-slug.ipynb` to check a notebook.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+UV     := $(shell command -v uv 2>/dev/null)
+
+.PHONY: env lab check doctor clean
+
+$(STAMP): pyproject.toml
+ifdef UV
+\tuv venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+\tuv pip install --quiet --python $(BIN)/python -e .
+else
+\t$(PYTHON) -m venv $(VENV)
+\t$(BIN)/python -m pip install --quiet --upgrade pip
+\t$(BIN)/python -m pip install --quiet -e .
+endif
+\t$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Twelve-Factor Agents)" > /dev/null
+\ttouch $(STAMP)
+
+env: $(STAMP)
+
+lab: $(STAMP)
+\t$(BIN)/jupyter lab --notebook-dir=notebooks
+
+check: $(STAMP)
+\t$(BIN)/course check $(NB)
+
+doctor: $(STAMP)
+\t$(BIN)/course doctor
+
+clean:
+\trm -rf $(VENV) *.egg-info
+"""
+
+
+def _pyproject(text: str) -> str:
+    trimmed = re.sub(r',\s*"autograder\*"|"autograder\*"\s*,?\s*', "", text)
+    try:
+        import tomllib  # Python 3.11+
+    except ImportError:  # pragma: no cover - 3.10: the text check below still applies
+        tomllib = None
+    if tomllib is not None:
+        tomllib.loads(trimmed)  # still valid TOML
+    if "autograder" in trimmed:
+        raise RuntimeError("cannot drop autograder from pyproject.toml; update course.grading.edition._pyproject")
+    return trimmed
+
+
+def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: int | None = None) -> Path:
+    """Build the learner edition in `dest` (replaced if it exists); raises if anything leaks.
+
+    `upto` keeps the lessons numbered up to it (default: all). Release N ships stage N-1, the
+    reference solution of the lessons before it, so an edition with every lesson gives a cohort
+    the solutions of all but the last: hand lessons out progressively with `upto`.
+    The lessons come from `root` (default: the repository); the package and environment files
+    always come from the repository (so a test's toy course gets the real `course` package).
+    """
+    root = Path(root or REPO_ROOT)
+    dest, home = Path(dest).resolve(), root.resolve()
+    if dest == home or dest in home.parents or (dest.parent == home and dest.name not in {"dist", "build"}):
+        raise ValueError(f"refusing to build the student edition into {dest}: choose a new folder, e.g. dist/student-edition")
+    if dest.exists() and any(dest.iterdir()):
+        if not ((dest / "course").is_dir() and (dest / "notebooks").is_dir() and (dest / "Makefile").is_file()):
+            raise ValueError(f"{dest} exists and is not a student edition: choose a new folder")
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for lesson in lessons(root, released=True):
+        if upto is None or lesson.number <= upto:
+            shutil.copytree(lesson.release_dir, dest / "notebooks" / lesson.slug, ignore=_IGNORE)
+    shutil.copytree(REPO_ROOT / "course", dest / "course", ignore=_IGNORE)  # the package, whatever `root`
+    grading = dest / "course" / "grading"
+    for module in grading.iterdir():
+        if module.name not in LEARNER_GRADING_MODULES:
+            shutil.rmtree(module) if module.is_dir() else module.unlink()
+    (dest / "pyproject.toml").write_text(_pyproject((REPO_ROOT / "pyproject.toml").read_text("utf-8")), "utf-8")
+    for name in ("environment.yml", "LICENSE", "LICENSE.md", "LICENSE.txt"):
+        if (REPO_ROOT / name).is_file():
+            shutil.copy(REPO_ROOT / name, dest / name)
+    released = lessons(dest, released=True)
+    first = released[0].slug if released else "01-slug"
+    (dest / "README.md").write_text(README.format(first=first), "utf-8")
+    (dest / "Makefile").write_text(MAKEFILE, "utf-8")
+    (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n", "utf-8")
+    found = scan(dest, root)
+    if found:
+        raise RuntimeError("the student edition would reveal: " + "; ".join(found))
+    return dest

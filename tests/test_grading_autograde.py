@@ -1,0 +1,147 @@
+"""Real nbgrader autograde of the toy course: scores, restored cells, warnings, feedback, `course check`.
+
+One cohort run (six submissions, one gradebook) serves most tests; `course check` runs twice more.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.grading import cohort, local
+from course.grading.edition import build_student_edition
+from course.grading.example import build_toy_course
+from course.grading.release import release_all
+
+LESSON = "00-toy"
+PLAUSIBLE_SHOUT = 'def shout(text: str) -> str:\n    """Return text in upper case, ending with \'!\'."""\n    return text.upper()'
+RIGHT_ADD = 'def add(a, b):\n    """Return the sum of a and b."""\n    return a + b'
+WARNING_ADD = ('import warnings\n\ndef add(a, b):\n    """Return the sum of a and b."""\n'
+               '    warnings.warn("add() is deprecated", DeprecationWarning)\n    return a + b')
+RIGHT_SHOUT = 'def shout(text: str) -> str:\n    return text.upper() + "!"'
+
+
+def _answer(nb, answers: dict[str, str]):
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+def _drop(nb, *grade_ids: str):
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in grade_ids]
+    return nb
+
+
+def _submit(root: Path, student: str, nb) -> None:
+    folder = root / "incoming" / student / LESSON
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / f"{LESSON}.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Path:
+    root = build_toy_course(tmp_path_factory.mktemp("toy"))
+    release_all(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(toy):
+    release = nbformat.read(str(toy / "notebooks" / LESSON / f"{LESSON}.ipynb"), as_version=4)
+    source = nbformat.read(str(toy / "solutions" / LESSON / f"{LESSON}.ipynb"), as_version=4)
+    copy = lambda nb: nbformat.from_dict(nb)  # noqa: E731
+    _submit(toy, "solution", copy(source))
+    _submit(toy, "release", copy(release))
+    _submit(toy, "wrong", _answer(copy(release), {"add": RIGHT_ADD, "shout": PLAUSIBLE_SHOUT}))
+    deleted = _drop(_answer(copy(release), {"add": RIGHT_ADD, "shout": RIGHT_SHOUT}), "shout_shouts", "check-0_2")
+    _submit(toy, "deleted", _answer(deleted, {"add_adds": "pass  # learner edited the test"}))
+    _submit(toy, "warns", _answer(copy(release), {"add": WARNING_ADD, "shout": RIGHT_SHOUT}))
+    result = cohort.autograde_cohort(toy / "incoming", toy)
+    assert not result.failures, result.failures
+    return {g.student: g for g in result.grades}
+
+
+def test_the_solution_scores_full_marks_under_real_autograde(graded):
+    grade = graded["solution"]
+    assert [c.grade_id for c in grade.cells] == ["add_adds", "shout_shouts"]
+    assert (grade.score, grade.max_score) == (3, 3)
+
+
+def test_the_release_scores_zero_on_every_graded_cell(graded):
+    grade = graded["release"]
+    assert all(c.score == 0 for c in grade.cells) and grade.max_score == 3
+    assert all("not implemented yet" in c.message for c in grade.cells)
+
+
+def test_a_wrong_but_plausible_answer_loses_the_points_of_its_hidden_test(graded):
+    grade = graded["wrong"]
+    assert grade.cell("add_adds").passed
+    shout = grade.cell("shout_shouts")
+    assert shout.score == 0
+    assert shout.message == "AssertionError: shout('hi') returned 'HI': it should end with '!'"
+
+
+def test_deleted_and_edited_test_cells_are_restored_from_the_source(graded, toy):
+    grade = graded["deleted"]
+    assert (grade.score, grade.max_score) == (3, 3)
+    assert grade.cell("shout_shouts").restored
+    autograded = (toy / "var" / "autograded" / "deleted" / LESSON / f"{LESSON}.ipynb").read_text()
+    assert "learner edited the test" not in autograded
+
+
+def test_a_deprecation_warning_in_a_graded_cell_costs_its_points_and_the_report_says_why(graded):
+    grade = graded["warns"]
+    add = grade.cell("add_adds")
+    assert add.score == 0
+    assert "wrote to stderr" in add.message and "DeprecationWarning" in add.message
+    assert grade.cell("shout_shouts").passed
+
+
+def test_grades_are_written_to_a_csv(graded, toy):
+    rows = (toy / "var" / "grades.csv").read_text().splitlines()
+    assert rows[0] == "student,lesson,grade_id,score,max_score,message"
+    assert len(rows) == 1 + 2 * 5
+
+
+def test_feedback_shows_the_failure_message_but_not_the_hidden_test_source(graded, toy):
+    feedback = (toy / "var" / "feedback" / "wrong" / LESSON / f"{LESSON}.html").read_text()
+    autograded = (toy / "var" / "autograded" / "wrong" / LESSON / f"{LESSON}.ipynb").read_text()
+    assert "autograder.hidden" in autograded  # what nbgrader's own feedback would show
+    assert "it should end with" in feedback
+    for secret in ("autograder.hidden", "BEGIN HIDDEN TESTS", "toy-hidden-secret", "nb00.py", "hidden(&quot;"):
+        assert secret not in feedback, secret
+
+
+def test_course_check_grades_a_learners_notebook_without_modifying_it(toy, tmp_path):
+    release = nbformat.read(str(toy / "notebooks" / LESSON / f"{LESSON}.ipynb"), as_version=4)
+    path = tmp_path / f"{LESSON}.ipynb"
+    nbformat.write(_answer(release, {"add": RIGHT_ADD, "shout": PLAUSIBLE_SHOUT}), str(path))
+    before = path.read_bytes()
+    out, err = io.StringIO(), io.StringIO()
+    assert local.run(path, toy, out=out, err=err) == 0
+    text = out.getvalue()
+    assert "✅ add_adds" in text and "1 / 1" in text
+    assert "❌ shout_shouts" in text and "it should end with '!'" in text
+    assert "Score: 1 / 3" in text
+    assert "autograder" not in text and "toy-hidden-secret" not in text
+    assert path.read_bytes() == before
+
+
+def test_course_check_without_hidden_tests_runs_the_visible_checks_and_says_so(toy, tmp_path):
+    edition = build_student_edition(tmp_path / "edition", toy)
+    path = edition / "notebooks" / LESSON / f"{LESSON}.ipynb"
+    nbformat.write(_answer(nbformat.read(str(path), as_version=4), {"add": RIGHT_ADD}), str(path))
+    before = path.read_bytes()
+    out = io.StringIO()
+    assert local.run(path, edition, out=out, err=io.StringIO()) == 0
+    text = out.getvalue()
+    assert "hidden tests are not available" in text
+    assert "✅ 0.1 passed" in text and "⏳ 0.2 todo" in text
+    assert path.read_bytes() == before
+    shutil.rmtree(edition)

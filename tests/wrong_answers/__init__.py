@@ -1,0 +1,1 @@
+"""Wrong-but-plausible answers per lesson: each must lose points on the hidden test of its exercise."""
