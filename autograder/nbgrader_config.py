@@ -1,11 +1,14 @@
 """nbgrader configuration of the Twelve-Factor Agents course (course id `twelve-factor-agents`).
 
 The course root is the repository root; every option is set by `course.grading.config.apply`,
-shared with the in-process runners. From the repository root:
+shared with the in-process runners. nbgrader reads nbgrader_config.py from the working directory,
+so either run it from here (`cd autograder && nbgrader autograde 01-tools --force`) or name this
+file, from the repository root:
 
-    nbgrader generate_assignment 01-tools --force --config autograder/nbgrader_config.py
-    nbgrader autograde 01-tools --config autograder/nbgrader_config.py
-    course feedback 01-tools            # sanitised feedback; do not use `nbgrader generate_feedback`
+    CONFIG=--JupyterApp.config_file=autograder/nbgrader_config.py   # (nbgrader has no --config)
+    nbgrader generate_assignment 01-tools --force $CONFIG
+    nbgrader autograde 01-tools --force $CONFIG
+    nbgrader generate_feedback 01-tools --force $CONFIG   # sanitised: no hidden test source
 
 `course release`, `course autograde DIR` and `course check NOTEBOOK` do the same in-process.
 Loading this file sets COURSE_OFFLINE=1 for the nbgrader process, so kernels it starts refuse

@@ -63,12 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--no-ping", action="store_true", help="do not call a configured real endpoint")
     doctor.set_defaults(handler=_doctor)
 
-    try:
-        from course.grading.cli import register
-    except ImportError:  # the grading tools are optional in a trimmed install
-        pass
-    else:
-        register(commands)
+    from course.grading.cli import register
+
+    register(commands)
     return parser
 
 

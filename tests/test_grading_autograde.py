@@ -6,6 +6,7 @@ One cohort run (six submissions, one gradebook) serves most tests; `course check
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,8 @@ RIGHT_ADD = 'def add(a, b):\n    """Return the sum of a and b."""\n    return a 
 WARNING_ADD = ('import warnings\n\ndef add(a, b):\n    """Return the sum of a and b."""\n'
                '    warnings.warn("add() is deprecated", DeprecationWarning)\n    return a + b')
 RIGHT_SHOUT = 'def shout(text: str) -> str:\n    return text.upper() + "!"'
+OFFLINE_ADD = ('import os\n\ndef add(a, b):\n    offline = os.environ.get("COURSE_OFFLINE") == "1" and "OPENAI_API_KEY" not in os.environ\n'
+               '    return a + b if offline else None')
 
 
 def _answer(nb, answers: dict[str, str]):
@@ -62,7 +65,14 @@ def graded(toy):
     deleted = _drop(_answer(copy(release), {"add": RIGHT_ADD, "shout": RIGHT_SHOUT}), "shout_shouts", "check-0_2")
     _submit(toy, "deleted", _answer(deleted, {"add_adds": "pass  # learner edited the test"}))
     _submit(toy, "warns", _answer(copy(release), {"add": WARNING_ADD, "shout": RIGHT_SHOUT}))
-    result = cohort.autograde_cohort(toy / "incoming", toy)
+    _submit(toy, "offline", _answer(copy(release), {"add": OFFLINE_ADD, "shout": RIGHT_SHOUT}))
+    saved = {name: os.environ.get(name) for name in ("COURSE_OFFLINE", "OPENAI_API_KEY")}
+    os.environ.update(COURSE_OFFLINE="0", OPENAI_API_KEY="sk-not-a-real-key")  # as on an instructor's laptop
+    try:
+        result = cohort.autograde_cohort(toy / "incoming", toy)
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
     assert not result.failures, result.failures
     return {g.student: g for g in result.grades}
 
@@ -103,10 +113,15 @@ def test_a_deprecation_warning_in_a_graded_cell_costs_its_points_and_the_report_
     assert grade.cell("shout_shouts").passed
 
 
+def test_kernels_grade_offline_and_without_real_model_credentials(graded):
+    assert graded["offline"].cell("add_adds").passed
+    assert os.environ.get("OPENAI_API_KEY") is None
+
+
 def test_grades_are_written_to_a_csv(graded, toy):
     rows = (toy / "var" / "grades.csv").read_text().splitlines()
     assert rows[0] == "student,lesson,grade_id,score,max_score,message"
-    assert len(rows) == 1 + 2 * 5
+    assert len(rows) == 1 + 2 * 6
 
 
 def test_feedback_shows_the_failure_message_but_not_the_hidden_test_source(graded, toy):

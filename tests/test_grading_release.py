@@ -143,9 +143,13 @@ def _check(path: Path, root: Path) -> tuple[int, str]:
     return local.run(path, root, out=io.StringIO(), err=err), err.getvalue()
 
 
-def test_course_check_on_a_missing_file_says_so(toy, tmp_path):
+def test_course_check_on_a_missing_file_says_so(toy, tmp_path, capsys):
     status, message = _check(tmp_path / "00-toy.ipynb", toy)
     assert status == 2 and "no such file" in message
+    from course.cli import main  # the lead wires course.grading.cli.register into `course`
+
+    assert main(["check", str(tmp_path / "nope.ipynb")]) == 2
+    assert "no such file" in capsys.readouterr().err
 
 
 def test_course_check_on_malformed_json_says_it_is_not_a_valid_notebook_and_where_to_get_it(toy, tmp_path):

@@ -370,8 +370,15 @@ def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage):
 
 # --- The stage-1 agent -------------------------------------------------------------------------------
 
+def _agent_is_assembled(ns: Any) -> None:
+    """The loop reads TOOL_SCHEMAS at call time; without it, say which exercise is missing."""
+    if "TOOL_SCHEMAS" not in ns:
+        raise AssertionError("TOOL_SCHEMAS is not defined: finish Exercise 1.2, then run the cells below it again")
+
+
 @hidden.test("invalid_calls_never_reach_the_shop")
-def invalid_calls_never_reach_the_shop(run_agent):
+def invalid_calls_never_reach_the_shop(run_agent, ns):
+    _agent_is_assembled(ns)
     tom = "tom.becker@example.org"
     bad = [
         faults.malformed_arguments("issue_refund", '{"order_id": 1042, "amount": 18.5'),
@@ -400,7 +407,8 @@ def invalid_calls_never_reach_the_shop(run_agent):
 
 
 @hidden.test("agent_handles_the_scenarios")
-def agent_handles_the_scenarios(run_agent):
+def agent_handles_the_scenarios(run_agent, ns):
+    _agent_is_assembled(ns)
     for name in ["damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"]:
         scenario = get_scenario(name)
         with Shop.create() as db, use(db), use_model(FakeModel(shop_brain)):

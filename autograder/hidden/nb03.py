@@ -321,7 +321,7 @@ def context_never_over_budget(build_context, ContextTooLong, Thread, Earlier, Ti
                      f"events since it take only {required} tokens: drop earlier messages until the rest fits")
                 continue
             used = _size(messages)
-            assert used <= budget, f"for {label} with a budget of {budget} tokens, the context took {used} tokens"
+            assert used <= budget, f"for {label} and a budget of {budget} tokens, the context took {used} tokens"
 
 
 @hidden.test("ticket_and_later_events_kept")
@@ -338,11 +338,11 @@ def ticket_and_later_events_kept(build_context, ContextTooLong, Thread, Earlier,
             except ContextTooLong:
                 continue  # judged by context_never_over_budget
             missing = [mark for mark in case.required_marks if mark not in text]
-            assert not missing, (f"for {case.label} with a budget of {budget}, the context lost "
+            assert not missing, (f"for {case.label} and a budget of {budget}, the context lost "
                                  f"{len(missing)} of the ticket and the {len(case.required_marks) - 1} events after it")
             found = _positions(text, case.required_marks)
             assert found == sorted(found), \
-                f"for {case.label} with a budget of {budget}, the ticket and the events after it are out of order"
+                f"for {case.label} and a budget of {budget}, the ticket and the events after it are out of order"
     grace = _grace_after_the_run(kit)
     text = _text(build_context(grace, 1_800))
     for part in ("please just refund the $24 for the pillowcases", "check_refund_policy", "Linen Pillowcase Set",
@@ -366,7 +366,7 @@ def history_dropped_oldest_first(build_context, ContextTooLong, Thread, Earlier,
         budget = required + 150
         text = _text(build_context(case.thread, budget))
         assert case.history_marks[-1] in text, \
-            (f"for {case.label} with a budget of {budget}, {budget - required} tokens more than the ticket and the "
+            (f"for {case.label} and a budget of {budget}, {budget - required} tokens more than the ticket and the "
              "events since it need, the context kept none of the earlier messages: keep as many as fit")
         previous = -1
         for budget in _budgets(required, full):
@@ -376,20 +376,20 @@ def history_dropped_oldest_first(build_context, ContextTooLong, Thread, Earlier,
                 continue
             kept = [i for i, mark in enumerate(case.history_marks) if mark in text]
             assert kept == list(range(n - len(kept), n)), \
-                (f"for {case.label} with a budget of {budget}, the context kept earlier messages "
+                (f"for {case.label} and a budget of {budget}, the context kept earlier messages "
                  f"{[i + 1 for i in kept][:8]}… of 1-{n}: drop the oldest first and keep the newest")
             assert len(kept) >= previous, \
                 f"for {case.label}, a bigger budget ({budget}) kept fewer earlier messages than a smaller one"
             previous = len(kept)
             found = _positions(text, case.history_marks + case.required_marks)
             assert found == sorted(found), \
-                f"for {case.label} with a budget of {budget}, the context does not keep the events in order"
+                f"for {case.label} and a budget of {budget}, the context does not keep the events in order"
             dropped = n - len(kept)
             if dropped:
                 first_kept = (case.history_marks[kept[0]] if kept else case.required_marks[0])
                 before = _DATE.sub(" ", text[:text.find(first_kept)])
                 assert re.search(rf"(?<![\d.]){dropped}(?![\d.])", before), \
-                    (f"for {case.label} with a budget of {budget}, {dropped} earlier messages were dropped but no note "
+                    (f"for {case.label} and a budget of {budget}, {dropped} earlier messages were dropped but no note "
                      "where they were says how many")
 
 
@@ -405,8 +405,8 @@ def context_is_deterministic(build_context, ContextTooLong, Thread, Earlier, Tic
                 continue
             again = build_context(thread, budget)
             copy = build_context(thread.model_copy(deep=True), budget)
-            assert first == again, f"for {label} with a budget of {budget}, two calls gave different contexts"
-            assert first == copy, f"for {label} with a budget of {budget}, an identical copy of the thread gave a different context"
+            assert first == again, f"for {label} and a budget of {budget}, two calls gave different contexts"
+            assert first == copy, f"for {label} and a budget of {budget}, an identical copy of the thread gave a different context"
 
 
 @hidden.test("sensitive_data_stays_in_the_thread")
@@ -426,12 +426,13 @@ def sensitive_data_stays_in_the_thread(build_context, ContextTooLong, Thread, Ea
             except ContextTooLong:
                 continue
             leaked = _card_leaks(text, cards) + [e for e in emails if e in text] + _EMAIL_LIKE.findall(text)
-            assert not leaked, f"for {label} with a budget of {budget}, the context shows {leaked[0]!r}"
+            assert not leaked, f"for {label} and a budget of {budget}, the context shows {leaked[0]!r}"
         assert thread.model_dump_json() == stored, \
             (f"build_context changed the stored thread ({label}): the thread is the record and must keep every "
              "event as it was; redact only the text you render")
+        events = "\n".join(event.model_dump_json() for event in thread.events)
         for secret in [*cards, *emails]:
-            assert secret in stored, f"the test thread lost {secret!r}"  # sanity: the secrets were there to find
+            assert secret in events, f"the test thread lost {secret!r}"  # sanity: the secrets were there to find
 
 
 @hidden.test("context_too_long_is_an_error")
@@ -516,9 +517,10 @@ def agent_never_sends_cards_or_emails(run_agent):
     assert "bank statement" in sent, "with a budget of 12,000 tokens the agent should send Grace's whole thread"
     leaked = _card_leaks(sent, ["4111 1111 1111 1111"]) + _EMAIL_LIKE.findall(sent)
     assert not leaked, f"the model received {leaked[0]!r}"
-    stored = thread.model_dump_json() if hasattr(thread, "model_dump_json") else str(thread)
+    stored = "\n".join(event.model_dump_json() for event in thread.events)
     for secret in ("4111 1111 1111 1111", "grace.liu.work@example.com", "david.liu@example.org"):
-        assert secret in stored, f"the thread run_agent returned no longer holds {secret!r}: keep the record complete"
+        assert secret in stored, \
+            f"the events of the thread run_agent returned no longer hold {secret!r}: the record must stay complete"
     assert outcome == "refunded", f"with the whole history in the context, the outcome was {outcome!r}, not 'refunded'"
 
 

@@ -12,11 +12,13 @@ into one gradebook in parallel):
      generate_feedback and the course's sanitiser (no hidden test source, no tracebacks);
   4. write var/grades.csv: student, lesson, grade id, score, max score, message.
 
-The same with plain nbgrader, from the repository root (the config sets the sanitiser too):
+The same with plain nbgrader (the config sets the feedback sanitiser too; note that
+generate_assignment rewrites the committed release in notebooks/, which is harmless when in sync):
 
-    nbgrader generate_assignment 01-tools --force --config autograder/nbgrader_config.py
-    nbgrader autograde 01-tools --force --config autograder/nbgrader_config.py
-    nbgrader generate_feedback 01-tools --force --config autograder/nbgrader_config.py
+    cd autograder        # nbgrader reads ./nbgrader_config.py; it has no --config option
+    nbgrader generate_assignment 01-tools --force
+    nbgrader autograde 01-tools --force
+    nbgrader generate_feedback 01-tools --force
 """
 
 from __future__ import annotations

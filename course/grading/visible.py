@@ -104,7 +104,7 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         colour = {"passed": "#1a7f37", "failed": "#cf222e", "todo": "#9a6700"}[self.status]
-        head, *rest = self.lines()
+        head = self.lines()[0]
         items = "".join(
             f"<li>{html.escape(c.message)}" + (f"<br><em>hint: {html.escape(c.hint)}</em>" if c.hint else "") + "</li>"
             for c in self.cases if c.status == "failed"

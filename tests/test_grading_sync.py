@@ -1,0 +1,48 @@
+"""The real course's generated files are what its sources give (skipped while solutions/ is empty).
+
+Fails when someone edits solutions/NN-slug/NN-slug.ipynb and forgets `course release` (which
+exports the stage modules and regenerates notebooks/), or edits a generated file by hand.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course.grading import export, stages
+from course.grading.authoring import lint
+from course.grading.layout import REPO_ROOT, lessons
+from course.grading.leaks import scan
+from course.grading.release import drift
+
+LESSONS = lessons()
+pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")
+
+
+def test_every_solution_notebook_lints_clean():
+    problems = [f"{lesson.slug}: {p}" for lesson in LESSONS for p in lint(lesson.source)]
+    assert problems == []
+
+
+def test_stage_modules_are_in_sync_with_the_notebooks():
+    assert export.stale() == [], "run `course export` (or `course release`) and commit the result"
+
+
+def test_committed_releases_are_exactly_what_the_sources_generate():
+    assert drift() == [], "run `course release` and commit notebooks/"
+
+
+def test_no_release_reveals_a_solution_of_its_lesson_or_a_later_one_or_a_hidden_test():
+    assert scan(REPO_ROOT / "notebooks") == []
+
+
+def test_the_student_edition_of_the_course_reveals_nothing(tmp_path):
+    from course.grading.edition import build_student_edition
+
+    dest = build_student_edition(tmp_path / "edition")  # raises if anything leaks
+    assert not (dest / "autograder").exists()
+    assert scan(dest) == []
+
+
+@pytest.mark.parametrize("number", sorted(int(p.stem[6:]) for p in (REPO_ROOT / "autograder" / "stages").glob("stage_[0-9][0-9].py")))
+def test_every_stage_module_imports_on_its_own(number):
+    assert stages.load(number).__doc__.startswith(f"Stage {number:02d}")

@@ -1,0 +1,188 @@
+'''Wrong-but-plausible answers to lesson 01, natural language to tool calls: solution-cell grade id -> replacement
+cell sources.
+
+Each one passes the visible check of its exercise, or hard-codes what it expects, yet breaks a behaviour the
+hidden tests of that exercise check.
+'''
+
+WRONG_ANSWERS: dict[str, list[str]] = {
+    "issue_refund_model": [
+        # described and required, but the reason is free text: no enum for the model, anything validates
+        '''
+class IssueRefund(ToolInput):
+    """Refund money on an order. Only after check_refund_policy said the refund is eligible."""
+
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(gt=0, description="Amount in US dollars, e.g. 18.50.")
+    reason: str = Field(description="Why the customer is refunded: damaged, not_received, wrong_item, unwanted or other.")
+''',
+        # the enum is right, but nothing stops a refund of $0 or of minus $500
+        '''
+class IssueRefund(ToolInput):
+    """Refund money on an order. Only after check_refund_policy said the refund is eligible."""
+
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(description="Amount in US dollars, e.g. 18.50.")
+    reason: Literal["damaged", "not_received", "wrong_item", "unwanted", "other"] = Field(
+        description="Why the customer is refunded.")
+''',
+        # lets the model choose the idempotency key: an extra, optional field the model should never see
+        '''
+class IssueRefund(ToolInput):
+    """Refund money on an order. Only after check_refund_policy said the refund is eligible."""
+
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(gt=0, description="Amount in US dollars, e.g. 18.50.")
+    reason: Literal["damaged", "not_received", "wrong_item", "unwanted", "other"] = Field(
+        description="Why the customer is refunded.")
+    idempotency_key: str | None = Field(default=None, description="A key unique to this refund; retries reuse it.")
+''',
+        # a plain BaseModel: unknown fields are silently dropped instead of refused
+        '''
+class IssueRefund(BaseModel):
+    """Refund money on an order. Only after check_refund_policy said the refund is eligible."""
+
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(gt=0, description="Amount in US dollars, e.g. 18.50.")
+    reason: Literal["damaged", "not_received", "wrong_item", "unwanted", "other"] = Field(
+        description="Why the customer is refunded.")
+''',
+    ],
+    "tool_schema": [
+        # hand-built parameters: the properties are there, but no `required` and no `additionalProperties`
+        '''
+def tool_schema(name: str, model: type[BaseModel]) -> dict:
+    """The OpenAI tool definition of `model`."""
+    properties = model.model_json_schema()["properties"]
+    return {"type": "function", "function": {"name": name, "description": model.__doc__ or "",
+                                              "parameters": {"type": "object", "properties": properties},
+                                              "strict": True}}
+''',
+        # right shape, but the descriptions the model needs are dropped
+        '''
+def tool_schema(name: str, model: type[BaseModel]) -> dict:
+    """The OpenAI tool definition of `model`."""
+    parameters = model.model_json_schema()
+    parameters.pop("description", None)
+    for prop in parameters["properties"].values():
+        prop.pop("description", None)
+    return {"type": "function", "function": {"name": name, "description": name.replace("_", " "),
+                                              "parameters": parameters, "strict": True}}
+''',
+        # hard-codes what the visible check looks at: every tool looks like get_order
+        '''
+def tool_schema(name: str, model: type[BaseModel]) -> dict:
+    """The OpenAI tool definition of `model`."""
+    return {"type": "function", "function": {"name": name, "description": "Look up an order.", "strict": True,
+                                              "parameters": GetOrder.model_json_schema()}}
+''',
+    ],
+    "parse_tool_call": [
+        # refuses unknown names, but lets pydantic's ValidationError (bad JSON, bad types) escape
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a validated, typed object."""
+    if name not in tools:
+        raise ToolCallError(f"Unknown tool {name!r}. Available tools: {', '.join(tools)}.")
+    return tools[name].model_validate_json(arguments)
+''',
+        # parses the JSON but builds the object without validating it
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a typed object."""
+    if name not in tools:
+        raise ToolCallError(f"Unknown tool {name!r}. Available tools: {', '.join(tools)}.")
+    try:
+        data = json.loads(arguments)
+    except json.JSONDecodeError as error:
+        raise ToolCallError(f"Invalid JSON for {name}: {error}") from None
+    return tools[name].model_construct(**data)
+''',
+        # ignores the `tools` it is given and always reads the global TOOLS
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a validated, typed object."""
+    if name not in TOOLS:
+        raise ToolCallError(f"Unknown tool {name!r}. Available tools: {', '.join(TOOLS)}.")
+    try:
+        return TOOLS[name].model_validate_json(arguments)
+    except ValidationError as error:
+        raise ToolCallError(f"Invalid arguments for {name}: {error}") from None
+''',
+        # says "invalid" without saying what: the model cannot fix what it is not told
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a validated, typed object."""
+    if name not in tools:
+        raise ToolCallError("Unknown tool.")
+    try:
+        return tools[name].model_validate_json(arguments)
+    except ValidationError:
+        raise ToolCallError("Invalid arguments.") from None
+''',
+    ],
+    "run_tool": [
+        # a fresh idempotency key on every call: a repeated refund call pays twice
+        '''
+def run_tool(call: ToolInput, ticket: Ticket) -> str:
+    """Run a parsed tool call against the shop."""
+    import uuid
+    match call:
+        case GetOrder(order_id=order_id):
+            result = shop.get_order(order_id)
+        case CheckRefundPolicy(order_id=order_id, amount=amount):
+            result = shop.check_refund_policy(order_id, amount)
+        case IssueRefund(order_id=order_id, amount=amount, reason=reason):
+            result = shop.issue_refund(order_id, amount, reason, idempotency_key=uuid.uuid4().hex)
+        case TrackShipment(order_id=order_id):
+            result = shop.track_shipment(order_id)
+        case UpdateAddress(address=address):
+            result = shop.update_address(ticket.customer_email, address)
+        case SendMessage(body=body):
+            result = shop.send_message(ticket.customer_email, body)
+        case _:
+            raise ToolCallError(f"No tool runs {type(call).__name__}.")
+    return result.model_dump_json()
+''',
+        # messages go to a fixed address and the address change to the first fixture customer
+        '''
+def run_tool(call: ToolInput, ticket: Ticket) -> str:
+    """Run a parsed tool call against the shop."""
+    match call:
+        case GetOrder(order_id=order_id):
+            result = shop.get_order(order_id)
+        case CheckRefundPolicy(order_id=order_id, amount=amount):
+            result = shop.check_refund_policy(order_id, amount)
+        case IssueRefund(order_id=order_id, amount=amount, reason=reason):
+            result = shop.issue_refund(order_id, amount, reason, idempotency_key=f"ticket-{ticket.ticket_id}-order-{order_id}")
+        case TrackShipment(order_id=order_id):
+            result = shop.track_shipment(order_id)
+        case UpdateAddress(address=address):
+            result = shop.update_address("maya.chen@example.com", address)
+        case SendMessage(body=body):
+            result = shop.send_message("maya.chen@example.com", body)
+        case _:
+            raise ToolCallError(f"No tool runs {type(call).__name__}.")
+    return result.model_dump_json()
+''',
+        # answers with a summary of its own instead of the shop's result, and returns None for unknown calls
+        '''
+def run_tool(call: ToolInput, ticket: Ticket) -> str:
+    """Run a parsed tool call against the shop."""
+    if isinstance(call, GetOrder):
+        return shop.get_order(call.order_id).model_dump_json()
+    if isinstance(call, CheckRefundPolicy):
+        decision = shop.check_refund_policy(call.order_id, call.amount)
+        return json.dumps({"eligible": decision.eligible})
+    if isinstance(call, IssueRefund):
+        shop.issue_refund(call.order_id, call.amount, call.reason, idempotency_key=f"ticket-{ticket.ticket_id}-order-{call.order_id}")
+        return json.dumps({"status": "refunded"})
+    if isinstance(call, TrackShipment):
+        return shop.track_shipment(call.order_id).model_dump_json()
+    if isinstance(call, UpdateAddress):
+        return shop.update_address(ticket.customer_email, call.address).model_dump_json()
+    if isinstance(call, SendMessage):
+        return shop.send_message(ticket.customer_email, call.body).model_dump_json()
+''',
+    ],
+}
