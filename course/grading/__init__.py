@@ -4,13 +4,18 @@ Learner side (imported inside notebooks; stdlib only, never imports nbgrader):
     `check("1.1")`, `visible(...)`            course.grading.visible
 
 Instructor side (import nbgrader lazily; run from the repository):
-    course.grading.authoring    build a solution notebook from Python; lint a hand-edited one
+    course.grading.authoring    build a solution notebook from Python; `lint` a hand-edited one
+    course.grading.example      a complete toy course built with it (used by the grading tests)
     course.grading.export       `course export`: stage modules from cells tagged `export`
-    course.grading.release      `course release`: export, then nbgrader generate_assignment for every lesson
     course.grading.stages       `load(n)`: import the reference agent of stage n
+    course.grading.release      `course release`: export, then nbgrader generate_assignment per lesson; `drift`
     course.grading.local        `course check NOTEBOOK`: grade one notebook on the learner's machine
-    course.grading.cohort       `course autograde DIR`, `course feedback`: grade a cohort, sanitised feedback
+    course.grading.cohort       `course autograde [DIR]`: grade a cohort, sanitised feedback, grades.csv
     course.grading.edition      `course student-edition DIR`: what an instructor hands a cohort
+    course.grading.leaks        what must never reach a learner (solutions, hidden tests)
+    course.grading.scratch      release and autograde one lesson in a throwaway course
+    course.grading.variants     score many wrong answers in one kernel
+    course.grading.nbgrader_run / results / preprocessors / config: nbgrader in-process, grades, settings
     course.grading.cli          `register(subparsers)`: the subcommands above
 
 Authoring a lesson, in short (details in course.grading.authoring):

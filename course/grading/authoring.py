@@ -6,7 +6,7 @@ anywhere; the notebook is the source of truth once written, edit it in Jupyter a
 
     from course.grading.authoring import NotebookBuilder
 
-    nb = NotebookBuilder(lesson=1)
+    nb = NotebookBuilder(lesson=1, slug="01-natural-language-to-tool-calls")
     nb.markdown("# 01 · Natural language to tool calls\\n...")
     nb.setup("from course.grading import check\\nfrom course.agents.naive import *")   # locked
     nb.solution("parse_tool_call", """
@@ -16,11 +16,16 @@ anywhere; the notebook is the source of truth once written, edit it in Jupyter a
         ...
         ### END SOLUTION
     """, export=True)                                  # tag `export`: part of the stage-01 agent
-    nb.code("parse_tool_call('get_order', '{\\"order_id\\": 1042}')   # you should see GetOrder(...)")
+    nb.code("""
+    try:                                               # "you should see" cell: runs in the release too
+        print(parse_tool_call("get_order", '{"order_id": 1042}'))
+    except NotImplementedError:
+        print("Finish Exercise 1.1 first.")
+    """)
     nb.check("1.1")                                    # locked cell: check("1.1")
     nb.hidden_test("parse_rejects_unknown_tool", points=2,
                    doc="Check that parse_tool_call rejects a tool the shop does not have.")
-    nb.write()                                         # solutions/01-<slug>/01-<slug>.ipynb by default
+    nb.write()                                         # solutions/01-.../01-....ipynb (lints it too)
 
 Cells and their nbgrader metadata (what `write` produces; match it when editing by hand —
 in Jupyter: View → Cell Toolbar → Create Assignment):
@@ -33,6 +38,18 @@ in Jupyter: View → Cell Toolbar → Create Assignment):
     hidden_test(grade_id)  "Autograder tests": grade=true, points, locked; body = docstring +
                            `### BEGIN HIDDEN TESTS` / `hidden("grade_id", globals())` / `### END HIDDEN TESTS`
     export(source)         plain code tagged `export` (given code that belongs to the stage agent)
+
+Rules the tests enforce (tests/test_notebooks.py and friends), per lesson:
+  - the solution runs top to bottom with no error and nothing on stderr (a warning in a graded
+    cell scores 0), and earns full marks under real nbgrader autograde;
+  - the release runs top to bottom with the stubs' NotImplementedError as the only errors (catch
+    it in "you should see" cells, as above), and earns 0 on every graded cell: each graded cell
+    must call the learner's code;
+  - each wrong answer kept in tests/wrong_answers/nbNN.py,
+    `WRONG_ANSWERS = {"<solution grade id>": ["<whole replacement cell source>", ...]}`,
+    loses points on the graded cells after that solution cell (up to the next solution cell);
+  - `course release` has been run: notebooks/ and the stage modules match the sources, and no
+    release holds a solution of its own lesson or a later one.
 
 `lint(path)` lists what would break grading: duplicate grade ids, markers outside solution cells,
 graded cells without points or that test nothing, outputs left in the source.

@@ -29,7 +29,7 @@ import nbformat
 from . import nbgrader_run
 from .config import CELL_TIMEOUT
 from .layout import REPO_ROOT, Lesson, LessonError, find_lesson, lessons
-from .results import NotebookGrade, read_grades
+from .results import NotebookGrade
 
 __all__ = ["CheckError", "LocalReport", "grade", "run"]
 
@@ -59,8 +59,11 @@ class LocalReport:
         icons = {"passed": "✅", "failed": "❌", "todo": "⏳"}
         for result in self.visible:
             out.append(f"  {icons[result['status']]} {result['exercise']} {result['status']}")
+            if result["status"] == "todo":
+                out.append("     • " + next(c["message"] for c in result["cases"] if c["status"] == "todo"))
+                continue
             for case in result["cases"]:
-                if case["status"] != "passed":
+                if case["status"] == "failed":
                     out.append(f"     • {case['message']}" + (f"  (hint: {case['hint']})" if case["hint"] else ""))
         out += [f"  cell error: {e}" for e in self.errors]
         return out + ["Your notebook was not modified."]
@@ -118,17 +121,10 @@ def _identify(path: Path, nb: Any, root: Path) -> tuple[Lesson, bool]:
 
 
 def _autograde(path: Path, lesson: Lesson) -> NotebookGrade:
-    with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
-        root = Path(scratch)
-        shutil.copytree(lesson.source_dir, root / "solutions" / lesson.slug,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
-        db = nbgrader_run.new_gradebook(root / "var" / "gradebook.db")
-        nbgrader_run.generate_assignment(root, lesson.slug, gradebook=db, overrides={"release_directory": "var/release"})
-        submitted = root / "var" / "submitted" / _STUDENT / lesson.slug
-        submitted.mkdir(parents=True)
-        shutil.copyfile(path, submitted / f"{lesson.slug}.ipynb")
-        nbgrader_run.autograde(root, lesson.slug, _STUDENT, gradebook=db)
-        return read_grades(root, lesson.slug, _STUDENT, gradebook=db)
+    from .scratch import ScratchCourse
+
+    with ScratchCourse(lesson) as course:
+        return course.autograde({_STUDENT: path})[_STUDENT].grade
 
 
 def _visible_only(path: Path, nb: Any, lesson: Lesson) -> tuple[list[dict[str, Any]], list[str]]:

@@ -1,0 +1,80 @@
+"""Grade notebooks of one lesson in a scratch course, never touching the repository's files.
+
+    from course.grading.scratch import ScratchCourse
+    with ScratchCourse(lesson) as course:             # copies solutions/NN-slug, fresh gradebook,
+        release = course.release                      # releases it with nbgrader (into the scratch)
+        graded = course.autograde({"solution": lesson.source, "release": release})
+        graded["release"].grade.lines()               # scores and messages (course.grading.results)
+        graded["release"].notebook                    # the autograded notebook (all outputs)
+
+One autograde run grades every submission, sequentially, into the scratch gradebook. Used by
+`course check` and the notebook tests; a `root` folder can be given instead of a temporary one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import nbgrader_run
+from .layout import Lesson
+from .results import NotebookGrade, read_grades
+
+__all__ = ["Graded", "ScratchCourse"]
+
+
+@dataclass(frozen=True)
+class Graded:
+    grade: NotebookGrade
+    notebook: Any  # the autograded notebook
+
+
+class ScratchCourse:
+    def __init__(self, lesson: Lesson, root: Path | str | None = None) -> None:
+        self.lesson = lesson
+        self._tmp = None if root else tempfile.TemporaryDirectory(prefix="course-scratch-")
+        self.root = Path(root or self._tmp.name)
+        shutil.copytree(lesson.source_dir, self.root / "solutions" / lesson.slug, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
+        self.gradebook = nbgrader_run.new_gradebook(self.root / "var" / "gradebook.db")
+        nbgrader_run.generate_assignment(self.root, lesson.slug, gradebook=self.gradebook)
+
+    @property
+    def release(self) -> Path:
+        return self.root / "notebooks" / self.lesson.slug / f"{self.lesson.slug}.ipynb"
+
+    def autograde(self, submissions: dict[str, Path | str | Any]) -> dict[str, Graded]:
+        """Grade each submission (a path or a notebook node), keyed by a student id."""
+        slug = self.lesson.slug
+        for student, notebook in submissions.items():
+            folder = self.root / "var" / "submitted" / student / slug
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+            if isinstance(notebook, (str, Path)):
+                shutil.copyfile(notebook, folder / f"{slug}.ipynb")
+            else:
+                nbformat.write(notebook, str(folder / f"{slug}.ipynb"))
+        only = next(iter(submissions)) if len(submissions) == 1 else "*"
+        nbgrader_run.autograde(self.root, slug, only, gradebook=self.gradebook)
+        out = {}
+        for student in submissions:
+            path = self.root / "var" / "autograded" / student / slug / f"{slug}.ipynb"
+            out[student] = Graded(read_grades(self.root, slug, student, gradebook=self.gradebook),
+                                  nbformat.read(str(path), as_version=4))
+        return out
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> ScratchCourse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
