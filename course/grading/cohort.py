@@ -23,6 +23,7 @@ generate_assignment rewrites the committed release in notebooks/, which is harml
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
 from dataclasses import dataclass, field
@@ -48,10 +49,32 @@ def _students(submitted: Path, slug: str) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if (p / slug / f"{slug}.ipynb").is_file())
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path):
+    """One grading run at a time per gradebook (nbgrader cannot share one between processes)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another grading run holds {path}; wait for it to finish") from None
+        yield
+
+
 def autograde_cohort(submissions: Path | str | None = None, root: Path | None = None, *,
                      feedback: bool = True) -> CohortResult:
     """Autograde every submission (see the module docstring)."""
     root = Path(root or REPO_ROOT)
+    with _exclusive(root / "var" / "grading.lock"):
+        return _autograde_cohort(submissions, root, feedback)
+
+
+def _autograde_cohort(submissions: Path | str | None, root: Path, feedback: bool) -> CohortResult:
     submitted = root / "var" / "submitted"
     if submissions is not None and Path(submissions).resolve() != submitted.resolve():
         shutil.copytree(submissions, submitted, dirs_exist_ok=True,
