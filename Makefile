@@ -37,8 +37,8 @@ test: $(STAMP)  ## run the whole suite
 release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader
 	$(BIN)/course release
 
-student-edition: $(STAMP)  ## build dist/student-edition: what an instructor hands a cohort
-	$(BIN)/course student-edition dist/student-edition
+student-edition: $(STAMP)  ## build dist/student-edition (UPTO=N: only lessons up to N)
+	$(BIN)/course student-edition dist/student-edition $(if $(UPTO),--upto $(UPTO),)
 
 bench: $(STAMP)  ## print the benchmark figures
 	$(BIN)/python -m benchmarks
