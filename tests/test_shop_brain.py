@@ -302,3 +302,28 @@ def test_a_rejection_is_respected_even_when_the_model_cannot_ask_for_approval_it
                           tools=tool_schemas())
     reply = shop_brain(request)
     assert reply.tool_calls[0].name == "send_message"
+
+
+def test_the_brain_recovers_when_a_malformed_call_named_another_order():
+    """A cut-off first call (`{"order_id": 1043`) must not make the brain wait for order 1043 forever."""
+    from course.llm import FakeModel, faults, use_model
+    from course.shop import TOOLS
+
+    scenario = get_scenario("damaged_item")
+    fake = FakeModel(shop_brain, faults={1: faults.malformed_arguments("get_order", '{"order_id": 1043')})
+    names = ("get_order", "check_refund_policy", "issue_refund", "send_message")
+    with Shop.create() as shop, use(shop), use_model(fake):
+        messages: list[dict[str, Any]] = [{"role": "user", "content": scenario.ticket.render()}]
+        for _ in range(8):
+            reply = fake.client().chat.completions.create(model="m", messages=messages, tools=tool_schemas(*names))
+            message = reply.choices[0].message
+            messages.append(message.model_dump(exclude_none=True))
+            if not message.tool_calls:
+                break
+            for call in message.tool_calls:
+                try:
+                    result = TOOLS[call.function.name].run(call.function.arguments).model_dump_json()
+                except Exception as error:  # noqa: BLE001 - the error goes back to the model, as an agent does
+                    result = f"Error: {error}"
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+        assert outcome_of(shop, scenario) == "refunded"

@@ -140,15 +140,15 @@ class Block:
         return ""
 
     def arg(self, key: str) -> float | None:
-        """A number from the call's arguments (the first occurrence in the block)."""
-        return number(self.text, key, first=True)
+        """A number from the block's latest call: a retry after a failed call corrects the arguments."""
+        return number(self.text, key, first=False)
 
     @property
     def order_id(self) -> int | None:
-        found = number(self.text, "order_id", first=True)
+        found = number(self.text, "order_id", first=False)
         if found is None:
             refs = order_refs(self.text)
-            return refs[0] if refs else None
+            return refs[-1] if refs else None
         return int(found)
 
     @cached_property
