@@ -105,3 +105,27 @@ def test_doctor_passes_on_this_environment_with_the_fake(capsys):
 
     assert run_doctor() == 0, capsys.readouterr().out
     assert "built-in fake model" in capsys.readouterr().out
+
+
+def test_the_public_api_of_course_llm_is_pinned():
+    import course.llm
+
+    assert sorted(course.llm.__all__) == sorted([
+        "DEFAULT_CONTEXT_WINDOW", "ApiError", "ChatRequest", "ConfigError", "Exchange", "FakeModel", "FaultRate",
+        "Policy", "RealCallsForbidden", "Reply", "Settings", "ToolCall", "Transcript", "client",
+        "count_message_tokens", "count_tokens", "current_fake", "faults", "model_name", "read_settings",
+        "real_client", "real_model_configured", "use_model",
+    ])
+    assert all(hasattr(course.llm, name) for name in course.llm.__all__)
+
+
+def test_real_model_configured_follows_the_settings(monkeypatch):
+    from course.llm import real_model_configured
+
+    assert not real_model_configured()  # offline in tests
+    monkeypatch.setenv("COURSE_OFFLINE", "0")
+    monkeypatch.setenv("COURSE_MODEL", "llama3.2")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
+    assert real_model_configured()
+    monkeypatch.setenv("OPENAI_BASE_URL", "not-a-url")
+    assert not real_model_configured()  # a bad setting is reported by `course doctor`, not by a notebook crash
