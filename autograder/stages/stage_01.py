@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from course.llm import client, model_name
 from course.shop import ShopError, Ticket
-from course.shop import tools as shop  # the shop's functions: shop.get_order(order_id), shop.issue_refund(...)
+from course.shop import tools as shop_tools  # the shop's functions: shop_tools.get_order(order_id), shop_tools.issue_refund(...)
 
 
 # %% 01-natural-language-to-tool-calls · order_tools
@@ -113,18 +113,18 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
     """Run a parsed tool call against the shop; the result is JSON from code, never the model's prose."""
     match call:
         case GetOrder(order_id=order_id):
-            result = shop.get_order(order_id)
+            result = shop_tools.get_order(order_id)
         case CheckRefundPolicy(order_id=order_id, amount=amount):
-            result = shop.check_refund_policy(order_id, amount)
+            result = shop_tools.check_refund_policy(order_id, amount)
         case IssueRefund(order_id=order_id, amount=amount, reason=reason):
             key = f"ticket-{ticket.ticket_id}-order-{order_id}"
-            result = shop.issue_refund(order_id, amount, reason, idempotency_key=key)
+            result = shop_tools.issue_refund(order_id, amount, reason, idempotency_key=key)
         case TrackShipment(order_id=order_id):
-            result = shop.track_shipment(order_id)
+            result = shop_tools.track_shipment(order_id)
         case UpdateAddress(address=address):
-            result = shop.update_address(ticket.customer_email, address)
+            result = shop_tools.update_address(ticket.customer_email, address)
         case SendMessage(body=body):
-            result = shop.send_message(ticket.customer_email, body)
+            result = shop_tools.send_message(ticket.customer_email, body)
         case _:
             raise ToolCallError(f"No tool runs {type(call).__name__}.")
     return result.model_dump_json()

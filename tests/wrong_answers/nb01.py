@@ -129,17 +129,17 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
     import uuid
     match call:
         case GetOrder(order_id=order_id):
-            result = shop.get_order(order_id)
+            result = shop_tools.get_order(order_id)
         case CheckRefundPolicy(order_id=order_id, amount=amount):
-            result = shop.check_refund_policy(order_id, amount)
+            result = shop_tools.check_refund_policy(order_id, amount)
         case IssueRefund(order_id=order_id, amount=amount, reason=reason):
-            result = shop.issue_refund(order_id, amount, reason, idempotency_key=uuid.uuid4().hex)
+            result = shop_tools.issue_refund(order_id, amount, reason, idempotency_key=uuid.uuid4().hex)
         case TrackShipment(order_id=order_id):
-            result = shop.track_shipment(order_id)
+            result = shop_tools.track_shipment(order_id)
         case UpdateAddress(address=address):
-            result = shop.update_address(ticket.customer_email, address)
+            result = shop_tools.update_address(ticket.customer_email, address)
         case SendMessage(body=body):
-            result = shop.send_message(ticket.customer_email, body)
+            result = shop_tools.send_message(ticket.customer_email, body)
         case _:
             raise ToolCallError(f"No tool runs {type(call).__name__}.")
     return result.model_dump_json()
@@ -150,17 +150,17 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
     """Run a parsed tool call against the shop."""
     match call:
         case GetOrder(order_id=order_id):
-            result = shop.get_order(order_id)
+            result = shop_tools.get_order(order_id)
         case CheckRefundPolicy(order_id=order_id, amount=amount):
-            result = shop.check_refund_policy(order_id, amount)
+            result = shop_tools.check_refund_policy(order_id, amount)
         case IssueRefund(order_id=order_id, amount=amount, reason=reason):
-            result = shop.issue_refund(order_id, amount, reason, idempotency_key=f"ticket-{ticket.ticket_id}-order-{order_id}")
+            result = shop_tools.issue_refund(order_id, amount, reason, idempotency_key=f"ticket-{ticket.ticket_id}-order-{order_id}")
         case TrackShipment(order_id=order_id):
-            result = shop.track_shipment(order_id)
+            result = shop_tools.track_shipment(order_id)
         case UpdateAddress(address=address):
-            result = shop.update_address("maya.chen@example.com", address)
+            result = shop_tools.update_address("maya.chen@example.com", address)
         case SendMessage(body=body):
-            result = shop.send_message("maya.chen@example.com", body)
+            result = shop_tools.send_message("maya.chen@example.com", body)
         case _:
             raise ToolCallError(f"No tool runs {type(call).__name__}.")
     return result.model_dump_json()
@@ -170,19 +170,19 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
 def run_tool(call: ToolInput, ticket: Ticket) -> str:
     """Run a parsed tool call against the shop."""
     if isinstance(call, GetOrder):
-        return shop.get_order(call.order_id).model_dump_json()
+        return shop_tools.get_order(call.order_id).model_dump_json()
     if isinstance(call, CheckRefundPolicy):
-        decision = shop.check_refund_policy(call.order_id, call.amount)
+        decision = shop_tools.check_refund_policy(call.order_id, call.amount)
         return json.dumps({"eligible": decision.eligible})
     if isinstance(call, IssueRefund):
-        shop.issue_refund(call.order_id, call.amount, call.reason, idempotency_key=f"ticket-{ticket.ticket_id}-order-{call.order_id}")
+        shop_tools.issue_refund(call.order_id, call.amount, call.reason, idempotency_key=f"ticket-{ticket.ticket_id}-order-{call.order_id}")
         return json.dumps({"status": "refunded"})
     if isinstance(call, TrackShipment):
-        return shop.track_shipment(call.order_id).model_dump_json()
+        return shop_tools.track_shipment(call.order_id).model_dump_json()
     if isinstance(call, UpdateAddress):
-        return shop.update_address(ticket.customer_email, call.address).model_dump_json()
+        return shop_tools.update_address(ticket.customer_email, call.address).model_dump_json()
     if isinstance(call, SendMessage):
-        return shop.send_message(ticket.customer_email, call.body).model_dump_json()
+        return shop_tools.send_message(ticket.customer_email, call.body).model_dump_json()
 ''',
     ],
 }

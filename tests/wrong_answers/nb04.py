@@ -150,7 +150,7 @@ def execute(intent: Intent, ticket: Ticket) -> Event:
         '''
 def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
     """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
-    prompt = system_prompt(policy or shop.current().policy)
+    prompt = system_prompt(policy or current_shop().policy)
     thread = thread_for(ticket)
     calls: list[ModelCall] = []
     for _ in range(max_steps):
@@ -166,7 +166,7 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
         '''
 def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
     """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
-    prompt = system_prompt(policy or shop.current().policy)
+    prompt = system_prompt(policy or current_shop().policy)
     thread = thread_for(ticket)
     calls: list[ModelCall] = []
     for _ in range(max_steps):
@@ -186,7 +186,7 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
         '''
 def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
     """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
-    prompt = system_prompt(policy or shop.current().policy)
+    prompt = system_prompt(policy or current_shop().policy)
     thread = thread_for(ticket)
     calls: list[ModelCall] = []
     for _ in range(20):
@@ -206,7 +206,7 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
         '''
 def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
     """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
-    prompt = system_prompt(policy or shop.current().policy)
+    prompt = system_prompt(policy or current_shop().policy)
     thread = thread_for(ticket)
     calls: list[ModelCall] = []
     for _ in range(max_steps):
@@ -225,7 +225,7 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
         '''
 def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
     """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
-    prompt = system_prompt(policy or shop.current().policy)
+    prompt = system_prompt(policy or current_shop().policy)
     thread = thread_for(ticket)
     calls: list[ModelCall] = []
     for _ in range(max_steps):
