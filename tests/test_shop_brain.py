@@ -327,3 +327,14 @@ def test_the_brain_recovers_when_a_malformed_call_named_another_order():
                     result = f"Error: {error}"
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         assert outcome_of(shop, scenario) == "refunded"
+
+
+@pytest.mark.parametrize("rendered", [
+    "From: Maya\nSubject: Broken mug\n\nHi",
+    '<ticket subject="Broken mug">\nHi\n</ticket>',
+    '{"subject": "Broken mug", "body": "Hi"}',
+])
+def test_the_refund_reason_quotes_the_subject_whatever_the_context_format(rendered):
+    from course.shop.brain import _subject
+
+    assert _subject(rendered) == "Broken mug"

@@ -237,7 +237,8 @@ def _rule(text: str) -> str:
 
 
 def _subject(ticket: str) -> str:
-    found = re.search(r"Subject:\s*(.+?)\s*(?:\\n|\n|\"|$)", ticket)  # JSON-encoded tickets have a literal \n
+    # "Subject: ...", subject="..." (XML attribute), "subject": "..." (JSON; a literal \n when encoded twice)
+    found = re.search(r"subject\\?[\"']?\s*[:=]\s*\\?[\"']?(.+?)\s*(?:\\n|\n|\\?[\"']|$)", ticket, re.IGNORECASE)
     return found.group(1)[:60] if found else "see ticket"
 
 
