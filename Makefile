@@ -1,17 +1,16 @@
-# Two commands do all the set-up: `make lab` and `make test`.
-# Both create .venv on first use (with uv when it is installed, else python3 -m venv + pip).
+# `make lab` does all the set-up and opens the course; `make test` runs the tests.
+# Every target creates .venv on first use (with uv when it is installed, else python3 -m venv + pip).
 
-PYTHON   ?= python3
-VENV     ?= .venv
-BIN      := $(VENV)/bin
-STAMP    := $(VENV)/.installed
-LAB_ARGS ?=
-TEST_ARGS ?=
-UV       := $(shell command -v uv 2>/dev/null)
+PYTHON    ?= python3
+VENV      ?= .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+LAB_ARGS  ?=
+UV        := $(shell command -v uv 2>/dev/null)
 # JupyterLab refuses to run as root (containers, CI) unless told it is on purpose.
-ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+ROOT_ARG  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test env release student-edition bench doctor clean
+.PHONY: env lab doctor clean
 
 $(STAMP): pyproject.toml
 ifdef UV
@@ -31,6 +30,19 @@ env: $(STAMP)  ## create or update the environment only
 lab: $(STAMP)  ## open the course in JupyterLab (headless: make lab LAB_ARGS=--no-browser)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
 
+doctor: $(STAMP)  ## check Python, packages, kernel and the model endpoint
+	$(BIN)/course doctor
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info
+
+# ---- instructor targets (the student edition keeps everything above this line) ----
+
+TEST_ARGS ?=
+UPTO      ?=
+
+.PHONY: test release student-edition bench
+
 test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
@@ -42,9 +54,3 @@ student-edition: $(STAMP)  ## build dist/student-edition (UPTO=N: only lessons u
 
 bench: $(STAMP)  ## print the benchmark figures
 	$(BIN)/python -m benchmarks
-
-doctor: $(STAMP)
-	$(BIN)/course doctor
-
-clean:
-	rm -rf $(VENV) dist build *.egg-info

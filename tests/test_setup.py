@@ -103,3 +103,18 @@ def test_course_cli_help_lists_the_commands():
     result = subprocess.run([sys.executable, "-m", "course.cli", "--help"], capture_output=True, text=True, timeout=60)
     for command in ("llm", "demo", "doctor"):
         assert command in result.stdout
+
+
+def test_the_learner_makefile_is_the_repositorys_set_up_plus_check():
+    from course.grading.edition import learner_makefile
+
+    learner = learner_makefile((ROOT / "Makefile").read_text())
+    for target in ("lab:", "env:", "doctor:", "check:", "$(STAMP): pyproject.toml"):
+        assert target in learner
+    for instructor_only in ("test:", "release:", "student-edition:", "bench:"):
+        assert f"\n{instructor_only}" not in learner
+    assert "--compile-bytecode" in learner and "$(ROOT_ARG)" in learner  # the same install and lab recipe
+    dry_run = subprocess.run(["make", "-n", "-f", "-", "lab", "check", "NB=x.ipynb"], input=learner,
+                             capture_output=True, text=True, cwd=ROOT, timeout=30)
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert "jupyter lab --notebook-dir=notebooks" in dry_run.stdout and "course check x.ipynb" in dry_run.stdout

@@ -50,41 +50,21 @@ Your instructor grades with hidden tests that are not in this edition, so a pass
 sign, not a grade. Hand in the `.ipynb` file under its original name.
 """
 
-MAKEFILE = """# Learner edition: `make lab` to start, `make check NB=notebooks/NN-slug/NN-slug.ipynb` to check a notebook.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-UV     := $(shell command -v uv 2>/dev/null)
+INSTRUCTOR_MARKER = "# ---- instructor targets"
+LEARNER_TARGETS = """\
+.PHONY: check
 
-.PHONY: env lab check doctor clean
-
-$(STAMP): pyproject.toml
-ifdef UV
-\tuv venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-\tuv pip install --quiet --python $(BIN)/python -e .
-else
-\t$(PYTHON) -m venv $(VENV)
-\t$(BIN)/python -m pip install --quiet --upgrade pip
-\t$(BIN)/python -m pip install --quiet -e .
-endif
-\t$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Twelve-Factor Agents)" > /dev/null
-\ttouch $(STAMP)
-
-env: $(STAMP)
-
-lab: $(STAMP)
-\t$(BIN)/jupyter lab --notebook-dir=notebooks
-
-check: $(STAMP)
+check: $(STAMP)  ## grade one notebook: make check NB=notebooks/NN-slug/NN-slug.ipynb
 \t$(BIN)/course check $(NB)
-
-doctor: $(STAMP)
-\t$(BIN)/course doctor
-
-clean:
-\trm -rf $(VENV) *.egg-info
 """
+
+
+def learner_makefile(repository_makefile: str) -> str:
+    """The repository's Makefile up to its instructor targets, plus `make check`: one source for both."""
+    if INSTRUCTOR_MARKER not in repository_makefile:
+        raise ValueError(f"The Makefile has no {INSTRUCTOR_MARKER!r} line to cut the learner edition at.")
+    shared = repository_makefile.split(INSTRUCTOR_MARKER)[0].rstrip() + "\n\n"
+    return shared + LEARNER_TARGETS
 
 
 def _pyproject(text: str) -> str:
@@ -133,7 +113,7 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
     released = lessons(dest, released=True)
     first = released[0].slug if released else "01-slug"
     (dest / "README.md").write_text(README.format(first=first), "utf-8")
-    (dest / "Makefile").write_text(MAKEFILE, "utf-8")
+    (dest / "Makefile").write_text(learner_makefile((REPO_ROOT / "Makefile").read_text("utf-8")), "utf-8")
     (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n", "utf-8")
     found = scan(dest, root)
     if found:
