@@ -15,7 +15,7 @@ import pytest
 
 from course.grading import cohort, local
 from course.grading.edition import build_student_edition
-from course.grading.example import build_toy_course
+from toy_course import build_toy_course
 from course.grading.release import release_all
 
 LESSON = "00-toy"

@@ -14,7 +14,7 @@ import pytest
 from course.grading import export, local, stages
 from course.grading.authoring import NotebookBuilder, lint
 from course.grading.edition import build_student_edition
-from course.grading.example import build_toy_course
+from toy_course import build_toy_course
 from course.grading.leaks import scan
 from course.grading.release import drift, release_all
 

@@ -36,7 +36,7 @@ def test_each_kept_wrong_answer_loses_points_on_its_exercise(lesson):
 
 
 def test_a_wrong_answer_that_is_in_fact_right_would_be_reported(tmp_path):
-    from course.grading.example import ADD_SOLUTION, build_toy_course
+    from toy_course import ADD_SOLUTION, build_toy_course
     from course.grading.export import export_all
     from course.grading.layout import find_lesson
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from dataclasses import dataclass
 
 from course.llm import FakeModel, Transcript, use_model
 from course.shop import SCENARIOS, Shop, get_scenario, outcome_of, use
@@ -19,14 +20,14 @@ from . import naive
 __all__ = ["DemoRun", "run_demo", "run_naive"]
 
 
+@dataclass(frozen=True)
 class DemoRun:
     """One run of the naive agent: its answer or the exception that stopped it, and the transcript."""
 
-    def __init__(self, answer: str | None, error: BaseException | None, transcript: Transcript, outcome: str) -> None:
-        self.answer = answer
-        self.error = error
-        self.transcript = transcript
-        self.outcome = outcome
+    answer: str | None
+    error: BaseException | None
+    transcript: Transcript
+    outcome: str
 
 
 def run_naive(scenario_name: str) -> DemoRun:

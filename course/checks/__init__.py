@@ -1,9 +1,5 @@
-"""Visible checks of each lesson: `course/checks/nbNN.py`, registered with `@visible("N.k")`.
+"""Visible checks of each lesson: `course/checks/nbNN.py`, registered with `course.grading.visible`.
 
-The machinery (`check`, `visible`, `CheckResult`) lives in `course.grading.visible`; it is
-re-exported here so a check module reads `from course.checks import visible`.
+`check("N.k")` in a notebook imports `course.checks.nbNN` on first use and runs the cases of
+exercise N.k (see `course.grading.visible`).
 """
-
-from course.grading.visible import CheckResult, check, visible
-
-__all__ = ["CheckResult", "check", "visible"]

@@ -5,7 +5,7 @@ Learner side (imported inside notebooks; stdlib only, never imports nbgrader):
 
 Instructor side (import nbgrader lazily; run from the repository):
     course.grading.authoring    build a solution notebook from Python; `lint` a hand-edited one
-    course.grading.example      a complete toy course built with it (used by the grading tests)
+    tests/toy_course.py         a complete toy course built with it (used by the grading tests)
     course.grading.export       `course export`: stage modules from cells tagged `export`
     course.grading.stages       `load(n)`: import the reference agent of stage n
     course.grading.release      `course release`: export, then nbgrader generate_assignment per lesson; `drift`

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from .tokens import count_message_tokens
 
@@ -32,7 +32,7 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int | None = None
     temperature: float | None = None
     seed: int | None = None
-    n: int | None = Field(default=None)
+    n: int | None = None
 
     @property
     def tool_names(self) -> list[str]:
