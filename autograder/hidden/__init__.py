@@ -8,36 +8,58 @@ A graded test cell of lesson NN (nbgrader "Autograder tests", with points) reads
     hidden("parse_rejects_unknown_tool", globals())
     ### END HIDDEN TESTS
 
-(`course.grading.authoring.hidden_test_source` writes it), and autograder/hidden/nb01.py holds
-
-    from autograder.hidden import HiddenTests
+and autograder/hidden/nb01.py holds the test, registered under the cell's grade id:
 
     hidden = HiddenTests("01")
 
     @hidden.test("parse_rejects_unknown_tool")
-    def _(parse_tool_call):        # parameters are looked up by name in the learner's namespace
-        error = parse_tool_call("drop_database", "{}")
-        assert isinstance(error, ToolError), "an unknown tool name should come back as a ToolError"
+    def _(parse_tool_call, ToolCallError):   # each parameter: the learner's name, as a `Remote`
+        error = raised(parse_tool_call, "drop_database", "{}")
+        assert error is not None and error.isa(ToolCallError), "an unknown tool should raise ToolCallError"
 
-Name each test after the grade id of its cell (a behaviour: `refund_is_idempotent`). A failing
-test raises `AssertionError` with a message for the learner: what went wrong, never how the check
-works or what the answer is. `hidden()` re-raises it without the hidden test's traceback; an
-exception raised inside the learner's code becomes "calling your code raised …"; an unfinished
-stub stays `NotImplementedError`. Keep tests silent: a graded cell that writes anything to stderr
-(a warning included) scores 0. nb00 is the toy lesson used by the grading tests.
+The trusted grader (autograder.engine) never runs that cell: it runs the test here, in the grading
+process, against the learner's notebook running in a sandboxed worker (autograder.session), and
+each parameter is a `Remote` handle on the learner's object (autograder.remote). Plain nbgrader runs
+the cell in the learner's kernel; then `hidden(...)` runs the same test against the kernel's
+globals in-process (and trusts the submission, as all in-kernel grading does).
+
+A failing test raises `AssertionError` with a message for the learner: what went wrong, never how
+the check works or what the answer is. A parameter named `learner` gets the `Learner` itself
+(`learner.defines(name)`, `learner.subclass(...)`). Verdicts, in `Verdict.status`:
+"passed"; "failed" (an assertion, or learner code raised, or the worker died); "todo" (a stub still
+raises NotImplementedError). nb00 is the toy lesson used by the grading tests.
 '''
 
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HiddenTests"]
+from course.worker.values import short_text
+
+from ..remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
+from ..session import LocalSession, WorkerDied
+
+__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "raised"]
+
+_MAX_MESSAGE = 600
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # "passed", "failed" or "todo"
+    message: str = ""
+    worker_died: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
 
 class HiddenTests:
-    """The hidden tests of one lesson; call it as `hidden("grade_id", globals())` in a test cell."""
+    """The hidden tests of one lesson, by grade id."""
 
     def __init__(self, lesson: str) -> None:
         self.lesson = lesson
@@ -56,45 +78,45 @@ class HiddenTests:
     def names(self) -> list[str]:
         return list(self._tests)
 
-    def __call__(self, grade_id: str, namespace: Mapping[str, Any]) -> None:
-        __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+    def run(self, grade_id: str, learner: Learner) -> Verdict:
+        """Run one test against `learner`; never raises for anything the learner's code does."""
         try:
             fn = self._tests[grade_id]
         except KeyError:
             raise LookupError(f"lesson {self.lesson} has no hidden test {grade_id!r}") from None
-        kwargs = {}
-        for name in inspect.signature(fn).parameters:
-            if name == "ns":
-                kwargs[name] = namespace
-            elif name in namespace:
-                kwargs[name] = namespace[name]
-            else:
-                raise AssertionError(f"`{name}` is not defined: run the cell that defines it, and keep its name.")
-        failure = _run(fn, kwargs)
-        if failure is not None:
-            raise failure from None
+        try:
+            kwargs = {name: learner if name == "learner" else _defined(learner, name)
+                      for name in inspect.signature(fn).parameters}
+            fn(**kwargs)
+        except LearnerNotImplemented as error:
+            return Verdict("todo", _clip(error.message or "the exercise is not implemented yet"))
+        except AssertionError as error:
+            return Verdict("failed", _clip(str(error).strip() or "this check did not pass"))
+        except LearnerError as error:
+            return Verdict("failed", _clip(f"calling your code raised {error}"))
+        except WorkerDied as died:
+            return Verdict("failed", _clip(f"your code stopped the grading worker: {died.reason}"), worker_died=True)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            # A learner object of an unexpected shape (a dict where a list belongs...): a failure, not a crash.
+            return Verdict("failed", _clip(f"this test could not read what your code returned ({type(error).__name__})"))
+        return Verdict("passed")
+
+    def __call__(self, grade_id: str, namespace: Mapping[str, Any]) -> None:
+        """Plain nbgrader: run the test in the learner's kernel, against its globals."""
+        __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+        verdict = self.run(grade_id, Learner(LocalSession(dict(namespace) if not isinstance(namespace, dict)
+                                                          else namespace)))
+        if verdict.status == "todo":
+            raise NotImplementedError(verdict.message)
+        if not verdict.passed:
+            raise AssertionError(verdict.message)
 
 
-def _passed_through_learner_code(tb: Any) -> bool:
-    """Did the exception pass through a function defined in the notebook (module `__main__`)?"""
-    while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__") == "__main__":
-            return True
-        tb = tb.tb_next
-    return False
+def _defined(learner: Learner, name: str) -> Remote:
+    if not learner.defines(name):
+        raise AssertionError(f"`{name}` is not defined: run the cell that defines it, and keep its name.")
+    return learner[name]
 
 
-def _run(fn: Callable[..., Any], kwargs: dict[str, Any]) -> BaseException | None:
-    """Run one test; return the exception to show the learner, stripped of hidden frames, or None."""
-    try:
-        fn(**kwargs)
-    except AssertionError as error:
-        return AssertionError(str(error).strip() or "this check did not pass")
-    except NotImplementedError as error:
-        return NotImplementedError(str(error).strip() or "the exercise is not implemented yet")
-    except Exception as error:  # noqa: BLE001
-        if not _passed_through_learner_code(sys.exc_info()[2]):
-            raise  # a bug in the hidden test itself: let the instructor see it whole
-        text = str(error).strip()
-        return AssertionError(f"calling your code raised {type(error).__name__}" + (f": {text}" if text else ""))
-    return None
+def _clip(text: str) -> str:
+    return short_text(text, _MAX_MESSAGE)

@@ -1,0 +1,211 @@
+"""Grade one submitted notebook on the trusted path: learner code in a sandboxed worker, verdicts here.
+
+    graded = grade_submission(lesson_source, submitted_path, files=release_dir)
+    graded.score, graded.max_score, graded.results[0].message, graded.notes
+
+The lesson's source notebook decides everything that counts: which cells are tests, their grade
+ids and points, and the text of locked cells. From the submission only the learner's own code is
+taken: answer cells and any cells they added, in their order. Then, in the worker, each code cell
+runs; at each test cell's place, its hidden test runs here (autograder.hidden) against the worker's
+live namespace. So, whatever the submission holds:
+  - test cells it edited, deleted, renamed, duplicated or re-pointed are the source's again (their
+    code never runs anywhere); their points are the source's;
+  - locked cells it edited run as the source has them;
+  - a cell that kills the worker costs only the tests that needed it (autograder.session replays);
+  - a notebook that is not valid JSON, or not a notebook, scores 0 with a note, never a traceback.
+`notes` tell the learner each of these in a sentence.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from course.worker.values import short_text
+
+from .hidden import HiddenTests, Verdict
+from .remote import Learner
+from .sandbox import Limits, Sandbox
+from .session import LearnerSession
+
+__all__ = ["Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission"]
+
+
+@dataclass(frozen=True)
+class TestResult:
+    grade_id: str
+    max_score: float
+    score: float
+    status: str  # passed, failed, todo, not-run
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "code" or "test"
+    source: str = ""
+    grade_id: str = ""
+
+
+@dataclass
+class Graded:
+    results: list[TestResult]
+    notes: list[str] = field(default_factory=list)
+    cell_errors: list[str] = field(default_factory=list)
+    sandbox: Sandbox | None = None
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.max_score for r in self.results)
+
+    def result(self, grade_id: str) -> TestResult:
+        return next(r for r in self.results if r.grade_id == grade_id)
+
+
+def hidden_tests(lesson: int) -> HiddenTests:
+    """The hidden tests of lesson `lesson` (autograder/hidden/nbNN.py)."""
+    module = importlib.import_module(f"autograder.hidden.nb{lesson:02d}")
+    return module.hidden
+
+
+def _meta(cell: Any) -> dict[str, Any]:
+    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _kind(cell: Any) -> str:
+    meta = _meta(cell)
+    if meta.get("grade") and not meta.get("solution"):
+        return "test"
+    if meta.get("solution"):
+        return "answer"
+    if meta.get("locked"):
+        return "locked"
+    return "plain"
+
+
+def _source(cell: Any) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def read_submission(path_or_nb: Path | str | Any) -> tuple[list[Any] | None, str | None]:
+    """The submission's cells, or None and what is wrong with it (in a sentence)."""
+    if not isinstance(path_or_nb, (str, Path)):
+        return list(path_or_nb.cells), None
+    path = Path(path_or_nb)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, "the submission has no notebook file"
+    except (UnicodeDecodeError, ValueError) as error:
+        return None, f"the submitted file is not a valid notebook (not JSON: {short_text(str(error), 100)})"
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return None, "the submitted file is JSON but not a notebook (it has no list of cells)"
+    return cells, None
+
+
+def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
+    """The steps to run for a submission (see the module docstring), and notes on what was repaired."""
+    by_id = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
+    order = [_meta(c).get("grade_id") for c in source.cells]
+    steps: list[Step] = []
+    placed: dict[str, int] = {}
+    notes: list[str] = []
+    for cell in cells:
+        gid = _meta(cell).get("grade_id")
+        original = by_id.get(gid) if isinstance(gid, str) else None
+        if original is None or gid in placed:
+            if isinstance(gid, str) and gid and gid in placed:
+                notes.append(f"a second cell with the id {short_text(gid, 60)!r} ran as ordinary code")
+            elif isinstance(gid, str) and gid and _kind(cell) == "test":
+                notes.append(f"a test cell with the unknown id {short_text(gid, 60)!r} ran as ordinary code")
+            if cell.get("cell_type") == "code":
+                steps.append(Step("code", _source(cell)))
+            continue
+        kind = _kind(original)
+        placed[gid] = len(steps)
+        if kind == "test":
+            if _source(cell).strip() != _source(original).strip() or cell.get("cell_type") != "code":
+                notes.append(f"the test cell {gid!r} had been edited; the original test was used")
+            steps.append(Step("test", grade_id=gid))
+        elif kind == "locked":
+            if _source(cell).strip() != _source(original).strip():
+                notes.append(f"the locked cell {gid!r} had been edited; it ran as the lesson has it")
+            if original.cell_type == "code":
+                steps.append(Step("code", _source(original), gid))
+        elif original.cell_type == "code":
+            steps.append(Step("code", _source(cell), gid))
+    for index, gid in enumerate(order):  # restore what the submission lost, after its nearest kept neighbour
+        if not gid or gid in placed or _kind(by_id[gid]) not in ("test", "locked"):
+            continue
+        original = by_id[gid]
+        if original.cell_type != "code":
+            continue
+        earlier = [placed[g] for g in order[:index] if g in placed]
+        at = max(earlier) + 1 if earlier else 0
+        step = Step("test", grade_id=gid) if _kind(original) == "test" else Step("code", _source(original), gid)
+        steps.insert(at, step)
+        placed = {g: (i + 1 if i >= at else i) for g, i in placed.items()}
+        placed[gid] = at
+        if _kind(original) == "test":
+            notes.append(f"the test cell {gid!r} was missing; it was restored")
+    return steps, notes
+
+
+def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, files: Path | None = None,
+                     lesson: int | None = None, limits: Limits | None = None,
+                     sandbox: Sandbox | None = None) -> Graded:
+    """Grade `submission` (a path or notebook) against the lesson `source` (its nbgrader source notebook)."""
+    source_nb = source if not isinstance(source, (str, Path)) else nbformat.read(str(source), as_version=4)
+    if lesson is None:
+        lesson = int(Path(str(source)).name[:2]) if isinstance(source, (str, Path)) else 0
+    tests = [(c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"].get("points", 0)))
+             for c in source_nb.cells if _kind(c) == "test"]
+    cells, problem = read_submission(submission)
+    if cells is None:
+        return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""])
+    steps, notes = plan(source_nb, cells)
+    registry = hidden_tests(lesson)
+    verdicts: dict[str, Verdict] = {}
+    errors: list[str] = []
+    with LearnerSession(files, limits=limits, sandbox=sandbox) as session:
+        learner = Learner(session)
+        for number, step in enumerate(steps, 1):
+            if step.kind == "code":
+                answer = session.run_cell(step.source)
+                if "died" in answer:
+                    notes.append(f"a cell (the {_ordinal(number)} to run) stopped the grading worker: "
+                                 f"{answer['died']}; it was skipped and the rest ran in a fresh worker")
+                elif "raised" in answer and len(errors) < 20:
+                    raised = answer["raised"]
+                    errors.append(short_text(f"{raised.get('type')}: {raised.get('message')}"))
+            else:
+                verdicts[step.grade_id] = registry.run(step.grade_id, learner)
+        used = session.sandbox
+    if not used.hides_files:
+        notes.append(f"graded without a file sandbox ({used.detail})")
+    results = []
+    for gid, points in tests:
+        verdict = verdicts.get(gid)
+        if verdict is None:
+            results.append(TestResult(gid, points, 0.0, "not-run", "this test did not run"))
+        else:
+            results.append(TestResult(gid, points, points if verdict.passed else 0.0, verdict.status, verdict.message))
+    return Graded(results, notes, errors, used, steps)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

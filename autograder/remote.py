@@ -1,0 +1,256 @@
+"""What a hidden test holds of the learner's code: `Remote` handles, plain data, `LearnerError`.
+
+A hidden test reads like a few lines of behaviour, and every line that touches learner code is a
+round trip to the worker that comes back as data the grader judges itself:
+
+    got = parse_tool_call("get_order", '{"order_id": 1042}')   # a call in the worker -> Remote
+    got.isa(GetOrder)              # its classes' names, as the worker described them
+    got.value == {"order_id": 1042}  # its JSON rendering (plain dicts, lists, str, numbers)
+    got.order_id.value             # an attribute: one more round trip
+    f"returned {got}"              # its repr, capped and stripped of control characters
+
+A call that raises in the worker raises `LearnerError` here (`LearnerNotImplemented` for an
+unfinished stub), with the exception's type, classes and a capped message; never its traceback.
+A Remote refuses `==`, `bool()` and `hash()`, so a test cannot compare a learner object by accident:
+it compares `.value`, which is plain data made in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from course.worker.values import short_text
+
+__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "Remote", "encode", "raised"]
+
+
+class _NoValue:
+    """The `.value` of an object that has no JSON form: equal to nothing."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+NO_VALUE = _NoValue("<no plain value>")
+
+
+class LearnerError(Exception):
+    """Learner code raised: `type`, `classes` (its MRO's names) and a capped `message`."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.type = short_text(str(info.get("type", "Exception")), 80)
+        self.classes = tuple(short_text(str(c), 80) for c in info.get("classes", [])) or (self.type,)
+        self.message = short_text(str(info.get("message", "")))
+        super().__init__(f"{self.type}: {self.message}" if self.message else self.type)
+
+    def isa(self, cls: Remote | str) -> bool:
+        return _name_of(cls) in self.classes
+
+    @classmethod
+    def of(cls, info: dict[str, Any]) -> LearnerError:
+        names = info.get("classes", [])
+        return LearnerNotImplemented(info) if "NotImplementedError" in names else cls(info)
+
+
+class FreshWorkerUnavailable(RuntimeError):
+    """`Learner.fresh()` where there is no worker to start again (plain nbgrader)."""
+
+
+class LearnerNotImplemented(LearnerError, NotImplementedError):
+    """Learner code raised NotImplementedError: the exercise is not done yet."""
+
+
+def _name_of(cls: Remote | str) -> str:
+    if isinstance(cls, Remote):
+        info = cls._info()
+        return info["classes"][0] if info.get("is_class") else info["type"]
+    return cls
+
+
+class Remote:
+    """A learner object in the worker (see the module docstring)."""
+
+    __slots__ = ("_learner", "_target", "_described")
+
+    def __init__(self, learner: Learner, target: dict[str, Any], described: dict[str, Any] | None = None) -> None:
+        self._learner = learner
+        self._target = target
+        self._described = described
+
+    # -- what it is -------------------------------------------------------------------------------
+
+    def _info(self) -> dict[str, Any]:
+        if self._described is None:
+            self._described = self._learner._ask({"op": "get", "target": self._target})
+            self._target = {"ref": self._described["ref"]}
+        return self._described
+
+    @property
+    def value(self) -> Any:
+        """The object's JSON rendering, made plain in this process; `NO_VALUE` if it has none."""
+        info = self._info()
+        return info["value"] if "value" in info else _NoValue(self.text)
+
+    @property
+    def type(self) -> str:
+        return str(self._info()["type"])
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(self._info()["classes"])
+
+    @property
+    def is_class(self) -> bool:
+        return bool(self._info()["is_class"])
+
+    @property
+    def text(self) -> str:
+        return short_text(str(self._info()["text"]))
+
+    def isa(self, cls: Remote | str) -> bool:
+        """isinstance (or, for a class, issubclass) by the names of the classes, as the worker reports them."""
+        return _name_of(cls) in self.classes
+
+    # -- using it ---------------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Remote:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        target = self._target if self._described is None else {"ref": self._described["ref"]}
+        return Remote(self._learner, {**target, "path": [*target.get("path", []), name]})
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Remote:
+        return self._learner._remote({"op": "call", "target": self._reference(), "args": encode(list(args)),
+                                      "kwargs": {k: encode(v) for k, v in kwargs.items()},
+                                      "context": self._learner.context()})
+
+    def __getitem__(self, key: Any) -> Remote:
+        return self._learner._remote({"op": "getitem", "target": self._reference(), "key": encode(key)})
+
+    def __iter__(self) -> Iterator[Remote]:
+        answer = self._learner._ask({"op": "iter", "target": self._reference()}, key="items")
+        return iter([Remote(self._learner, {"ref": item["ref"]}, item) for item in answer])
+
+    def _reference(self) -> dict[str, Any]:
+        return {"ref": self._described["ref"]} if self._described is not None else self._target
+
+    # -- what it refuses --------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("compare a learner object's .value, not the object")
+
+    def __bool__(self) -> bool:
+        raise TypeError("test a learner object's .value, not the object")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+
+def encode(obj: Any) -> Any:
+    """An argument for the worker (course.worker.values.decode rebuilds it there)."""
+    if isinstance(obj, Remote):
+        return {"$ref": obj._info()["ref"]}
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return [encode(item) for item in obj]
+    if isinstance(obj, tuple):
+        return {"$tuple": [encode(item) for item in obj]}
+    if isinstance(obj, dict):
+        return {"$dict": [[encode(k), encode(v)] for k, v in obj.items()]}
+    kind = type(obj)
+    module = getattr(kind, "__module__", "") or ""
+    if module.startswith("course.") and hasattr(obj, "model_dump"):
+        return {"$model": f"{module}:{kind.__qualname__}", "data": obj.model_dump(mode="json")}
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", "") or ""
+    if module.startswith("course.") and qualname and "<" not in qualname:
+        return {"$import": f"{module}:{qualname}"}
+    raise TypeError(f"cannot send a {kind.__name__} to the learner's worker")
+
+
+class Learner:
+    """The learner's notebook as a hidden test sees it: names, calls, and a few helpers."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def __getitem__(self, name: str) -> Remote:
+        return Remote(self, {"name": name})
+
+    def defines(self, name: str) -> bool:
+        return bool(self._ask({"op": "defines", "name": name}, key="ok"))
+
+    def subclass(self, base: Remote, name: str, doc: str, fields: dict[str, dict[str, Any]]) -> Remote:
+        """A pydantic subclass of a learner class, made in the worker: fields {name: {"type", "description"}}."""
+        return self._remote({"op": "subclass", "base": base._reference(), "name": name, "doc": doc, "fields": fields})
+
+    @contextlib.contextmanager
+    def fresh(self) -> Iterator[Learner]:
+        """The same notebook replayed in a brand-new worker process (its own interpreter, hash salt, memory).
+
+        Raises `FreshWorkerUnavailable` under plain nbgrader, where there is no worker to copy.
+        """
+        clone = getattr(self.session, "clone", None)
+        if clone is None:
+            raise FreshWorkerUnavailable("no worker to copy: the hidden tests run in the learner's kernel")
+        other = clone()
+        try:
+            yield Learner(other)
+        finally:
+            other.close()
+
+    def context(self) -> dict[str, Any]:
+        """What a call runs with: the grader's current shop, by path (the worker opens the same file).
+
+        Only a shop in the worker's folder can be opened there (`LearnerSession` puts the grader's
+        temporary files there while it runs); any other shop stays the grader's alone.
+        """
+        from course.shop import current
+
+        path = current().path
+        workdir = getattr(self.session, "workdir", None)
+        return {"shop": str(path)} if workdir is not None and path.parent == workdir else {}
+
+    def _ask(self, message: dict[str, Any], key: str = "value") -> Any:
+        answer = self.session.request(message)
+        if "raised" in answer:
+            raise LearnerError.of(answer["raised"])
+        if "missing" in answer:
+            name = short_text(str(answer["missing"]), 80)
+            raise AssertionError(f"`{name}` is not defined: run the cell that defines it, and keep its name.")
+        if key not in answer:
+            raise RuntimeError(f"the worker answered {short_text(str(answer))} to {message.get('op')}")
+        return answer[key]
+
+    def _remote(self, message: dict[str, Any]) -> Remote:
+        info = self._ask(message)
+        return Remote(self, {"ref": info["ref"]}, info)
+
+
+def raised(fn: Remote, *args: Any, **kwargs: Any) -> LearnerError | None:
+    """Call `fn`; the error it raised, or None if it returned. NotImplementedError is re-raised (a stub)."""
+    try:
+        fn(*args, **kwargs)
+    except LearnerNotImplemented:
+        raise
+    except LearnerError as error:
+        return error
+    return None

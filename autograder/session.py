@@ -1,0 +1,236 @@
+"""A learner's notebook running in a sandboxed worker, as the grader drives it.
+
+    with LearnerSession(files_dir) as session:    # starts the worker (autograder.sandbox)
+        session.run_cell("def add(a, b): return a + b")
+        session.request({"op": "call", "target": {"name": "add"}, "args": [2, 3]})
+
+The session remembers the cells it ran. When the worker dies (os._exit, a segfault, a memory or
+CPU limit, a hang past the wall clock), the request that was running raises `WorkerDied` with
+the reason, and the next request starts a new worker and replays those cells first (a cell that
+killed the worker is not replayed), so one crash costs only what needed the code that crashed.
+
+While a learner call runs, the worker may ask for a model completion; the session answers it from
+`course.llm.current_fake()`, the grader's own fake model, so the transcript is the grader's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from course.llm import current_fake
+from course.worker import channel
+
+from .sandbox import Limits, Sandbox, detect, launch
+
+__all__ = ["LearnerSession", "LocalSession", "WorkerDied"]
+
+_MAX_RESTARTS = 8
+_SIGNALS = {signal.SIGKILL: "it was killed (out of memory, or stopped from outside)",
+            signal.SIGXCPU: "it used up its CPU time", signal.SIGXFSZ: "it wrote a file larger than allowed",
+            signal.SIGSEGV: "it crashed (segmentation fault)", signal.SIGABRT: "it aborted"}
+
+
+class WorkerDied(RuntimeError):
+    """The worker ended while answering; `reason` says how, in the learner's terms."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LearnerSession:
+    def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
+                 sandbox: Sandbox | None = None) -> None:
+        self.limits = limits or Limits()
+        self.sandbox = sandbox or detect()
+        self._tmp = Path(tempfile.mkdtemp(prefix="course-grading-"))
+        self.workdir = self._tmp / "work"
+        self.workdir.mkdir()
+        self.workdir.chmod(0o777)  # the worker runs as another user where the sandbox allows it
+        if files is not None:
+            for item in Path(files).iterdir():
+                if item.is_file() and item.suffix != ".ipynb":
+                    shutil.copy(item, self.workdir / item.name)
+        self.cells: list[str] = []       # what the worker has run, to replay after a crash
+        self.fatal: set[int] = set()     # cells that killed a worker: never replayed
+        self.restarts = 0
+        self.generation = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+
+    def clone(self) -> LearnerSession:
+        """A second session that replays the same cells in a brand-new worker (a "fresh process")."""
+        other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox)
+        for item in self.workdir.iterdir():
+            if item.is_file() and not item.name.startswith("shop-"):
+                shutil.copy(item, other.workdir / item.name)
+        other.cells = list(self.cells)
+        other.fatal = set(self.fatal)
+        return other
+
+    # -- the worker's life --------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self._process = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox)
+        finally:
+            theirs.close()
+        self._sock = ours
+        self.generation += 1
+        hello = self._receive(self.limits.call_seconds)
+        if not (isinstance(hello, dict) and hello.get("ready")):
+            self.kill()
+            raise WorkerDied("the worker did not start")
+        for index, source in enumerate(self.cells):
+            if index not in self.fatal:
+                self._exchange({"op": "run_cell", "source": source}, on_death=lambda i=index: self.fatal.add(i))
+
+    def _ensure(self) -> None:
+        if self._sock is not None:
+            return
+        if self.generation and self.restarts >= _MAX_RESTARTS:
+            raise WorkerDied(f"the worker was restarted {_MAX_RESTARTS} times; the remaining tests were not run")
+        if self.generation:
+            self.restarts += 1
+        self._start()
+
+    def kill(self) -> None:
+        """End the worker and everything it started (its process group), now."""
+        process, self._process = self._process, None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if process is not None and process.poll() is None:
+            try:
+                import os
+
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                process.kill()
+        if process is not None:
+            process.wait()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                channel.send(self._sock, {"op": "stop"})
+            except OSError:
+                pass
+        self.kill()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> LearnerSession:
+        """Inside the block, the grader's temporary files (test shops) go where the worker can open them."""
+        self._saved_tempdir = tempfile.tempdir
+        tempfile.tempdir = str(self.workdir)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        tempfile.tempdir = self._saved_tempdir
+        self.close()
+
+    # -- requests -----------------------------------------------------------------------------------
+
+    def run_cell(self, source: str) -> dict[str, Any]:
+        """Run one cell; its answer ({"ok": True} or {"raised": ...}). A cell that kills the worker is not replayed."""
+        self.cells.append(source)
+        index = len(self.cells) - 1
+        try:
+            self._ensure()
+        except WorkerDied as died:
+            return {"died": died.reason}
+        try:
+            return self._exchange({"op": "run_cell", "source": source}, on_death=lambda: self.fatal.add(index))
+        except WorkerDied as died:
+            return {"died": died.reason}
+
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and return the worker's answer; `WorkerDied` if it ends first."""
+        self._ensure()
+        return self._exchange(message)
+
+    def _exchange(self, message: dict[str, Any], on_death: Any = None) -> dict[str, Any]:
+        assert self._sock is not None
+        try:
+            channel.send(self._sock, message)
+            while True:
+                reply = self._receive(self.limits.call_seconds)
+                if isinstance(reply, dict) and reply.get("op") == "model":
+                    channel.send(self._sock, _model_answer(reply.get("body")))
+                    continue
+                if not isinstance(reply, dict):
+                    raise channel.ChannelError("an answer that is not an object")
+                return reply
+        except WorkerDied:
+            if on_death:
+                on_death()
+            raise
+        except (OSError, channel.ChannelError) as error:
+            reason = self._death_reason(error)
+            if on_death:
+                on_death()
+            raise WorkerDied(reason) from None
+
+    def _receive(self, timeout: float) -> Any:
+        assert self._sock is not None
+        self._sock.settimeout(timeout)
+        try:
+            return channel.receive(self._sock)
+        except TimeoutError:
+            self.kill()
+            raise WorkerDied(f"it ran for more than {timeout:g} seconds without answering (an endless loop?)") from None
+        except (OSError, channel.ChannelError) as error:
+            raise WorkerDied(self._death_reason(error)) from None
+
+    def _death_reason(self, error: Exception) -> str:
+        process = self._process
+        code = None
+        if process is not None:
+            try:
+                code = process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+        self.kill()
+        if isinstance(error, channel.ChannelError) and not isinstance(error, channel.ChannelClosed):
+            return f"it sent the grader something that is not an answer ({error})"
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            return _SIGNALS.get(-code, f"it was ended by signal {-code}")
+        return f"the process exited with status {code} (os._exit or sys.exit outside a cell?)"
+
+
+def _model_answer(body: Any) -> dict[str, Any]:
+    """The grader's fake model answers one request from the worker."""
+    fake = current_fake()
+    if fake is None:
+        return {"status": 503, "headers": {"content-type": "application/json"},
+                "body": {"error": {"message": "no model is available while grading", "type": "server_error"}}}
+    answer = fake.handle(body if isinstance(body, (str, dict)) else "")
+    stream = [chunk.decode("utf-8") for chunk in answer.stream] if answer.stream is not None else None
+    return {"status": answer.status, "headers": answer.headers, "body": answer.body, "stream": stream,
+            "timeout": answer.timeout}
+
+
+class LocalSession:
+    """The same requests answered in this process, over `namespace` (plain nbgrader: no sandbox, trusted)."""
+
+    generation = 1
+    sandbox = Sandbox("in-kernel", False, "plain nbgrader: the hidden tests run in the learner's kernel")
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        from course.worker.serve import Worker
+
+        self._worker = Worker(None, namespace)
+
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        import json
+
+        return json.loads(json.dumps(self._worker.answer(message)))  # plain data, exactly as over the channel

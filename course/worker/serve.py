@@ -1,0 +1,178 @@
+"""The worker's loop: run notebook cells in one IPython namespace, answer the grader's questions.
+
+Learner code may do anything in here (the sandbox around the process limits what "anything" can
+reach); the loop's only promise is to answer each request with plain data, or to die trying, which
+the grader notices and survives. Every answer is a dict: {"ok": ...}, {"value": <description>},
+{"raised": <error>}, {"missing": name} or {"failed": why} when the request itself made no sense.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+from . import channel
+from .values import ObjectTable, decode, describe, describe_error, short_text
+
+__all__ = ["Worker", "serve"]
+
+_MAX_ITEMS = 10_000
+_FIELD_TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+class Worker:
+    """Answers requests about one namespace: a fresh IPython shell's, or a given one (`namespace`).
+
+    With a socket, learner calls run with the grader's model (`RemoteModel`) and the shop it names.
+    Without one (plain nbgrader: the hidden tests run in the learner's own kernel, trusting it),
+    calls run in whatever model and shop the caller has set.
+    """
+
+    def __init__(self, sock: socket.socket | None, namespace: dict[str, Any] | None = None) -> None:
+        import course.llm  # noqa: F401 - warm: every lesson imports them, so import once, before any cell
+        import course.shop  # noqa: F401
+
+        self.sock = sock
+        self.table = ObjectTable()
+        self.shell: Any = None
+        if namespace is None:
+            from IPython.core.interactiveshell import InteractiveShell
+
+            self.shell = InteractiveShell.instance(history_length=0, colors="nocolor")
+            self.shell.user_ns["__name__"] = "__main__"
+            namespace = self.shell.user_ns
+        self.namespace = namespace
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request.get("op")
+        handler = getattr(self, f"_op_{op}", None) if isinstance(op, str) else None
+        if handler is None:
+            return {"failed": f"unknown request {op!r}"}
+        try:
+            return handler(request)
+        except _Missing as missing:
+            return {"missing": str(missing)}
+        except _BadRequest as error:
+            return {"failed": str(error)}
+        except BaseException as error:  # noqa: BLE001 - whatever learner code raised is the answer
+            return {"raised": describe_error(error)}
+
+    def _op_run_cell(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.shell is None:
+            raise _BadRequest("this worker runs no cells")
+        result = self.shell.run_cell(str(request["source"]), store_history=False, silent=False)
+        error = result.error_in_exec or result.error_before_exec
+        return {"ok": True} if error is None else {"raised": describe_error(error)}
+
+    def _op_defines(self, request: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": str(request["name"]) in self.namespace}
+
+    def _op_get(self, request: dict[str, Any]) -> dict[str, Any]:
+        return {"value": describe(self._resolve(request["target"]), self.table)}
+
+    def _op_call(self, request: dict[str, Any]) -> dict[str, Any]:
+        target = self._resolve(request["target"])
+        args = decode(request.get("args", []), self.table)
+        kwargs = {str(k): decode(v, self.table) for k, v in (request.get("kwargs") or {}).items()}
+        with self._context(request.get("context") or {}):
+            result = target(*args, **kwargs)
+        return {"value": describe(result, self.table)}
+
+    def _op_getitem(self, request: dict[str, Any]) -> dict[str, Any]:
+        target = self._resolve(request["target"])
+        return {"value": describe(target[decode(request["key"], self.table)], self.table)}
+
+    def _op_iter(self, request: dict[str, Any]) -> dict[str, Any]:
+        items = []
+        for item in self._resolve(request["target"]):
+            if len(items) >= _MAX_ITEMS:
+                break
+            items.append(describe(item, self.table))
+        return {"items": items}
+
+    def _op_subclass(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A pydantic subclass of a learner class, from a plain description (the grader's probes)."""
+        from typing import Literal
+
+        from pydantic import Field, create_model
+
+        base = self._resolve(request["base"])
+        fields: dict[str, Any] = {}
+        for name, spec in dict(request["fields"]).items():
+            kind = spec["type"]
+            annotation = Literal[tuple(kind["enum"])] if isinstance(kind, dict) else _FIELD_TYPES[kind]
+            fields[str(name)] = (annotation, Field(description=spec.get("description")))
+        made = create_model(str(request["name"]), __base__=base, __doc__=request.get("doc"), **fields)
+        made.__module__ = "__main__"
+        return {"value": describe(made, self.table)}
+
+    def _op_stop(self, request: dict[str, Any]) -> dict[str, Any]:
+        raise SystemExit(0)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _resolve(self, target: Any) -> Any:
+        if not isinstance(target, dict):
+            raise _BadRequest(f"a target must be an object, not {type(target).__name__}")
+        if "ref" in target:
+            obj = self.table.get(int(target["ref"]))
+        elif "name" in target:
+            name = str(target["name"])
+            if name not in self.namespace:
+                raise _Missing(name)
+            obj = self.namespace[name]
+        else:
+            obj = decode(target.get("value"), self.table)
+        for part in target.get("path", []):
+            obj = getattr(obj, str(part))
+        return obj
+
+    @contextlib.contextmanager
+    def _context(self, context: dict[str, Any]) -> Iterator[None]:
+        """The grader's model, and the shop it names, for the length of one call."""
+        from course.llm import use_model
+        from course.shop import Shop, use
+
+        from .model import RemoteModel
+
+        with contextlib.ExitStack() as stack:
+            if self.sock is None:
+                yield
+                return
+            stack.enter_context(use_model(RemoteModel(self.sock)))
+            if context.get("shop"):
+                shop = stack.enter_context(Shop.open(str(context["shop"])))
+                stack.enter_context(use(shop))
+            yield
+
+
+class _Missing(LookupError):
+    pass
+
+
+class _BadRequest(ValueError):
+    pass
+
+
+def serve(fd: int) -> int:
+    sock = socket.socket(fileno=fd)
+    worker = Worker(sock)
+    channel.send(sock, {"ready": True, "pid": os.getpid()})
+    while True:
+        try:
+            request = channel.receive(sock)
+        except channel.ChannelClosed:
+            return 0
+        if request.get("op") == "stop":
+            return 0
+        reply = worker.answer(request) if isinstance(request, dict) else {"failed": "a request must be an object"}
+        try:
+            channel.send(sock, reply)
+        except channel.ChannelError as error:  # an answer too large to send: say so instead
+            channel.send(sock, {"failed": short_text(str(error))})
+
