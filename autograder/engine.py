@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,10 @@ from .hidden import HiddenTests, Verdict
 from .remote import Learner
 from .sandbox import Limits, Sandbox
 from .session import LearnerSession
+
+_HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission"]
 
@@ -50,6 +56,7 @@ class Step:
     kind: str  # "code" or "test"
     source: str = ""
     grade_id: str = ""
+    restored: bool = False  # the submission had lost this cell; it comes from the source
 
 
 @dataclass
@@ -59,6 +66,11 @@ class Graded:
     cell_errors: list[str] = field(default_factory=list)
     sandbox: Sandbox | None = None
     steps: list[Step] = field(default_factory=list)
+
+    @property
+    def restored(self) -> list[str]:
+        """Test cells the submission had lost: graded all the same, from the source."""
+        return [step.grade_id for step in self.steps if step.kind == "test" and step.restored]
 
     @property
     def score(self) -> float:
@@ -137,7 +149,7 @@ def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
         kind = _kind(original)
         placed[gid] = len(steps)
         if kind == "test":
-            if _source(cell).strip() != _source(original).strip() or cell.get("cell_type") != "code":
+            if _visible(_source(cell)) != _visible(_source(original)) or cell.get("cell_type") != "code":
                 notes.append(f"the test cell {gid!r} had been edited; the original test was used")
             steps.append(Step("test", grade_id=gid))
         elif kind == "locked":
@@ -155,12 +167,11 @@ def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
             continue
         earlier = [placed[g] for g in order[:index] if g in placed]
         at = max(earlier) + 1 if earlier else 0
-        step = Step("test", grade_id=gid) if _kind(original) == "test" else Step("code", _source(original), gid)
+        step = (Step("test", grade_id=gid, restored=True) if _kind(original) == "test"
+                else Step("code", _source(original), gid, restored=True))
         steps.insert(at, step)
         placed = {g: (i + 1 if i >= at else i) for g, i in placed.items()}
         placed[gid] = at
-        if _kind(original) == "test":
-            notes.append(f"the test cell {gid!r} was missing; it was restored")
     return steps, notes
 
 
@@ -177,7 +188,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     if cells is None:
         return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""])
     steps, notes = plan(source_nb, cells)
-    registry = hidden_tests(lesson)
+    registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}
     errors: list[str] = []
     with LearnerSession(files, limits=limits, sandbox=sandbox) as session:
@@ -192,7 +203,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
                     raised = answer["raised"]
                     errors.append(short_text(f"{raised.get('type')}: {raised.get('message')}"))
             else:
-                verdicts[step.grade_id] = registry.run(step.grade_id, learner)
+                verdicts[step.grade_id] = _run_test(registry, step.grade_id, learner)
         used = session.sandbox
     if not used.hides_files:
         notes.append(f"graded without a file sandbox ({used.detail})")
@@ -204,6 +215,21 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
         else:
             results.append(TestResult(gid, points, points if verdict.passed else 0.0, verdict.status, verdict.message))
     return Graded(results, notes, errors, used, steps)
+
+
+def _run_test(registry: HiddenTests, grade_id: str, learner: Learner) -> Verdict:
+    """One hidden test; a failure of the grader itself scores 0 with a plain message, and is logged."""
+    try:
+        return registry.run(grade_id, learner)
+    except Exception as error:  # noqa: BLE001 - a bug in a hidden test must not stop the batch
+        log.exception("hidden test %s failed to run", grade_id)
+        return Verdict("failed", "this test could not run because of a problem in the course's grader, not in "
+                       f"your code; your instructor can see why ({type(error).__name__})")
+
+
+def _visible(source: str) -> str:
+    """A test cell as the release has it: without its hidden region (nbgrader strips it)."""
+    return _HIDDEN.sub("", source).strip()
 
 
 def _ordinal(n: int) -> str:

@@ -7,7 +7,11 @@ round trip to the worker that comes back as data the grader judges itself:
     got.isa(GetOrder)              # its classes' names, as the worker described them
     got.value == {"order_id": 1042}  # its JSON rendering (plain dicts, lists, str, numbers)
     got.order_id.value             # an attribute: one more round trip
-    f"returned {got}"              # its repr, capped and stripped of control characters
+    f"returned {got}"              # its repr, capped and stripped of control characters (also got.shown)
+    got.attr("__doc__").value      # a dunder attribute (plain attribute access never reaches dunders)
+
+Meta-data lives in `value`, `type`, `classes`, `is_class`, `shown`, `isa` and `attr`; any other
+attribute name is the learner object's own (`prompt.text`, `event.kind`).
 
 A call that raises in the worker raises `LearnerError` here (`LearnerNotImplemented` for an
 unfinished stub), with the exception's type, classes and a capped message; never its traceback.
@@ -22,6 +26,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from course.worker.values import short_text
+
+from .session import WorkerDied
 
 __all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "Remote", "encode", "raised"]
 
@@ -99,7 +105,7 @@ class Remote:
     def value(self) -> Any:
         """The object's JSON rendering, made plain in this process; `NO_VALUE` if it has none."""
         info = self._info()
-        return info["value"] if "value" in info else _NoValue(self.text)
+        return info["value"] if "value" in info else _NoValue(self.shown)
 
     @property
     def type(self) -> str:
@@ -114,7 +120,8 @@ class Remote:
         return bool(self._info()["is_class"])
 
     @property
-    def text(self) -> str:
+    def shown(self) -> str:
+        """Its repr, capped and stripped of control characters (`.text` is the learner's attribute `text`)."""
         return short_text(str(self._info()["text"]))
 
     def isa(self, cls: Remote | str) -> bool:
@@ -127,6 +134,11 @@ class Remote:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         target = self._target if self._described is None else {"ref": self._described["ref"]}
+        return Remote(self._learner, {**target, "path": [*target.get("path", []), name]})
+
+    def attr(self, name: str) -> Remote:
+        """Any attribute, dunders included (`model.attr("__doc__")`); `.name` is one of them."""
+        target = self._reference()
         return Remote(self._learner, {**target, "path": [*target.get("path", []), name]})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Remote:
@@ -155,12 +167,12 @@ class Remote:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return self.text
+        return self.shown
 
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        return format(self.text, spec)
+        return format(self.shown, spec)
 
 
 def encode(obj: Any) -> Any:
@@ -225,23 +237,35 @@ class Learner:
         """
         from course.shop import current
 
-        path = current().path
+        shop = current()
         workdir = getattr(self.session, "workdir", None)
-        return {"shop": str(path)} if workdir is not None and path.parent == workdir else {}
+        if workdir is None or shop.path.parent != workdir:
+            return {}
+        return {"shop": str(shop.path), "faults": shop.faults.to_data()}
 
     def _ask(self, message: dict[str, Any], key: str = "value") -> Any:
-        answer = self.session.request(message)
+        return self._unpack(self.session.request(message), message, key)
+
+    def _unpack(self, answer: dict[str, Any], message: dict[str, Any], key: str) -> Any:
         if "raised" in answer:
             raise LearnerError.of(answer["raised"])
         if "missing" in answer:
             name = short_text(str(answer["missing"]), 80)
             raise AssertionError(f"`{name}` is not defined: run the cell that defines it, and keep its name.")
         if key not in answer:
-            raise RuntimeError(f"the worker answered {short_text(str(answer))} to {message.get('op')}")
+            if "failed" not in answer:  # not an answer to this question: whatever sent it is not our worker
+                getattr(self.session, "kill", lambda: None)()
+                raise WorkerDied("it sent an answer that does not fit the question")
+            raise RuntimeError(f"the worker could not do {message.get('op')}: {short_text(str(answer['failed']))}")
         return answer[key]
 
     def _remote(self, message: dict[str, Any]) -> Remote:
-        info = self._ask(message)
+        answer = self.session.request(message)
+        if "faults" in answer and message.get("context", {}).get("shop"):
+            from course.shop import current
+
+            current().faults.load_data(answer["faults"])  # what the call used up is used up here too
+        info = self._unpack(answer, message, "value")
         return Remote(self, {"ref": info["ref"]}, info)
 
 

@@ -9,8 +9,9 @@ cannot run (macOS, a container without user namespaces) the worker is a plain su
 same limits, and `Sandbox.hides_files` is False: the grader then says plainly that the submission
 could read the course's files.
 
-Limits, on both: address space, CPU seconds, file size, number of processes (rlimits set before
-exec), and a wall clock the grader enforces per request. The worker is the leader of its own
+Limits, on both: address space, CPU seconds, file size (rlimits set before exec), number of
+processes (a pids cgroup where the machine allows one, else RLIMIT_NPROC), and a wall clock the
+grader enforces per request. The worker is the leader of its own
 process group; `Worker.kill` ends the whole group.
 """
 
@@ -19,13 +20,15 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "detect", "launch"]
+__all__ = ["Limits", "PidsCgroup", "Sandbox", "detect", "launch"]
 
 _COURSE = Path(__file__).resolve().parent.parent / "course"
 _UNPRIVILEGED = 65534
@@ -104,15 +107,83 @@ def _environment(workdir: Path) -> dict[str, str]:
     }
 
 
-def _set_limits(limits: Limits) -> None:  # runs in the child, before exec
+class PidsCgroup:
+    """A pids cgroup capping how many processes a worker may run, where this machine lets us make one.
+
+    RLIMIT_NPROC is not enough: the kernel never applies it to root's processes, and a worker in
+    a user namespace is still root outside it. A cgroup's `pids.max` holds for everyone.
+    """
+
+    _ROOTS = (Path("/sys/fs/cgroup/pids"),)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls, limit: int) -> PidsCgroup | None:
+        for root in cls._ROOTS:
+            if not (root / "cgroup.procs").exists():
+                continue
+            _sweep(root)
+            path = root / f"course-worker-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+            try:
+                (path / "pids.max").write_text(str(limit))
+            except OSError:
+                _remove(path)
+                continue
+            return cls(path)
+        return None
+
+    def join(self) -> None:  # in the child, before exec
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def close(self) -> None:
+        """Kill whatever is left in it and remove it (or leave an emptied one for the next sweep)."""
+        try:
+            pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _remove(self.path)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass  # killed processes not reaped yet: the next sweep removes it
+
+
+def _sweep(root: Path) -> None:
+    """Remove the empty cgroups earlier workers left (a cgroup can only go once its processes are reaped)."""
+    for stale in root.glob("course-worker-*"):
+        try:
+            if not (stale / "cgroup.procs").read_text().split():
+                stale.rmdir()
+        except OSError:
+            pass
+
+
+def _set_limits(limits: Limits, cgroup: PidsCgroup | None) -> None:  # runs in the child, before exec
     import resource
+
+    if cgroup is not None:
+        cgroup.join()
 
     mb = 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * mb, limits.file_mb * mb))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    running = _processes_of(os.getuid())
+    running = _processes_of(os.getuid()) if cgroup is None else None
     if running is not None:
         cap = running + limits.processes
         resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
@@ -159,12 +230,24 @@ def detect() -> Sandbox:
     return Sandbox("bubblewrap", True, f"{bwrap}; no network, read-only course/ and Python only, uid {_UNPRIVILEGED}")
 
 
-def launch(workdir: Path, fd: int, limits: Limits, sandbox: Sandbox | None = None) -> subprocess.Popen[bytes]:
-    """Start a worker serving socket `fd` (inherited), working in `workdir`; its output is discarded."""
+def launch(workdir: Path, fd: int, limits: Limits,
+           sandbox: Sandbox | None = None) -> tuple[subprocess.Popen[bytes], PidsCgroup | None]:
+    """Start a worker serving socket `fd` (inherited), working in `workdir`; its output is discarded.
+
+    Returns the process and its pids cgroup (None where none can be made): close the cgroup once
+    the process is gone, which also kills anything the worker left behind.
+    """
     sandbox = sandbox or detect()
     bwrap = _bwrap() if sandbox.kind == "bubblewrap" else None
-    return subprocess.Popen(
-        _command(bwrap, workdir, ["-B", "-m", "course.worker", str(fd)]), cwd=workdir, env=_environment(workdir), pass_fds=(fd,),
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, preexec_fn=lambda: _set_limits(limits),
-    )
+    cgroup = PidsCgroup.create(limits.processes)
+    try:
+        process = subprocess.Popen(
+            _command(bwrap, workdir, ["-B", "-m", "course.worker", str(fd)]), cwd=workdir, env=_environment(workdir),
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=lambda: _set_limits(limits, cgroup),
+        )
+    except BaseException:
+        if cgroup is not None:
+            cgroup.close()
+        raise
+    return process, cgroup

@@ -26,7 +26,7 @@ from typing import Any
 from course.llm import current_fake
 from course.worker import channel
 
-from .sandbox import Limits, Sandbox, detect, launch
+from .sandbox import Limits, PidsCgroup, Sandbox, detect, launch
 
 __all__ = ["LearnerSession", "LocalSession", "WorkerDied"]
 
@@ -62,6 +62,7 @@ class LearnerSession:
         self.restarts = 0
         self.generation = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._cgroup: PidsCgroup | None = None
         self._sock: socket.socket | None = None
 
     def clone(self) -> LearnerSession:
@@ -79,7 +80,7 @@ class LearnerSession:
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
         try:
-            self._process = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox)
+            self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox)
         finally:
             theirs.close()
         self._sock = ours
@@ -116,6 +117,9 @@ class LearnerSession:
                 process.kill()
         if process is not None:
             process.wait()
+        cgroup, self._cgroup = self._cgroup, None
+        if cgroup is not None:
+            cgroup.close()
 
     def close(self) -> None:
         if self._sock is not None:

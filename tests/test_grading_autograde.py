@@ -1,4 +1,5 @@
-"""Real nbgrader autograde of the toy course: scores, restored cells, warnings, feedback, `course check`.
+"""Autograde of the toy course on the trusted path into a real nbgrader gradebook: scores, restored
+cells, warnings, feedback, `course check`.
 
 One cohort run (six submissions, one gradebook) serves most tests; `course check` runs twice more.
 """
@@ -77,7 +78,7 @@ def graded(toy):
     return {g.student: g for g in result.grades}
 
 
-def test_the_solution_scores_full_marks_under_real_autograde(graded):
+def test_the_solution_scores_full_marks_under_trusted_autograde(graded):
     grade = graded["solution"]
     assert [c.grade_id for c in grade.cells] == ["add_adds", "shout_shouts"]
     assert (grade.score, grade.max_score) == (3, 3)
@@ -105,12 +106,9 @@ def test_deleted_and_edited_test_cells_are_restored_from_the_source(graded, toy)
     assert "learner edited the test" not in autograded
 
 
-def test_a_deprecation_warning_in_a_graded_cell_costs_its_points_and_the_report_says_why(graded):
-    grade = graded["warns"]
-    add = grade.cell("add_adds")
-    assert add.score == 0
-    assert "wrote to stderr" in add.message and "DeprecationWarning" in add.message
-    assert grade.cell("shout_shouts").passed
+def test_a_deprecation_warning_in_learner_code_costs_no_points(graded):
+    grade = graded["warns"]  # plain nbgrader gives 0 to a test cell that writes to stderr; the trusted path does not
+    assert grade.cell("add_adds").passed and grade.cell("shout_shouts").passed
 
 
 def test_kernels_grade_offline_and_without_real_model_credentials(graded):
@@ -127,10 +125,10 @@ def test_grades_are_written_to_a_csv(graded, toy):
 def test_feedback_shows_the_failure_message_but_not_the_hidden_test_source(graded, toy):
     feedback = (toy / "var" / "feedback" / "wrong" / LESSON / f"{LESSON}.html").read_text()
     autograded = (toy / "var" / "autograded" / "wrong" / LESSON / f"{LESSON}.ipynb").read_text()
-    assert "autograder.hidden" in autograded  # what nbgrader's own feedback would show
-    assert "it should end with" in feedback
+    assert "it should end with" in feedback and "it should end with" in autograded
     for secret in ("autograder.hidden", "BEGIN HIDDEN TESTS", "toy-hidden-secret", "nb00.py", "hidden(&quot;"):
         assert secret not in feedback, secret
+        assert secret not in autograded, secret
 
 
 def test_course_check_grades_a_learners_notebook_without_modifying_it(toy, tmp_path):

@@ -1,20 +1,19 @@
 """Hidden tests of lesson 01, natural language to tool calls. Instructor side only.
 
 Each test is registered under the grade id of its graded cell (`hidden("grade_id", globals())`);
-its parameters are the learner's names. They check behaviour: what the argument classes accept and
-refuse, the tool definitions a strict endpoint accepts, what `parse_tool_call` returns or raises,
-what `run_tool` returns and does to the shop database, and what the whole agent does against the
-shop brain, scripted replies and injected faults.
+its parameters are the learner's names, as `Remote` handles (autograder.remote). They check
+behaviour: what the argument classes accept and refuse, the tool definitions a strict endpoint
+accepts, what `parse_tool_call` returns or raises, what `run_tool` returns and does to the shop
+database, and what the whole agent does against the shop brain, scripted replies and injected faults.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
-from pydantic import Field, ValidationError
+from typing import Any
 
 from autograder.hidden import HiddenTests
+from autograder.remote import Learner, LearnerError, Remote, raised
 from course.llm import FakeModel, Reply, faults, use_model
 from course.llm.validate import strict_schema_problem
 from course.shop import Shop, get_scenario, outcome_of, refunded_amount, shop_brain, use
@@ -29,13 +28,24 @@ _SYSTEM = "You are the support agent of Brightside Goods."
 
 # --- helpers ---------------------------------------------------------------------------------------
 
-def _refusal(model: Any, data: dict[str, Any]) -> str | None:
+def _refusal(model: Remote, data: dict[str, Any]) -> str | None:
     """Why `model` refuses `data`, or None when it accepts it."""
-    try:
-        model.model_validate(data)
-    except ValidationError as error:
-        return str(error)
-    return None
+    error = raised(model.model_validate, data)
+    if error is not None and not error.isa("ValidationError"):
+        raise error
+    return error.message if error is not None else None
+
+
+def _keys(mapping: Remote) -> list[Any]:
+    """The keys of a learner dict (or the field names of `model_fields`), as plain values."""
+    return [key.value for key in mapping]
+
+
+def _schema(model: Remote) -> dict[str, Any]:
+    schema = model.model_json_schema().value
+    if not isinstance(schema, dict):
+        raise AssertionError(f"{model.classes[0]}.model_json_schema() did not return a JSON schema")
+    return schema
 
 
 def _property(schema: dict[str, Any], name: str) -> dict[str, Any]:
@@ -60,19 +70,12 @@ def _snapshot(db: Shop) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _probe(ToolInput: type) -> type:
+def _probe(learner: Learner, ToolInput: Remote) -> Remote:
     """A tool class the learner has never seen, so tool_schema cannot special-case the six."""
-
-    class ProbeParcel(ToolInput):  # type: ignore[misc, valid-type]
-        """Weigh a parcel before it ships.
-
-        Used only to look at the tool definition.
-        """
-
-        parcel_id: int = Field(description="The parcel's number, e.g. 77.")
-        unit: Literal["kg", "lb"] = Field(description="The unit to weigh in.")
-
-    return ProbeParcel
+    return learner.subclass(ToolInput, "ProbeParcel", "Weigh a parcel before it ships.\n\nUsed only to look at the tool definition.\n", {
+        "parcel_id": {"type": "int", "description": "The parcel's number, e.g. 77."},
+        "unit": {"type": {"enum": ["kg", "lb"]}, "description": "The unit to weigh in."},
+    })
 
 
 def _ask(schemas: list[dict[str, Any]], user: str, fake: FakeModel) -> Any:
@@ -92,7 +95,7 @@ def _ask(schemas: list[dict[str, Any]], user: str, fake: FakeModel) -> Any:
         raise AssertionError(f"the model endpoint refused your tool definitions: {body.get('message') or error}") from None
 
 
-def _expect_tool_call_error(parse_tool_call: Any, ToolCallError: type, name: str, arguments: str,
+def _expect_tool_call_error(parse_tool_call: Remote, ToolCallError: Remote, name: str, arguments: str,
                             **kwargs: Any) -> str:
     """The message of the ToolCallError that parse_tool_call must raise for this call."""
     shown = f"parse_tool_call({name!r}, {arguments!r}{', tools=...' if kwargs else ''})"
@@ -100,12 +103,12 @@ def _expect_tool_call_error(parse_tool_call: Any, ToolCallError: type, name: str
         got = parse_tool_call(name, arguments, **kwargs)
     except NotImplementedError:
         raise
-    except ToolCallError as error:
-        message = str(error).strip()
+    except LearnerError as error:
+        if not error.isa(ToolCallError):
+            raise AssertionError(f"{shown} raised {error.type} instead of ToolCallError") from None
+        message = error.message.strip()
         assert message, f"{shown} raised a ToolCallError with an empty message: say what is wrong"
         return message
-    except Exception as error:  # noqa: BLE001 - the wrong exception is the finding
-        raise AssertionError(f"{shown} raised {type(error).__name__} instead of ToolCallError") from None
     raise AssertionError(f"{shown} returned {got!r} instead of raising ToolCallError")
 
 
@@ -113,10 +116,10 @@ def _expect_tool_call_error(parse_tool_call: Any, ToolCallError: type, name: str
 
 @hidden.test("refund_fields_are_required_and_described")
 def refund_fields_are_required_and_described(IssueRefund):
-    fields = set(IssueRefund.model_fields)
+    fields = set(_keys(IssueRefund.model_fields))
     assert fields == set(GOOD_REFUND), (
         f"IssueRefund has the fields {sorted(fields)}; it should have exactly order_id, amount and reason")
-    schema = IssueRefund.model_json_schema()
+    schema = _schema(IssueRefund)
     not_required = [name for name in GOOD_REFUND if name not in schema.get("required", [])]
     assert not not_required, f"{', '.join(not_required)} should be required: give it no default value"
     for name in GOOD_REFUND:
@@ -137,7 +140,7 @@ def refund_fields_are_required_and_described(IssueRefund):
 
 @hidden.test("refund_reason_is_an_enum")
 def refund_reason_is_an_enum(IssueRefund):
-    reason = _property(IssueRefund.model_json_schema(), "reason")
+    reason = _property(_schema(IssueRefund), "reason")
     choices = reason.get("enum")
     assert choices, "in the schema, reason is free text (no enum): the model may write anything there"
     assert set(choices) == REASONS, (
@@ -162,13 +165,15 @@ def refund_amount_must_be_positive(IssueRefund):
 # --- Exercise 1.2: tool_schema -----------------------------------------------------------------------
 
 @hidden.test("tool_schema_is_a_strict_tool_definition")
-def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput):
-    cases = [*TOOLS.items(), ("weigh_parcel", _probe(ToolInput))]
+def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput, learner):
+    cases = [*((name, TOOLS[name]) for name in _keys(TOOLS)), ("weigh_parcel", _probe(learner, ToolInput))]
     definitions = []
     for name, model in cases:
-        shown = f"tool_schema({name!r}, {model.__name__})"
-        definition = tool_schema(name, model)
-        assert isinstance(definition, dict), f"{shown} returned a {type(definition).__name__}, not a dict"
+        fields = _keys(model.model_fields)
+        shown = f"tool_schema({name!r}, {model.classes[0]})"
+        got = tool_schema(name, model)
+        definition = got.value
+        assert isinstance(definition, dict), f"{shown} returned a {got.type}, not a dict"
         assert definition.get("type") == "function", f"{shown}['type'] should be 'function'"
         function = definition.get("function")
         assert isinstance(function, dict), f"{shown} has no 'function' object"
@@ -178,8 +183,8 @@ def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput):
         assert isinstance(parameters, dict) and parameters.get("type") == "object", (
             f"{shown}['function']['parameters'] should be the JSON schema of an object")
         offered = set(parameters.get("properties") or {})
-        assert offered == set(model.model_fields), (
-            f"{shown} offers the parameters {sorted(offered)}; {model.__name__} has {sorted(model.model_fields)}")
+        assert offered == set(fields), (
+            f"{shown} offers the parameters {sorted(offered)}; {model.classes[0]} has {sorted(fields)}")
         problem = strict_schema_problem(parameters)
         assert problem is None, f"a strict endpoint would refuse {shown}: {problem}"
         definitions.append(definition)
@@ -188,18 +193,21 @@ def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput):
 
 
 @hidden.test("tool_schema_carries_the_descriptions")
-def tool_schema_carries_the_descriptions(tool_schema, ToolInput, GetOrder):
-    probe = _probe(ToolInput)
+def tool_schema_carries_the_descriptions(tool_schema, ToolInput, GetOrder, learner):
+    probe = _probe(learner, ToolInput)
     for name, model in [("weigh_parcel", probe), ("get_order", GetOrder)]:
-        function = tool_schema(name, model).get("function") or {}
-        first_line = model.__doc__.strip().splitlines()[0]
+        definition = tool_schema(name, model).value
+        function = (definition.get("function") if isinstance(definition, dict) else None) or {}
+        doc = model.attr("__doc__").value
+        first_line = doc.strip().splitlines()[0] if isinstance(doc, str) and doc.strip() else ""
         description = function.get("description")
         assert isinstance(description, str) and first_line in description, (
             f"the description of {name} is {description!r}; the model should read the class docstring there")
         properties = (function.get("parameters") or {}).get("properties") or {}
-        for field, info in model.model_fields.items():
+        for field in _keys(model.model_fields):
+            expected = model.model_fields[field].description.value
             got = (properties.get(field) or {}).get("description")
-            assert got == info.description, (
+            assert got == expected, (
                 f"the parameter {field} of {name} is described as {got!r}, not as its Field(description=...)")
 
 
@@ -219,12 +227,12 @@ def parse_returns_the_right_type(parse_tool_call, GetOrder, CheckRefundPolicy, I
     for name, arguments, cls in cases:
         text = json.dumps(arguments)
         got = parse_tool_call(name, text)
-        assert isinstance(got, cls), (
-            f"parse_tool_call({name!r}, {text!r}) returned {got!r}; expected an instance of {cls.__name__}")
-        assert got.model_dump(mode="json") == arguments, (
+        assert got.isa(cls), (
+            f"parse_tool_call({name!r}, {text!r}) returned {got!r}; expected an instance of {cls.classes[0]}")
+        assert got.model_dump(mode="json").value == arguments, (
             f"parse_tool_call({name!r}, {text!r}) returned {got!r}: the values differ from the arguments")
     got = parse_tool_call("lookup", '{"order_id": 7}', tools={"lookup": GetOrder})
-    assert isinstance(got, GetOrder) and got.order_id == 7, (
+    assert got.isa(GetOrder) and got.order_id.value == 7, (
         f"parse_tool_call('lookup', '{{\"order_id\": 7}}', tools={{'lookup': GetOrder}}) returned {got!r}: "
         "it should look the name up in the tools it is given")
 
@@ -256,7 +264,7 @@ def parse_rejects_invalid_calls(parse_tool_call, ToolCallError, GetOrder):
 
 @hidden.test("first_step_is_right_on_the_scenarios")
 def first_step_is_right_on_the_scenarios(tool_schema, parse_tool_call, TOOLS, GetOrder, TrackShipment, UpdateAddress):
-    schemas = [tool_schema(name, model) for name, model in TOOLS.items()]
+    schemas = [tool_schema(name, TOOLS[name]).value for name in _keys(TOOLS)]
     expected = {
         "damaged_item": (GetOrder, {"order_id": 1042}),
         "large_refund": (GetOrder, {"order_id": 1057}),
@@ -273,16 +281,17 @@ def first_step_is_right_on_the_scenarios(tool_schema, parse_tool_call, TOOLS, Ge
             assert calls, f"on {scenario} the model answered in prose instead of calling one of your tools"
             call = calls[0].function
             intent = parse_tool_call(call.name, call.arguments)
-            assert isinstance(intent, cls) and intent.model_dump() == fields, (
+            assert intent.isa(cls) and intent.model_dump().value == fields, (
                 f"on {scenario} the model called {call.name}({call.arguments}), which parsed to {intent!r}; "
-                f"expected {cls.__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})")
+                f"expected {cls.classes[0]}({', '.join(f'{k}={v!r}' for k, v in fields.items())})")
             assert _snapshot(db) == before, f"parsing the first call on {scenario} changed the shop"
 
 
 # --- Exercise 1.4: run_tool --------------------------------------------------------------------------
 
 @hidden.test("run_tool_returns_the_shops_json")
-def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder, CheckRefundPolicy, TrackShipment):
+def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder, CheckRefundPolicy, TrackShipment,
+                                    learner):
     ticket = get_scenario("damaged_item").ticket
     cases = [
         (GetOrder(order_id=1042), lambda: shop_tools.get_order(1042)),
@@ -293,8 +302,9 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
     ]
     with Shop.create() as db, use(db):
         for call, shop_result in cases:
-            got = run_tool(call, ticket)
-            assert isinstance(got, str), f"run_tool({call!r}, ticket) returned a {type(got).__name__}, not a JSON string"
+            returned = run_tool(call, ticket)
+            got = returned.value
+            assert isinstance(got, str), f"run_tool({call!r}, ticket) returned a {returned.type}, not a JSON string"
             try:
                 data = json.loads(got)
             except ValueError:
@@ -302,20 +312,17 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
             assert data == json.loads(shop_result().model_dump_json()), (
                 f"run_tool({call!r}, ticket) returned {got[:100]}…, which is not what the shop returned for that call")
 
-    class Stray(ToolInput):  # type: ignore[misc, valid-type]
-        """A class with no tool behind it."""
-
-        note: str = Field(description="Anything.")
-
+    Stray = learner.subclass(ToolInput, "Stray", "A class with no tool behind it.",
+                             {"note": {"type": "str", "description": "Anything."}})
     with Shop.create() as db, use(db):
         try:
             got = run_tool(Stray(note="hello"), ticket)
         except NotImplementedError:
             raise
-        except ToolCallError:
-            return
-        except Exception as error:  # noqa: BLE001 - the wrong exception is the finding
-            raise AssertionError(f"run_tool on a class with no tool raised {type(error).__name__} "
+        except LearnerError as error:
+            if error.isa(ToolCallError):
+                return
+            raise AssertionError(f"run_tool on a class with no tool raised {error.type} "
                                  "instead of ToolCallError") from None
     raise AssertionError(f"run_tool on a class with no tool returned {got!r} instead of raising ToolCallError")
 
@@ -325,7 +332,7 @@ def refund_is_idempotent(run_tool, IssueRefund):
     maya = get_scenario("damaged_item").ticket
     query = "SELECT id, amount_cents FROM refunds WHERE order_id = 1042"
     with Shop.create() as db, use(db):
-        first = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya)
+        first = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya).value
         rows = _table(db, query)
         assert [cents for _, cents in rows] == [1850], (
             f"after run_tool(IssueRefund(order_id=1042, amount=18.5, ...)) order 1042 has these refunds (cents): "
@@ -336,12 +343,12 @@ def refund_is_idempotent(run_tool, IssueRefund):
             raise AssertionError(f"run_tool returned {str(first)[:80]!r} for a refund, which is not JSON") from None
         assert isinstance(result, dict) and result.get("refund_id") == rows[0][0], (
             f"run_tool returned {str(first)[:100]} for the refund, not the refund the shop recorded")
-        second = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya)
+        second = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya).value
         again = _table(db, query)
         assert len(again) == 1, (
             f"the model asked twice for the same $18.50 refund on ticket {maya.ticket_id} and the shop refunded "
             f"{len(again)} times")
-        assert json.loads(second) == result, "the repeated refund call should return the same refund as the first"
+        assert isinstance(second, str) and json.loads(second) == result, "the repeated refund call should return the same refund as the first"
 
 
 @hidden.test("identity_comes_from_the_ticket")
@@ -370,15 +377,15 @@ def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage):
 
 # --- The stage-1 agent -------------------------------------------------------------------------------
 
-def _agent_is_assembled(ns: Any) -> None:
+def _agent_is_assembled(learner: Learner) -> None:
     """The loop reads TOOL_SCHEMAS at call time; without it, say which exercise is missing."""
-    if "TOOL_SCHEMAS" not in ns:
+    if not learner.defines("TOOL_SCHEMAS"):
         raise AssertionError("TOOL_SCHEMAS is not defined: finish Exercise 1.2, then run the cells below it again")
 
 
 @hidden.test("invalid_calls_never_reach_the_shop")
-def invalid_calls_never_reach_the_shop(run_agent, ns):
-    _agent_is_assembled(ns)
+def invalid_calls_never_reach_the_shop(run_agent, learner):
+    _agent_is_assembled(learner)
     tom = "tom.becker@example.org"
     bad = [
         faults.malformed_arguments("issue_refund", '{"order_id": 1042, "amount": 18.5'),
@@ -392,7 +399,7 @@ def invalid_calls_never_reach_the_shop(run_agent, ns):
     maya = get_scenario("damaged_item").ticket
     with Shop.create() as db, use(db), use_model(FakeModel.scripted(*bad, Reply.text("Done."))) as fake:
         before = _snapshot(db)
-        answer = run_agent(maya)
+        answer = run_agent(maya).value
         after = _snapshot(db)
     changed = [table for table in before if before[table] != after[table]]
     assert not changed, f"invalid tool calls changed the shop's {', '.join(changed)}"
@@ -407,8 +414,8 @@ def invalid_calls_never_reach_the_shop(run_agent, ns):
 
 
 @hidden.test("agent_handles_the_scenarios")
-def agent_handles_the_scenarios(run_agent, ns):
-    _agent_is_assembled(ns)
+def agent_handles_the_scenarios(run_agent, learner):
+    _agent_is_assembled(learner)
     for name in ["damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"]:
         scenario = get_scenario(name)
         with Shop.create() as db, use(db), use_model(FakeModel(shop_brain)):

@@ -1,14 +1,17 @@
 """Hidden tests of lesson 04 (tools are structured outputs). Instructor side only.
 
-Each test is a plain function named after the grade id of its graded cell, taking the learner's
-definitions as arguments (parameter names = the names the notebook defines), e.g.
+Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
+definitions as parameters (parameter names = the names the notebook defines), each one a `Remote`
+handle on the learner's object (autograder.remote); `learner` is the `Learner` itself. So
+`hidden("deciding_changes_nothing", globals())` runs a test in the learner's kernel, and the
+trusted grader runs it here against the notebook in its sandboxed worker.
 
-    from autograder.hidden import nb04
-    nb04.deciding_changes_nothing(determine_next_step, thread_for, system_prompt)
-
-Every test is also registered on `hidden`, so `hidden("deciding_changes_nothing", globals())`
-runs it too. Tests drive the fake model (scripted replies, the shop brain) against fresh seeded
-shops and judge from the shop database, the transcript and the returned values, never from source.
+Tests drive the fake model (scripted replies, the shop brain) against fresh seeded shops, both kept
+in this process, and judge from the shop database, the transcript and the plain data that learner
+calls return (`.value`, attributes read one round trip at a time), never from source. Intents the
+lesson does not define are made in the worker with `learner.subclass` of the learner's ToolInput.
+A planned shop fault (`db.fail_next`) travels with each learner call to the worker, and what the
+call used up comes back, so planned failures fire in the worker exactly as in-process.
 A failure raises AssertionError saying what went wrong, in the learner's terms.
 """
 
@@ -16,11 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
+from autograder.remote import Learner, LearnerError, LearnerNotImplemented, Remote
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
 from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, shop_brain, use
 from course.shop import tools as shop_tools
@@ -37,6 +41,8 @@ _SAMPLES: dict[str, dict[str, Any]] = {
     "send_message": {"body": "Your refund of $18.50 is on its way."},
     "done": {"summary": "Refunded the broken mug."},
 }
+
+_MISSING = object()
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -58,26 +64,91 @@ def _changed_tables(before: tuple[bytes, list[str]], after: tuple[bytes, list[st
     return ", ".join(tables) or "its file"
 
 
-def _call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
     """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
     try:
         return fn(*args, **kwargs)
-    except (AssertionError, NotImplementedError):
+    except LearnerNotImplemented:
         raise
-    except Exception as error:  # noqa: BLE001
-        text = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-        raise AssertionError(f"{what} raised {type(error).__name__}" + (f": {text}" if text else "")) from None
+    except LearnerError as error:
+        text = error.message.strip()
+        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
+
+
+def _attr(obj: Remote, name: str) -> Remote:
+    """`obj.name` in the worker, even for a name a Remote has of its own (`text`, `value`, `type`...)."""
+    return Remote.__getattr__(obj, name)
+
+
+def _value(obj: Remote, name: str) -> Any:
+    """The plain value of `obj.name` (a learner object without it raises, as `obj.name` would)."""
+    return _attr(obj, name).value
+
+
+def _get(obj: Remote | None, name: str, default: Any = None) -> Any:
+    """getattr(obj, name, default), as plain data."""
+    if obj is None:
+        return default
+    try:
+        return _value(obj, name)
+    except LearnerNotImplemented:
+        raise
+    except LearnerError as error:
+        if error.isa("AttributeError"):
+            return default
+        raise
+
+
+def _has(obj: Remote, name: str) -> bool:
+    return _get(obj, name, _MISSING) is not _MISSING
+
+
+def _events(thread: Remote) -> list[Remote]:
+    """list(getattr(thread, "events", [])): the events of a thread the learner's code returned."""
+    if not _has(thread, "events"):
+        return []
+    return list(_attr(thread, "events"))
 
 
 def _times(n: int) -> str:
     return f"{n} time" + ("" if n == 1 else "s")
 
 
-def _kind(event: Any) -> str | None:
-    return getattr(event, "kind", None)
+def _kind(event: Remote | None) -> str | None:
+    return _get(event, "kind")
 
 
-def _decide(determine_next_step, thread_for, system_prompt, db: Shop, scenario: str, **kwargs: Any) -> Any:
+def _isinstance(obj: Remote | LearnerError, cls: Remote) -> bool:
+    """isinstance(obj, cls) as near as class names tell: `cls`'s whole MRO, by name, is the tail of `obj`'s.
+
+    Stricter than `obj.isa(cls)`, which a same-named class of another family (the shop's own
+    IssueRefund, say) would pass.
+    """
+    mro, got = cls.classes, obj.classes
+    return mro[0] in got and got[got.index(mro[0]):] == mro
+
+
+def _class_name(cls: Remote) -> str:
+    return cls.classes[0] if cls.is_class else cls.type
+
+
+def _intent_names(INTENTS: Remote) -> list[str]:
+    return [name.value for name in INTENTS]
+
+
+def _empty_log(thread: Remote) -> Remote:
+    """An empty list made in the worker, for the learner's code to append to and this test to read back.
+
+    A list passed as an argument arrives in the worker as a copy, so the log is made there: a copy
+    of the thread's own events list, emptied.
+    """
+    log = _attr(thread, "events").copy()
+    log.clear()
+    return log
+
+
+def _decide(determine_next_step: Remote, thread_for: Remote, system_prompt: Remote, db: Shop, scenario: str,
+            **kwargs: Any) -> Remote:
     thread = thread_for(SCENARIOS[scenario].ticket)
     return _call(f"determine_next_step on the {scenario} ticket", determine_next_step,
                  thread, system_prompt(db.policy), [], **kwargs)
@@ -100,7 +171,7 @@ def deciding_changes_nothing(determine_next_step, thread_for, system_prompt):
     for name, model in runs:
         with _world(model) as db:
             thread = thread_for(SCENARIOS[name].ticket)
-            events = thread.model_dump_json()
+            events = thread.model_dump_json().value
             before = _snapshot(db)
             intent = _call(f"determine_next_step on the {name} ticket", determine_next_step,
                            thread, system_prompt(db.policy), [])
@@ -108,7 +179,7 @@ def deciding_changes_nothing(determine_next_step, thread_for, system_prompt):
             assert before == after, (
                 f"On the {name} ticket, determine_next_step decided {intent!r} and the shop database changed "
                 f"({_changed_tables(before, after)}). Deciding must not act: leave running tools to execute.")
-            assert thread.model_dump_json() == events, (
+            assert thread.model_dump_json().value == events, (
                 f"On the {name} ticket, determine_next_step changed the thread it was given. It should only "
                 "read the thread; recording what happens is the loop's job.")
 
@@ -116,17 +187,18 @@ def deciding_changes_nothing(determine_next_step, thread_for, system_prompt):
 @hidden.test("next_step_is_a_typed_intent")
 def next_step_is_a_typed_intent(determine_next_step, thread_for, system_prompt, INTENTS):
     """A tool call of every kind, including done, comes back as an instance of its intent with the model's arguments."""
-    for name, model in INTENTS.items():
+    for name in _intent_names(INTENTS):
+        model = INTENTS[name]
         arguments = _SAMPLES.get(name)
         if arguments is None:
             continue
         with _world(FakeModel.scripted(Reply.tool_call(name, arguments))) as db:
             intent = _decide(determine_next_step, thread_for, system_prompt, db, "damaged_item")
-        assert isinstance(intent, model), (
+        assert _isinstance(intent, model), (
             f"When the model calls {name}({json.dumps(arguments)}), determine_next_step returned {intent!r}; "
-            f"expected a {model.__name__}.")
+            f"expected a {_class_name(model)}.")
         for field, value in arguments.items():
-            got = getattr(intent, field, None)
+            got = _get(intent, field)
             assert got == value, (
                 f"When the model calls {name}({json.dumps(arguments)}), the intent's {field} is {got!r}, not {value!r}.")
 
@@ -138,8 +210,9 @@ def text_reply_means_done(determine_next_step, thread_for, system_prompt, INTENT
     for text in ["I have sent Maya her refund.", "Nothing more to do here."]:
         with _world(FakeModel.scripted(Reply.text(text))) as db:
             intent = _decide(determine_next_step, thread_for, system_prompt, db, "damaged_item")
-        assert isinstance(intent, done), f"A text reply ({text!r}) came back as {intent!r}, not as a Done intent."
-        assert intent.summary == text, f"A text reply ({text!r}) became a Done whose summary is {intent.summary!r}."
+        assert _isinstance(intent, done), f"A text reply ({text!r}) came back as {intent!r}, not as a Done intent."
+        summary = _value(intent, "summary")
+        assert summary == text, f"A text reply ({text!r}) became a Done whose summary is {summary!r}."
 
 
 @hidden.test("malformed_call_raises_tool_call_error")
@@ -159,12 +232,11 @@ def malformed_call_raises_tool_call_error(determine_next_step, thread_for, syste
             thread = thread_for(SCENARIOS["damaged_item"].ticket)
             try:
                 got = determine_next_step(thread, system_prompt(db.policy), [])
-            except ToolCallError:
-                pass
-            except (AssertionError, NotImplementedError):
+            except LearnerNotImplemented:
                 raise
-            except Exception as error:  # noqa: BLE001
-                raise AssertionError(f"A tool call with {what} raised {type(error).__name__}, not ToolCallError.") from None
+            except LearnerError as error:
+                if not _isinstance(error, ToolCallError):
+                    raise AssertionError(f"A tool call with {what} raised {error.type}, not ToolCallError.") from None
             else:
                 raise AssertionError(f"A tool call with {what} came back as {got!r}; it should raise ToolCallError.")
             assert _snapshot(db) == before, f"A tool call with {what} changed the shop database."
@@ -176,16 +248,17 @@ def next_step_asks_with_every_intent(determine_next_step, thread_for, system_pro
     model = FakeModel(shop_brain)
     with _world(model) as db:
         prompt = system_prompt(db.policy)
-        log: list[Any] = []
-        _call("determine_next_step on the damaged_item ticket", determine_next_step,
-              thread_for(SCENARIOS["damaged_item"].ticket), prompt, log)
+        thread = thread_for(SCENARIOS["damaged_item"].ticket)
+        log = _empty_log(thread)
+        _call("determine_next_step on the damaged_item ticket", determine_next_step, thread, prompt, log)
     assert model.calls == 1, f"Deciding one step called the model {_times(model.calls)}; it should call it once."
     offered = model.transcript.tools_offered()
-    missing = [name for name in INTENTS if name not in offered]
+    missing = [name for name in _intent_names(INTENTS) if name not in offered]
     assert not missing, f"The model was not offered {', '.join(missing)}, so it can never choose it."
-    assert model.transcript.last_request.system_prompt == prompt.text, (
+    assert model.transcript.last_request.system_prompt == _value(prompt, "text"), (
         "The model's system prompt was not the prompt passed to determine_next_step.")
-    assert len(log) == 1, f"After one decision the log holds {len(log)} model calls; it should hold one."
+    logged = len(list(log))
+    assert logged == 1, f"After one decision the log holds {logged} model calls; it should hold one."
     for budget in (600, 1_200):
         model = FakeModel(shop_brain)
         with _world(model) as db:
@@ -199,20 +272,22 @@ def next_step_asks_with_every_intent(determine_next_step, thread_for, system_pro
 
 # --- Exercise 4.2: execute ---------------------------------------------------------------------
 
-def _execute(execute, intent: Any, scenario: str) -> Any:
+def _execute(execute: Remote, intent: Remote, scenario: str) -> Remote:
     return _call(f"execute({intent!r})", execute, intent, SCENARIOS[scenario].ticket)
 
 
 @hidden.test("each_intent_reaches_its_tool")
 def each_intent_reaches_its_tool(execute, INTENTS):
     """Each intent runs its own tool: the result comes back under the tool's name, and writes land in the shop."""
-    def result_of(event: Any, name: str, intent: Any) -> dict[str, Any]:
+    def result_of(event: Remote, name: str, intent: Remote) -> dict[str, Any]:
         assert _kind(event) == "tool_result", f"execute({intent!r}) returned {event!r}; expected a ToolResult."
-        assert event.name == name, f"execute({intent!r}) returned a result named {event.name!r}; the model knows the tool as {name!r}."
+        got = _value(event, "name")
+        assert got == name, f"execute({intent!r}) returned a result named {got!r}; the model knows the tool as {name!r}."
+        result = _value(event, "result")
         try:
-            return json.loads(event.result)
+            return json.loads(result)
         except (TypeError, ValueError):
-            raise AssertionError(f"The result of execute({intent!r}) is not the tool's JSON: {str(event.result)[:80]!r}") from None
+            raise AssertionError(f"The result of execute({intent!r}) is not the tool's JSON: {str(result)[:80]!r}") from None
 
     reads = [("get_order", "damaged_item", "order_id", 1042), ("check_refund_policy", "damaged_item", "eligible", True),
              ("track_shipment", "where_is_my_order", "order_id", 1077)]
@@ -257,11 +332,12 @@ def done_becomes_finished(execute, INTENTS):
             event = _execute(execute, intent, "damaged_item")
             assert _snapshot(db) == before, f"execute({intent!r}) changed the shop database."
         assert _kind(event) == "finished", f"execute({intent!r}) returned {event!r}; expected a Finished event."
-        assert event.summary == summary, f"execute({intent!r}) returned a Finished whose summary is {event.summary!r}."
+        got = _value(event, "summary")
+        assert got == summary, f"execute({intent!r}) returned a Finished whose summary is {got!r}."
 
 
 @hidden.test("shop_refusals_become_error_events")
-def shop_refusals_become_error_events(execute, INTENTS):
+def shop_refusals_become_error_events(execute, INTENTS, learner):
     """When the shop says no, execute returns a ToolFailed with the shop's own message instead of raising."""
     cases = [
         ("issue_refund", {"order_id": 1013, "amount": 64.0, "reason": "damaged"}, "out_of_window", None),
@@ -292,19 +368,18 @@ def shop_refusals_become_error_events(execute, INTENTS):
             event = _execute(execute, intent, scenario)
             assert _snapshot(db) == before, f"execute({intent!r}) was refused by the shop but the database changed."
         assert _kind(event) == "tool_error", f"The shop refuses {intent!r}, but execute returned {event!r}; expected a ToolFailed."
-        assert event.name == name, f"The ToolFailed for {intent!r} is named {event.name!r}; the model knows the tool as {name!r}."
-        assert message in event.error, (
-            f"The ToolFailed for {intent!r} says {event.error!r}; the model should read the shop's own explanation.")
+        got = _value(event, "name")
+        assert got == name, f"The ToolFailed for {intent!r} is named {got!r}; the model knows the tool as {name!r}."
+        error_text = _value(event, "error")
+        assert isinstance(error_text, str) and message in error_text, (
+            f"The ToolFailed for {intent!r} says {error_text!r}; the model should read the shop's own explanation.")
 
 
 @hidden.test("unknown_intent_becomes_error_event")
-def unknown_intent_becomes_error_event(execute, ToolInput):
+def unknown_intent_becomes_error_event(execute, ToolInput, learner):
     """An intent that no tool runs becomes a ToolFailed event, not an exception, and nothing happens in the shop."""
-    class RefundEverything(ToolInput):
-        order_id: int
-
-    class CloseAccount(ToolInput):
-        reason: str
+    RefundEverything = learner.subclass(ToolInput, "RefundEverything", None, {"order_id": {"type": "int"}})
+    CloseAccount = learner.subclass(ToolInput, "CloseAccount", None, {"reason": {"type": "str"}})
 
     for intent in [RefundEverything(order_id=1042), CloseAccount(reason="customer asked")]:
         with _world() as db:
@@ -313,16 +388,17 @@ def unknown_intent_becomes_error_event(execute, ToolInput):
             assert _snapshot(db) == before, f"execute({intent!r}) changed the shop database."
         assert _kind(event) == "tool_error", (
             f"execute({intent!r}), an intent no tool runs, returned {event!r}; expected a ToolFailed event.")
-        assert str(getattr(event, "error", "")).strip(), f"The ToolFailed for {intent!r} has an empty error message."
+        assert str(_get(event, "error", "")).strip(), f"The ToolFailed for {intent!r} has an empty error message."
 
 
 @hidden.test("dispatch_covers_every_intent")
 def dispatch_covers_every_intent(execute, INTENTS, Thread):
     """Every intent in INTENTS has its case: none falls through to an error, and each returns an event a thread accepts."""
-    missing = [name for name in INTENTS if name not in _SAMPLES]
+    names = _intent_names(INTENTS)
+    missing = [name for name in names if name not in _SAMPLES]
     assert not missing, f"INTENTS has {', '.join(missing)}, which this lesson does not know: keep INTENTS as given."
-    for name, model in INTENTS.items():
-        intent = model(**_SAMPLES[name])
+    for name in names:
+        intent = INTENTS[name](**_SAMPLES[name])
         ticket = SCENARIOS["change_address" if name == "update_address" else "damaged_item"].ticket
         with _world():
             event = _call(f"execute({intent!r})", execute, intent, ticket)
@@ -331,7 +407,7 @@ def dispatch_covers_every_intent(execute, INTENTS, Thread):
             f"execute({intent!r}) returned {event!r}; expected a {'Finished' if name == 'done' else 'ToolResult'}.")
         try:
             Thread(ticket=ticket, events=[event])
-        except Exception:  # noqa: BLE001
+        except LearnerError:
             raise AssertionError(f"execute({intent!r}) returned {event!r}, which is not an Event a Thread can hold.") from None
 
 
@@ -359,8 +435,7 @@ def agent_handles_the_scenarios(run_agent):
                 address = db.conn.execute("SELECT address FROM customers WHERE email = ?",
                                           (scenario.ticket.customer_email,)).fetchone()[0]
                 assert address == expected.address, f"On the {name} ticket the address became {address!r}."
-        events = list(getattr(thread, "events", []))
-        kinds = [_kind(event) for event in events]
+        kinds = [_kind(event) for event in _events(thread)]
         assert kinds and kinds[-1] == "finished", f"On the {name} ticket the thread does not end with a Finished event."
         assert kinds.count("finished") == 1, (
             f"On the {name} ticket the thread has {kinds.count('finished')} Finished events: the loop should stop at the first.")
@@ -382,7 +457,7 @@ def max_steps_bounds_the_loop(run_agent):
         assert model.calls == want, (
             f"With a model that never says done and {'the default max_steps' if steps is None else f'max_steps={steps}'}, "
             f"run_agent asked the model {_times(model.calls)}, not {want}.")
-        assert hasattr(thread, "events"), f"run_agent returned {thread!r} when it ran out of steps; it should return the thread."
+        assert _has(thread, "events"), f"run_agent returned {thread!r} when it ran out of steps; it should return the thread."
 
 
 @hidden.test("malformed_call_does_not_stop_the_agent")
@@ -399,7 +474,7 @@ def malformed_call_does_not_stop_the_agent(run_agent):
         assert refunded_amount(db, damaged) == 0, "A malformed tool call led to a refund."
     assert model.calls == 3, (
         f"With two malformed tool calls and then a text reply, the model was asked {_times(model.calls)} in all, not 3.")
-    kinds = [_kind(event) for event in thread.events]
+    kinds = [_kind(event) for event in _attr(thread, "events")]
     assert kinds.count("tool_error") >= 2, f"The thread records {kinds.count('tool_error')} error events for 2 malformed calls."
     assert kinds[-1] == "finished", "After the malformed calls, the thread does not end with the model's Finished."
     second = model.transcript.requests[1].text()
@@ -413,15 +488,19 @@ def each_step_is_recorded(run_agent):
     damaged = SCENARIOS["damaged_item"]
     with _world(model):
         thread = _call("run_agent on the damaged_item ticket", run_agent, damaged.ticket)
-    events = list(thread.events)
-    requested = [event.name for event in events if _kind(event) == "tool_call" and event.name != "done"]
+    events = list(_attr(thread, "events"))
+    kinds = [_kind(event) for event in events]
+    names = [_value(event, "name") if kind in ("tool_call", "tool_result", "tool_error") else None
+             for kind, event in zip(kinds, events)]
+    requested = [name for kind, name in zip(kinds, names) if kind == "tool_call" and name != "done"]
     chosen = [name for name, _ in model.transcript.tool_calls() if name != "done"]
     assert requested == chosen, f"The thread records the requests {requested}, but the model asked for {chosen}."
-    for index, event in enumerate(events):
-        if _kind(event) in ("tool_result", "tool_error"):
-            previous = events[index - 1] if index else None
-            assert _kind(previous) == "tool_call" and previous.name == event.name, (
-                f"The {event.name} result is not directly preceded by the request for it.")
-    refund = next((json.loads(e.arguments) for e in events if _kind(e) == "tool_call" and e.name == "issue_refund"), None)
+    for index, kind in enumerate(kinds):
+        if kind in ("tool_result", "tool_error"):
+            previous = index - 1 if index else None
+            assert previous is not None and kinds[previous] == "tool_call" and names[previous] == names[index], (
+                f"The {names[index]} result is not directly preceded by the request for it.")
+    refund = next((json.loads(_value(event, "arguments")) for kind, name, event in zip(kinds, names, events)
+                   if kind == "tool_call" and name == "issue_refund"), None)
     assert refund is not None and refund.get("amount") == 18.5, (
         f"The recorded issue_refund request carries {refund!r}; it should carry the intent's arguments.")

@@ -7,13 +7,15 @@ into one gradebook in parallel):
 
   1. register the lesson in var/gradebook.db from its source (generate_assignment into
      var/release/, so the committed notebooks/ is untouched); the gradebook is created if missing;
-  2. autograde every student (kernels get COURSE_OFFLINE=1; deleted test cells are restored);
+  2. autograde every student on the trusted path (course.grading.trusted: the learner's code in a
+     sandboxed worker, the hidden tests in this process; test cells and points from the source);
   3. write feedback to var/feedback/<student>/<lesson>/<lesson>.html with nbgrader's
      generate_feedback and the course's sanitiser (no hidden test source, no tracebacks);
   4. write var/grades.csv: student, lesson, grade id, score, max score, message.
 
-The same with plain nbgrader (the config sets the feedback sanitiser too; note that
-generate_assignment rewrites the committed release in notebooks/, which is harmless when in sync):
+The same with plain nbgrader, which runs the hidden tests inside each learner's kernel and so
+trusts the submission (the config sets the feedback sanitiser too; note that generate_assignment
+rewrites the committed release in notebooks/, which is harmless when in sync):
 
     cd autograder        # nbgrader reads ./nbgrader_config.py; it has no --config option
     nbgrader generate_assignment 01-tools --force
@@ -33,6 +35,7 @@ from . import nbgrader_run
 from .config import GRADEBOOK
 from .layout import REPO_ROOT, lessons
 from .results import NotebookGrade, read_grades
+from .trusted import trusted_autograde
 
 __all__ = ["CohortResult", "autograde_cohort"]
 
@@ -89,9 +92,11 @@ def _autograde_cohort(submissions: Path | str | None, root: Path, feedback: bool
             continue
         try:
             nbgrader_run.generate_assignment(root, lesson.slug, overrides={"release_directory": "var/release"})
-            nbgrader_run.autograde(root, lesson.slug)
-        except nbgrader_run.NbgraderFailed as error:  # others in the lesson may still be graded
+        except nbgrader_run.NbgraderFailed as error:
             result.failures.append(f"{error}\n{error.log[-3000:]}")
+            continue
+        for student in students:
+            trusted_autograde(root, lesson, student, gradebook=db, files=root / "var" / "release" / lesson.slug)
         graded = [s for s in students if (root / "var" / "autograded" / s / lesson.slug / f"{lesson.slug}.ipynb").exists()]
         if feedback and graded:
             try:

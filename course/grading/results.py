@@ -9,6 +9,7 @@ emits a DeprecationWarning loses the cell's points and the report says why.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class NotebookGrade:
     assignment: str
     student: str
     cells: tuple[CellGrade, ...]
+    notes: tuple[str, ...] = ()  # what the grader repaired or noticed (edited test cells, a crashed cell...)
 
     @property
     def score(self) -> float:
@@ -58,6 +60,7 @@ class NotebookGrade:
             if c.message:
                 line += f"   {c.message}"
             out.append(line)
+        out += [f"  note: {note}" for note in self.notes]
         out.append(f"  Score: {_num(self.score)} / {_num(self.max_score)}")
         return out
 
@@ -99,13 +102,15 @@ def read_grades(root: Path | str, assignment: str, student: str, *, gradebook: P
             submission = gb.find_submission_notebook(assignment, assignment, student)
             scores = {g.name: (float(g.score), float(g.max_score)) for g in submission.grades}
             order = [c.name for c in gb.find_notebook(assignment, assignment).source_cells if c.name in scores]
+    verdict_file = autograded.parent / "verdict.json"  # written by the trusted grader (course.grading.trusted)
+    verdict = json.loads(verdict_file.read_text(encoding="utf-8")) if verdict_file.exists() else {}
     cells = []
     for grade_id in order:
         score, max_score = scores[grade_id]
         cell = by_id.get(grade_id)
         message = _message(cell) if cell is not None and score < max_score else ""
-        restored = cell is not None and _MISSING in cell.source
+        restored = grade_id in verdict.get("restored", []) or (cell is not None and _MISSING in cell.source)
         if restored:
             message = (message + " " if message else "") + "(this test cell had been deleted; it was restored)"
         cells.append(CellGrade(grade_id, score, max_score, message, restored))
-    return NotebookGrade(assignment, student, tuple(cells))
+    return NotebookGrade(assignment, student, tuple(cells), tuple(verdict.get("notes", [])))

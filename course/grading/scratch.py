@@ -7,7 +7,8 @@
         graded["release"].grade.lines()               # scores and messages (course.grading.results)
         graded["release"].notebook                    # the autograded notebook (all outputs)
 
-One autograde run grades every submission, sequentially, into the scratch gradebook. Used by
+Each submission is graded on the trusted path (autograder.engine: the learner's code in a
+sandboxed worker, the hidden tests here), sequentially, into the scratch gradebook. Used by
 `course check` and the notebook tests; a `root` folder can be given instead of a temporary one.
 """
 
@@ -24,6 +25,7 @@ import nbformat
 from . import nbgrader_run
 from .layout import Lesson
 from .results import NotebookGrade, read_grades
+from .trusted import trusted_autograde
 
 __all__ = ["Graded", "ScratchCourse"]
 
@@ -60,11 +62,10 @@ class ScratchCourse:
                 shutil.copyfile(notebook, folder / f"{slug}.ipynb")
             else:
                 nbformat.write(notebook, str(folder / f"{slug}.ipynb"))
-        only = next(iter(submissions)) if len(submissions) == 1 else "*"
-        nbgrader_run.autograde(self.root, slug, only, gradebook=self.gradebook)
         out = {}
         for student in submissions:
-            path = self.root / "var" / "autograded" / student / slug / f"{slug}.ipynb"
+            path = trusted_autograde(self.root, self.lesson, student, gradebook=self.gradebook,
+                                     files=self.release.parent)
             out[student] = Graded(read_grades(self.root, slug, student, gradebook=self.gradebook),
                                   nbformat.read(str(path), as_version=4))
         return out

@@ -44,6 +44,27 @@ class FaultPlan:
     def clear(self) -> None:
         self._queues.clear()
 
+    def to_data(self) -> list[list[object]]:
+        """The plan as plain data, [tool, error class path, error args, times, after] per planned failure.
+
+        A grader sends it along with a learner call that runs in another process, and takes back
+        what is left afterwards (`from_data`), so planned failures fire once, wherever the tool runs.
+        """
+        return [[tool, f"{type(f.error).__module__}:{type(f.error).__qualname__}", [str(a) for a in f.error.args],
+                 f.times, f.after] for tool, queue in self._queues.items() for f in queue]
+
+    def load_data(self, data: list[list[object]]) -> None:
+        """Replace the plan with one made by `to_data` (errors must be classes of the course package)."""
+        import importlib
+
+        self._queues.clear()
+        for tool, path, args, times, after in data:
+            module, _, name = str(path).partition(":")
+            if not module.startswith("course."):
+                raise ValueError(f"a planned failure must be an error of the course package, not {path}")
+            error = getattr(importlib.import_module(module), name)(*args)  # type: ignore[misc]
+            self.add(str(tool), error, times=int(times), after=bool(after))  # type: ignore[call-overload]
+
     def take(self, tool: str, *, after: bool) -> Exception | None:
         """The error this call must raise at this point (before or after its effect), consuming it."""
         queue = self._queues.get(tool)

@@ -79,9 +79,15 @@ class Worker:
         target = self._resolve(request["target"])
         args = decode(request.get("args", []), self.table)
         kwargs = {str(k): decode(v, self.table) for k, v in (request.get("kwargs") or {}).items()}
-        with self._context(request.get("context") or {}):
-            result = target(*args, **kwargs)
-        return {"value": describe(result, self.table)}
+        context = request.get("context") or {}
+        with self._context(context) as shop:
+            try:
+                answer: dict[str, Any] = {"value": describe(target(*args, **kwargs), self.table)}
+            except BaseException as error:  # noqa: BLE001 - whatever learner code raised is the answer
+                answer = {"raised": describe_error(error)}
+            if shop is not None:  # what the call used up of the planned failures, for the grader's plan
+                answer["faults"] = shop.faults.to_data()
+        return answer
 
     def _op_getitem(self, request: dict[str, Any]) -> dict[str, Any]:
         target = self._resolve(request["target"])
@@ -133,8 +139,8 @@ class Worker:
         return obj
 
     @contextlib.contextmanager
-    def _context(self, context: dict[str, Any]) -> Iterator[None]:
-        """The grader's model, and the shop it names, for the length of one call."""
+    def _context(self, context: dict[str, Any]) -> Iterator[Any]:
+        """The grader's model, and the shop it names with its planned failures, for the length of one call."""
         from course.llm import use_model
         from course.shop import Shop, use
 
@@ -142,13 +148,15 @@ class Worker:
 
         with contextlib.ExitStack() as stack:
             if self.sock is None:
-                yield
+                yield None
                 return
             stack.enter_context(use_model(RemoteModel(self.sock)))
+            shop = None
             if context.get("shop"):
                 shop = stack.enter_context(Shop.open(str(context["shop"])))
+                shop.faults.load_data(context.get("faults") or [])
                 stack.enter_context(use(shop))
-            yield
+            yield shop
 
 
 class _Missing(LookupError):
@@ -161,8 +169,10 @@ class _BadRequest(ValueError):
 
 def serve(fd: int) -> int:
     sock = socket.socket(fileno=fd)
+    me = os.getpid()
+    os.register_at_fork(after_in_child=lambda: os.close(fd))  # a forked copy never speaks for the worker
     worker = Worker(sock)
-    channel.send(sock, {"ready": True, "pid": os.getpid()})
+    channel.send(sock, {"ready": True, "pid": me})
     while True:
         try:
             request = channel.receive(sock)
@@ -171,6 +181,8 @@ def serve(fd: int) -> int:
         if request.get("op") == "stop":
             return 0
         reply = worker.answer(request) if isinstance(request, dict) else {"failed": "a request must be an object"}
+        if os.getpid() != me:  # learner code forked, and this is the child coming back: it has no say
+            os._exit(0)
         try:
             channel.send(sock, reply)
         except channel.ChannelError as error:  # an answer too large to send: say so instead

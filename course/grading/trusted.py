@@ -1,0 +1,40 @@
+"""Autograde one submission on the trusted path into a course's gradebook (instructor side).
+
+    trusted_autograde(root, lesson, "maya", gradebook=db, files=release_dir)
+
+Reads var/submitted/<student>/<lesson>/<lesson>.ipynb, grades it with autograder.engine (learner
+code in a sandboxed worker, hidden tests in this process), records scores and the autograded
+notebook with autograder.gradebook, and writes a JSON copy of the verdict beside the autograded
+notebook (`verdict.json`). The lesson must already be in the gradebook (generate_assignment).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import nbformat
+
+from .config import COURSE_ID
+from .layout import Lesson
+
+__all__ = ["trusted_autograde"]
+
+
+def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path) -> Path:
+    """Grade and record one submission; returns the autograded notebook's path."""
+    from autograder.engine import grade_submission, read_submission
+    from autograder.gradebook import record
+
+    slug = lesson.slug
+    submitted = root / "var" / "submitted" / student / slug / f"{slug}.ipynb"
+    source = nbformat.read(str(lesson.source), as_version=4)
+    cells, _ = read_submission(submitted)
+    graded = grade_submission(source, submitted, files=files, lesson=lesson.number)
+    path = record(root, slug, student, graded, cells, source=source, gradebook=gradebook, course_id=COURSE_ID)
+    verdict = {"student": student, "lesson": slug, "score": graded.score, "max_score": graded.max_score,
+               "results": [asdict(r) for r in graded.results], "notes": graded.notes, "restored": graded.restored,
+               "sandbox": graded.sandbox.describe() if graded.sandbox else None}
+    (path.parent / "verdict.json").write_text(json.dumps(verdict, indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
