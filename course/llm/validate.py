@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .reply import ApiError
+from .reply import ErrorReply
 from .request import ChatRequest
 from .tokens import count_message_tokens
 
@@ -18,11 +18,11 @@ __all__ = ["validate_body", "validate_request"]
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
-def _invalid(message: str, param: str | None = None, code: str | None = None) -> ApiError:
-    return ApiError(status=400, type="invalid_request_error", message=message, param=param, code=code)
+def _invalid(message: str, param: str | None = None, code: str | None = None) -> ErrorReply:
+    return ErrorReply(status=400, type="invalid_request_error", message=message, param=param, code=code)
 
 
-def validate_body(body: object) -> ChatRequest | ApiError:
+def validate_body(body: object) -> ChatRequest | ErrorReply:
     """Parse a decoded JSON body into a request, or the error a real server gives."""
     if not isinstance(body, dict):
         return _invalid("We could not parse the JSON body of your request. The body must be a JSON object.")
@@ -39,7 +39,7 @@ def validate_body(body: object) -> ChatRequest | ApiError:
         return _invalid(f"Invalid request body: {error}".splitlines()[0], code="invalid_value")
 
 
-def validate_request(request: ChatRequest, context_window: int) -> ApiError | None:
+def validate_request(request: ChatRequest, context_window: int) -> ErrorReply | None:
     """The first reason a real endpoint would reject this request, or None."""
     return (
         _check_messages(request.messages)
@@ -49,7 +49,7 @@ def validate_request(request: ChatRequest, context_window: int) -> ApiError | No
     )
 
 
-def _check_messages(messages: list[dict[str, Any]]) -> ApiError | None:
+def _check_messages(messages: list[dict[str, Any]]) -> ErrorReply | None:
     pending: list[str] = []  # tool_call_ids still owed a tool message
     pending_at = 0
     for index, message in enumerate(messages):
@@ -77,7 +77,7 @@ def _check_messages(messages: list[dict[str, Any]]) -> ApiError | None:
     return _owed(pending, pending_at) if pending else None
 
 
-def _owed(pending: list[str], index: int) -> ApiError:
+def _owed(pending: list[str], index: int) -> ErrorReply:
     return _invalid(
         "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
         f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(map(str, pending))}",
@@ -85,7 +85,7 @@ def _owed(pending: list[str], index: int) -> ApiError:
     )
 
 
-def _check_tools(request: ChatRequest) -> ApiError | None:
+def _check_tools(request: ChatRequest) -> ErrorReply | None:
     for index, tool in enumerate(request.tools or []):
         function = tool.get("function") if isinstance(tool, dict) else None
         if tool.get("type") != "function" or not isinstance(function, dict) or not function.get("name"):
@@ -112,7 +112,7 @@ def _check_tools(request: ChatRequest) -> ApiError | None:
     return None
 
 
-def _check_response_format(request: ChatRequest) -> ApiError | None:
+def _check_response_format(request: ChatRequest) -> ErrorReply | None:
     spec = request.response_format or {}
     if spec.get("type") != "json_schema":
         return None
@@ -160,7 +160,7 @@ def strict_schema_problem(schema: dict[str, Any], context: tuple[str, ...] = ())
     return None
 
 
-def _check_context(request: ChatRequest, context_window: int) -> ApiError | None:
+def _check_context(request: ChatRequest, context_window: int) -> ErrorReply | None:
     from .faults import context_length_exceeded
 
     used = count_message_tokens(request.messages, request.tools)
