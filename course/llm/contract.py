@@ -85,8 +85,8 @@ def conform(reply: Reply, request: ChatRequest) -> Reply:
         calls = []
     elif forced:
         calls = [call for call in calls if call.name == forced][:1] or due_calls(request, content, forced=forced)
-    elif request.tool_choice == "required" and not calls:
-        calls = due_calls(request, content)
+    elif request.tool_choice == "required":
+        calls = [call for call in calls if call.name in request.tool_names] or due_calls(request, content)
     calls = [_valid_call(call, request, hints, content) for call in calls]
     if not calls:
         content = _valid_content(content, reply, request, hints)

@@ -79,9 +79,15 @@ def _unique(values: Any) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def value_for(schema: Schema, hints: Hints, prefer: object = None, *, key: str = "", root: Schema | None = None) -> Any:
+_DEEP = 6  # past this depth a recursive schema (a tree of models) gets its empty or null branch
+
+
+def value_for(
+    schema: Schema, hints: Hints, prefer: object = None, *, key: str = "", root: Schema | None = None, depth: int = 0
+) -> Any:
     """A value valid against `schema`: `prefer` if it fits, else one drawn from `hints`, else a default."""
     root = schema if root is None else root
+    deeper = depth + 1
     schema = resolve(schema, root)
     if prefer is not None and _blank(prefer, schema, key, hints):
         prefer = None
@@ -93,19 +99,23 @@ def value_for(schema: Schema, hints: Hints, prefer: object = None, *, key: str =
         return _choose(schema["enum"], prefer, hints)
     options = schema.get("anyOf") or schema.get("oneOf")
     if isinstance(options, list) and options:
-        real = [o for o in options if "null" not in schema_types(resolve(o, root)) or len(options) == 1]
-        return value_for((real or options)[0], hints, prefer, key=key, root=root)
+        null = [o for o in options if "null" in schema_types(resolve(o, root))]
+        real = [o for o in options if o not in null]
+        pick = (null if depth > _DEEP and null else real or options)[0]
+        return value_for(pick, hints, prefer, key=key, root=root, depth=deeper)
     if schema.get("allOf"):
         merged: Schema = {}
         for part in schema["allOf"]:
             merged.update(resolve(part, root))
-        return value_for(merged, hints, prefer, key=key, root=root)
+        return value_for(merged, hints, prefer, key=key, root=root, depth=deeper)
     kinds = [k for k in schema_types(schema) if k != "null"] or schema_types(schema) or ["object" if "properties" in schema else "string"]
+    if depth > _DEEP and "null" in schema_types(schema):
+        return None
     kind = next((k for k in kinds if _hinted(k, key, hints) is not None), kinds[0])
     if kind == "object":
-        return _object(schema, hints, prefer if isinstance(prefer, dict) else {}, root)
+        return _object(schema, hints, prefer if isinstance(prefer, dict) else {}, root, deeper)
     if kind == "array":
-        return _array(schema, hints, prefer, key, root)
+        return _array(schema, hints, prefer, key, root, deeper)
     return _scalar(kind, schema, hints, _coerce(prefer, kind), key)
 
 
@@ -116,14 +126,14 @@ def _blank(value: object, schema: Schema, key: str, hints: Hints) -> bool:
     return any(_hinted(kind, key, hints) is not None for kind in schema_types(schema) or ["string"])
 
 
-def _object(schema: Schema, hints: Hints, prefer: dict[str, Any], root: Schema) -> dict[str, Any]:
+def _object(schema: Schema, hints: Hints, prefer: dict[str, Any], root: Schema, depth: int) -> dict[str, Any]:
     properties: dict[str, Any] = schema.get("properties") or {}
     required = set(schema.get("required") or [])
     wanted = [k for k in properties if k in required or k in prefer or _hinted_any(k, properties[k], hints, root)]
-    value = {k: value_for(properties[k], hints, prefer.get(k), key=k, root=root) for k in wanted}
+    value = {k: value_for(properties[k], hints, prefer.get(k), key=k, root=root, depth=depth) for k in wanted}
     extra = schema.get("additionalProperties")
     if not properties and extra not in (False, None, True) and isinstance(extra, dict) and prefer:
-        value = {k: value_for(extra, hints, v, key=k, root=root) for k, v in prefer.items()}
+        value = {k: value_for(extra, hints, v, key=k, root=root, depth=depth) for k, v in prefer.items()}
     return value
 
 
@@ -131,21 +141,22 @@ def _hinted_any(key: str, spec: Schema, hints: Hints, root: Schema) -> bool:
     return any(_hinted(kind, key, hints) is not None for kind in schema_types(resolve(spec, root)))
 
 
-def _array(schema: Schema, hints: Hints, prefer: object, key: str, root: Schema) -> list[Any]:
+def _array(schema: Schema, hints: Hints, prefer: object, key: str, root: Schema, depth: int) -> list[Any]:
     items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
     minimum = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
     maximum = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
     kinds = schema_types(resolve(items, root))
     if isinstance(prefer, list) and prefer:
-        values = [value_for(items, hints, item, key=key, root=root) for item in prefer]
+        values = [value_for(items, hints, item, key=key, root=root, depth=depth) for item in prefer]
     elif "integer" in kinds and hints.orders and "order" in key:
         values = list(hints.orders)
     elif "string" in kinds and "email" in key and hints.emails:
         values = list(hints.emails)
     else:
-        values = [value_for(items, hints, None, key=key.rstrip("s"), root=root) for _ in range(max(minimum, 1))]
+        count = minimum if depth > _DEEP else max(minimum, 1)
+        values = [value_for(items, hints, None, key=key.rstrip("s"), root=root, depth=depth) for _ in range(count)]
     while len(values) < minimum:
-        values.append(value_for(items, hints, None, key=key, root=root))
+        values.append(value_for(items, hints, None, key=key, root=root, depth=depth))
     return values[:maximum] if maximum is not None else values
 
 
