@@ -112,7 +112,7 @@ def _valid_content(content: str | None, reply: Reply, request: ChatRequest, hint
     spec = request.response_format or {}
     if spec.get("type") not in ("json_schema", "json_object") or reply.refusal or reply.finish_reason in ("length", "content_filter"):
         return content
-    schema = (spec.get("json_schema") or {}).get("schema") if spec["type"] == "json_schema" else None
+    schema = (spec.get("json_schema") or {}).get("schema") if spec["type"] == "json_schema" else _prompt_schema(request)
     try:
         value: Any = json.loads(content or "")
     except ValueError:
@@ -123,6 +123,23 @@ def _valid_content(content: str | None, reply: Reply, request: ChatRequest, hint
     if schema is None:
         return json.dumps({"answer": prose.text})
     return json.dumps(value_for(schema, prose, value))
+
+
+def _prompt_schema(request: ChatRequest) -> dict[str, Any] | None:
+    """Under JSON mode the schema is in the instructions (instructor's JSON mode): a model follows it."""
+    decoder = json.JSONDecoder()
+    for message in request.messages:
+        if message.get("role") not in ("system", "developer"):
+            continue
+        text = message_text(message)
+        for start in [i for i, char in enumerate(text) if char == "{"][:50]:
+            try:
+                value, _ = decoder.raw_decode(text, start)
+            except ValueError:
+                continue
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                return value
+    return None
 
 
 def due_calls(request: ChatRequest, text: str | None = None, *, forced: str | None = None) -> list[ToolCall]:
