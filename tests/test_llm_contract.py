@@ -239,3 +239,19 @@ def test_error_reply_is_the_name_and_api_error_its_alias():
     fake = FakeModel.scripted(ErrorReply(status=503))
     with pytest.raises(openai.InternalServerError):
         create(fake)
+
+
+def test_json_mode_follows_a_schema_given_in_the_instructions():
+    schema = json.dumps(Refund.model_json_schema())
+    messages = [{"role": "system", "content": f"Answer with JSON matching this schema:\n{schema}\nNothing else."}, *TICKET]
+    content = create(FakeModel(shop_brain), messages, response_format={"type": "json_object"}).choices[0].message.content
+    assert Refund.model_validate_json(content) == Refund(order_id="1042", amount=18.5, email="ada@example.com", customer_name="Ada Lovelace")
+
+
+def test_a_scripted_refusal_or_truncation_under_a_response_format_is_allowed_as_a_real_model_does_it():
+    response_format = {"type": "json_schema", "json_schema": {"name": "Refund", "strict": True, "schema": {
+        "type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": False}}}
+    fake = FakeModel.scripted(faults.refusal(), faults.truncated('{"a": "tru'))
+    assert create(fake, response_format=response_format).choices[0].message.refusal
+    assert create(fake, response_format=response_format).choices[0].finish_reason == "length"
+    fake.assert_complete()
