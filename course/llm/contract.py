@@ -24,7 +24,7 @@ from typing import Any
 
 from .reply import Reply, ToolCall
 from .request import ChatRequest, message_text
-from .schema import schema_problems
+from .schema import memo, schema_problems
 from .values import Hints, value_for
 
 __all__ = ["conform", "due_calls", "schema_policy", "script_problem"]
@@ -78,7 +78,6 @@ def script_problem(reply: Reply, request: ChatRequest) -> str | None:
 
 def conform(reply: Reply, request: ChatRequest) -> Reply:
     """`reply` changed as little as possible so that it keeps every promise the request asks for."""
-    hints = Hints.of(request)
     calls, content, forced = list(reply.tool_calls), reply.content, _forced(request)
     if request.tool_choice == "none" and calls:
         content = content or "I would " + " and ".join(_describe(call) for call in calls) + "."
@@ -87,9 +86,9 @@ def conform(reply: Reply, request: ChatRequest) -> Reply:
         calls = [call for call in calls if call.name == forced][:1] or due_calls(request, content, forced=forced)
     elif request.tool_choice == "required":
         calls = [call for call in calls if call.name in request.tool_names] or due_calls(request, content)
-    calls = [_valid_call(call, request, hints, content) for call in calls]
+    calls = [_valid_call(call, request, content) for call in calls]
     if not calls:
-        content = _valid_content(content, reply, request, hints)
+        content = _valid_content(content, reply, request)
     if calls == reply.tool_calls and content == reply.content:
         return reply
     finish = reply.finish_reason if reply.finish_reason in ("length", "content_filter") else None
@@ -100,15 +99,19 @@ def _describe(call: ToolCall) -> str:
     return f"call {call.name} with {call.arguments_json()}"
 
 
-def _valid_call(call: ToolCall, request: ChatRequest, hints: Hints, text: str | None) -> ToolCall:
+def _valid_call(call: ToolCall, request: ChatRequest, text: str | None) -> ToolCall:
     schema = request.tool_schema(call.name)
-    if schema is None or isinstance(call.arguments, str) or not schema_problems(call.arguments, schema or {}):
+    if schema is None or isinstance(call.arguments, str):
         return call
-    arguments = value_for(schema or {"type": "object"}, hints.narrowed(text=text) if text else hints, call.arguments)
+    arguments, parameters = call.arguments, schema or {}
+    if not memo(("valid", parameters, arguments), lambda: schema_problems(arguments, parameters)):
+        return call  # the common case, kept cheap: hints are read only for a repair
+    hints = Hints.of(request)
+    arguments = value_for(parameters, hints.narrowed(text=text) if text else hints, call.arguments)
     return call.model_copy(update={"arguments": arguments})
 
 
-def _valid_content(content: str | None, reply: Reply, request: ChatRequest, hints: Hints) -> str | None:
+def _valid_content(content: str | None, reply: Reply, request: ChatRequest) -> str | None:
     spec = request.response_format or {}
     if spec.get("type") not in ("json_schema", "json_object") or reply.refusal or reply.finish_reason in ("length", "content_filter"):
         return content
@@ -119,6 +122,7 @@ def _valid_content(content: str | None, reply: Reply, request: ChatRequest, hint
         value = None
     if isinstance(value, dict) and (schema is None or not schema_problems(value, schema)):
         return content
+    hints = Hints.of(request)
     prose = hints.narrowed(text=" ".join(content.split())) if content and value is None else hints
     if schema is None:
         return json.dumps({"answer": prose.text})

@@ -130,7 +130,8 @@ class FakeModel:
             if isinstance(parsed, ErrorReply):
                 return self._fail(call, None, parsed)
             request = parsed
-            error = validate_request(request, self.context_window)
+            tokens = request.prompt_tokens
+            error = validate_request(request, self.context_window, tokens)
             if error:
                 return self._fail(call, request, error)
             answer = self._answer(call, request)
@@ -140,7 +141,7 @@ class FakeModel:
             if problem:
                 return self._misuse(call, request, f"Call {call} did not match what the script expected: {problem}")
             self.transcript.exchanges.append(Exchange(call, request, reply=answer))
-            return self._render(answer, request, call)
+            return self._render(answer, request, call, tokens)
 
     def _answer(self, call: int, request: ChatRequest) -> Reply | ErrorReply:
         """The next reply, keeping the API's promises: a fault as is, a script checked, a policy conformed."""
@@ -187,8 +188,8 @@ class FakeModel:
         self.transcript.exchanges.append(Exchange(call, request, error=error))
         return FakeResponse.error(error)
 
-    def _render(self, reply: Reply, request: ChatRequest, call: int) -> FakeResponse:
-        common = {"model": request.model, "prompt_tokens": request.prompt_tokens, "seed": self.seed, "call": call}
+    def _render(self, reply: Reply, request: ChatRequest, call: int, tokens: int) -> FakeResponse:
+        common = {"model": request.model, "prompt_tokens": tokens, "seed": self.seed, "call": call}
         if request.stream:
             include_usage = bool((request.stream_options or {}).get("include_usage"))
             stream = sse_chunks(reply, include_usage=include_usage, **common)  # type: ignore[arg-type]

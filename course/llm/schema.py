@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Schema", "resolve", "schema_problems", "schema_types"]
+__all__ = ["Schema", "memo", "resolve", "schema_problems", "schema_types"]
 
 Schema = dict[str, Any]
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -23,6 +23,20 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "null": (type(None),),
 }
+
+
+_MEMO: dict[str, Any] = {}
+
+
+def memo(key: object, compute: Any) -> Any:
+    """`compute()` remembered by the `repr` of `key`: agents send the same schemas on every call,
+    and checking them each time is a measurable part of the fake's cost (see benchmarks/)."""
+    text = repr(key)
+    if text not in _MEMO:
+        if len(_MEMO) > 1024:
+            _MEMO.clear()
+        _MEMO[text] = compute()
+    return _MEMO[text]
 
 
 def resolve(schema: Schema, root: Schema) -> Schema:

@@ -11,7 +11,7 @@ from typing import Any
 
 from .reply import ErrorReply
 from .request import ChatRequest
-from .tokens import count_message_tokens
+from .schema import memo
 
 __all__ = ["validate_body", "validate_request"]
 
@@ -39,13 +39,16 @@ def validate_body(body: object) -> ChatRequest | ErrorReply:
         return _invalid(f"Invalid request body: {error}".splitlines()[0], code="invalid_value")
 
 
-def validate_request(request: ChatRequest, context_window: int) -> ErrorReply | None:
-    """The first reason a real endpoint would reject this request, or None."""
+def validate_request(request: ChatRequest, context_window: int, prompt_tokens: int | None = None) -> ErrorReply | None:
+    """The first reason a real endpoint would reject this request, or None.
+
+    `prompt_tokens`, when the caller has counted them already, saves counting twice.
+    """
     return (
         _check_messages(request.messages)
         or _check_tools(request)
         or _check_response_format(request)
-        or _check_context(request, context_window)
+        or _check_context(request, context_window, prompt_tokens)
     )
 
 
@@ -95,7 +98,8 @@ def _check_tools(request: ChatRequest) -> ErrorReply | None:
                 code="missing_required_parameter",
             )
         if function.get("strict"):
-            problem = strict_schema_problem(function.get("parameters") or {})
+            parameters = function.get("parameters") or {}
+            problem = memo(("strict", parameters), lambda: strict_schema_problem(parameters))
             if problem:
                 return _invalid(
                     f"Invalid schema for function '{function['name']}': {problem}",
@@ -160,8 +164,8 @@ def strict_schema_problem(schema: dict[str, Any], context: tuple[str, ...] = ())
     return None
 
 
-def _check_context(request: ChatRequest, context_window: int) -> ErrorReply | None:
+def _check_context(request: ChatRequest, context_window: int, used: int | None) -> ErrorReply | None:
     from .faults import context_length_exceeded
 
-    used = count_message_tokens(request.messages, request.tools)
+    used = request.prompt_tokens if used is None else used
     return context_length_exceeded(context_window, used) if used > context_window else None
