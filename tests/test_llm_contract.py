@@ -255,3 +255,18 @@ def test_a_scripted_refusal_or_truncation_under_a_response_format_is_allowed_as_
     assert create(fake, response_format=response_format).choices[0].message.refusal
     assert create(fake, response_format=response_format).choices[0].finish_reason == "length"
     fake.assert_complete()
+
+
+def test_an_expectation_that_raises_is_reported_not_escaped():
+    fake = FakeModel.scripted(Reply.text("ok").expecting(lambda request: request.no_such_field))
+    with pytest.raises(openai.BadRequestError, match="the expectation raised AttributeError"):
+        create(fake)
+
+
+def test_async_client_follows_the_same_settings_as_client(monkeypatch):
+    monkeypatch.setenv("COURSE_MODEL", "llama3.2")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert str(async_client().base_url) == "http://fake-model.invalid/v1/"  # offline: still the fake
+    monkeypatch.setenv("COURSE_OFFLINE", "0")
+    real = async_client()
+    assert isinstance(real, openai.AsyncOpenAI) and str(real.base_url) == "http://127.0.0.1:9/v1/"

@@ -258,4 +258,6 @@ def _expectation_problem(reply: Reply, request: ChatRequest) -> str | None:
         verdict = reply.expect(request)
     except AssertionError as error:
         return str(error) or "an assertion failed"
+    except Exception as error:  # a broken expectation is reported like a failed one, never escapes
+        return f"the expectation raised {type(error).__name__}: {error}"
     return None if verdict is None or verdict else "the expectation returned False"
