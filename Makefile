@@ -41,7 +41,7 @@ clean:
 TEST_ARGS ?=
 UPTO      ?=
 
-.PHONY: test release student-edition bench
+.PHONY: test release student-edition bench compat
 
 test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
@@ -54,3 +54,25 @@ student-edition: $(STAMP)  ## build dist/student-edition (UPTO=N: only lessons u
 
 bench: $(STAMP)  ## print the benchmark figures
 	$(BIN)/python -m benchmarks
+
+# ---- compatibility: the clients learners bring, each in a venv of its own (the course's pins never move) ----
+# compat/.venv: pydantic-ai, langchain-openai, litellm, openai-agents; compat/.venv-instructor: instructor,
+# which pins an older openai. They import the fake from this checkout and start `$(BIN)/course llm serve`.
+
+COMPAT_VENVS := compat/.venv compat/.venv-instructor
+
+compat/.venv/.installed: compat/requirements.txt
+compat/.venv-instructor/.installed: compat/requirements-instructor.txt
+compat/.venv/.installed compat/.venv-instructor/.installed:
+ifdef UV
+	uv venv --quiet --allow-existing --python $(PYTHON) $(@D)
+	uv pip install --quiet --python $(@D)/bin/python -r $<
+else
+	$(PYTHON) -m venv $(@D)
+	$(@D)/bin/python -m pip install --quiet -r $<
+endif
+	touch $@
+
+compat: $(STAMP) $(addsuffix /.installed,$(COMPAT_VENVS))  ## run the real client libraries against the fake
+	COURSE=$(abspath $(BIN))/course compat/.venv/bin/python -m pytest -q compat --ignore=compat/test_instructor.py
+	COURSE=$(abspath $(BIN))/course compat/.venv-instructor/bin/python -m pytest -q compat/test_instructor.py

@@ -111,8 +111,8 @@ def test_the_public_api_of_course_llm_is_pinned():
     import course.llm
 
     assert sorted(course.llm.__all__) == sorted([
-        "DEFAULT_CONTEXT_WINDOW", "ApiError", "ChatRequest", "ConfigError", "Exchange", "FakeModel", "FaultRate",
-        "Policy", "RealCallsForbidden", "Reply", "Settings", "ToolCall", "Transcript", "client",
+        "DEFAULT_CONTEXT_WINDOW", "ApiError", "ChatRequest", "ConfigError", "ErrorReply", "Exchange", "FakeModel", "FaultRate",
+        "Policy", "RealCallsForbidden", "Reply", "Settings", "ToolCall", "Transcript", "async_client", "client",
         "count_message_tokens", "count_tokens", "current_fake", "faults", "model_name", "read_settings",
         "real_client", "real_model_configured", "use_model",
     ])

@@ -140,3 +140,36 @@ def test_the_cli_explains_a_port_in_use():
         )
     assert result.returncode == 2
     assert "cannot listen" in result.stderr and "--port" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_the_cli_explains_a_port_out_of_range_in_the_same_one_line_as_a_port_in_use(port):
+    result = subprocess.run(
+        [sys.executable, "-m", "course.cli", "llm", "serve", "--port", port], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"course llm serve: cannot listen on 127.0.0.1:{port}: ") and "--port" in result.stderr
+
+
+def test_the_server_and_the_in_process_client_share_one_router(served):
+    fake, server = served
+    for method, path in (("GET", "/v1/models"), ("POST", "/v1/embeddings"), ("GET", "/v2/nothing")):
+        status, payload = _raw(server, method, path, b"{}" if method == "POST" else b"")
+        expected = fake.respond(method, path, b"{}" if method == "POST" else b"")
+        assert (status, payload) == (expected.status, expected.body)
+
+
+def test_a_handle_override_is_used_over_the_socket():
+    class Forwarding(FakeModel):
+        def handle(self, raw):  # type: ignore[no-untyped-def]
+            return FakeModel(lambda request: Reply.text("from the override")).handle(raw)
+
+    with FakeModelServer(Forwarding()) as server:
+        server.start_background()
+        try:
+            reply = _client(server).chat.completions.create(model="course-fake", messages=USER)
+        finally:
+            server.shutdown()
+    assert reply.choices[0].message.content == "from the override"

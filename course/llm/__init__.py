@@ -1,15 +1,15 @@
 """`course.llm`: the one way the course reaches a model.
 
-`client()` gives an `openai.OpenAI`: by default a fake model in-process (no key, no network),
+`client()` gives an `openai.OpenAI` (`async_client()` an `openai.AsyncOpenAI`): by default a fake model in-process (no key, no network),
 driven by the shop brain; with `COURSE_MODEL` set, a real OpenAI-compatible endpoint.
 Tests and graders swap in their own fake with `use_model(FakeModel(...))`.
 """
 
 from . import faults
-from .client import RealCallsForbidden, client, current_fake, model_name, real_client, use_model
+from .client import RealCallsForbidden, async_client, client, current_fake, model_name, real_client, use_model
 from .fake import DEFAULT_CONTEXT_WINDOW, FakeModel, Policy
 from .faults import FaultRate
-from .reply import ApiError, Reply, ToolCall
+from .reply import ApiError, ErrorReply, Reply, ToolCall
 from .request import ChatRequest
 from .settings import ConfigError, Settings, read_settings, real_model_configured
 from .tokens import count_message_tokens, count_tokens
@@ -20,6 +20,7 @@ __all__ = [
     "ApiError",
     "ChatRequest",
     "ConfigError",
+    "ErrorReply",
     "Exchange",
     "FakeModel",
     "FaultRate",
@@ -29,6 +30,7 @@ __all__ = [
     "Settings",
     "ToolCall",
     "Transcript",
+    "async_client",
     "client",
     "count_message_tokens",
     "count_tokens",

@@ -25,7 +25,7 @@ from .settings import FAKE_MODEL_NAME, ConfigError, Settings, read_settings
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["RealCallsForbidden", "client", "current_fake", "model_name", "real_client", "use_model"]
+__all__ = ["RealCallsForbidden", "async_client", "client", "current_fake", "model_name", "real_client", "use_model"]
 
 _active: contextvars.ContextVar[FakeModel | None] = contextvars.ContextVar("course_active_model", default=None)
 _default: FakeModel | None = None
@@ -53,9 +53,25 @@ def current_fake() -> FakeModel | None:
 
 
 def client() -> openai.OpenAI:
-    """The current model client: the fake in use, else a configured real endpoint, else the shop brain."""
+    """The current model client: the fake in use, else a configured real endpoint, else the shop brain.
+
+    A new client each call: closing one (`with client() as c:`) never breaks another.
+    """
     fake = current_fake()
     return fake.client() if fake is not None else real_client()
+
+
+def async_client() -> openai.AsyncOpenAI:
+    """`client()` as an `openai.AsyncOpenAI`, for async frameworks: the same fake, or the same endpoint."""
+    fake = current_fake()
+    if fake is not None:
+        return fake.async_client()
+    import openai
+
+    sync = real_client()  # the same checks and settings; its configuration, not its connection
+    sync.close()
+    return openai.AsyncOpenAI(api_key=sync.api_key, base_url=sync.base_url, max_retries=sync.max_retries,
+                              timeout=sync.timeout)
 
 
 def model_name() -> str:

@@ -1,6 +1,6 @@
 """Faults a real model endpoint produces, ready to inject into the fake.
 
-Two kinds: `ApiError`s (the HTTP call fails: 429, 500, timeout, context too long) and odd
+Two kinds: `ErrorReply`s (the HTTP call fails: 429, 500, timeout, context too long) and odd
 `Reply`s (the call succeeds but the model misbehaves: broken JSON arguments, a tool that does
 not exist, arguments that break the schema, truncation, empty content, a refusal). Inject them
 at chosen calls (`FakeModel(policy, faults={2: rate_limit()})`) or at a seeded rate
@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .reply import ApiError, Reply, ToolCall
+from .reply import ErrorReply, Reply, ToolCall
 
 __all__ = [
     "FaultRate",
@@ -31,10 +31,10 @@ __all__ = [
 ]
 
 
-def rate_limit(retry_after_ms: int = 20, model: str = "gpt-4o-mini") -> ApiError:
+def rate_limit(retry_after_ms: int = 20, model: str = "gpt-4o-mini") -> ErrorReply:
     """429 with `retry-after-ms`, which the openai client honours exactly (no jittered wait)."""
     seconds = retry_after_ms / 1000
-    return ApiError(
+    return ErrorReply(
         status=429,
         type="tokens",
         code="rate_limit_exceeded",
@@ -46,12 +46,12 @@ def rate_limit(retry_after_ms: int = 20, model: str = "gpt-4o-mini") -> ApiError
     )
 
 
-def server_error() -> ApiError:
-    return ApiError(status=500, type="server_error", message="The server had an error while processing your request. Sorry about that!")
+def server_error() -> ErrorReply:
+    return ErrorReply(status=500, type="server_error", message="The server had an error while processing your request. Sorry about that!")
 
 
-def overloaded(retry_after_ms: int = 20) -> ApiError:
-    return ApiError(
+def overloaded(retry_after_ms: int = 20) -> ErrorReply:
+    return ErrorReply(
         status=503,
         type="server_error",
         code="overloaded",
@@ -60,13 +60,13 @@ def overloaded(retry_after_ms: int = 20) -> ApiError:
     )
 
 
-def timeout() -> ApiError:
+def timeout() -> ErrorReply:
     """No answer at all: in process the client raises its timeout; over HTTP the connection drops."""
-    return ApiError(status=0, timeout=True, message="The request timed out.")
+    return ErrorReply(status=0, timeout=True, message="The request timed out.")
 
 
-def context_length_exceeded(limit: int, used: int) -> ApiError:
-    return ApiError(
+def context_length_exceeded(limit: int, used: int) -> ErrorReply:
+    return ErrorReply(
         status=400,
         type="invalid_request_error",
         code="context_length_exceeded",
@@ -105,7 +105,7 @@ def refusal(message: str = "I'm sorry, but I can't help with that request.") -> 
     return Reply(refusal=message)
 
 
-_DEFAULT_KINDS: tuple[Callable[[], ApiError | Reply], ...] = (rate_limit, server_error, timeout)
+_DEFAULT_KINDS: tuple[Callable[[], ErrorReply | Reply], ...] = (rate_limit, server_error, timeout)
 
 
 @dataclass
@@ -114,7 +114,7 @@ class FaultRate:
 
     rate: float
     seed: int = 0
-    kinds: Sequence[Callable[[], ApiError | Reply]] = _DEFAULT_KINDS
+    kinds: Sequence[Callable[[], ErrorReply | Reply]] = _DEFAULT_KINDS
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -122,7 +122,7 @@ class FaultRate:
             raise ValueError(f"FaultRate.rate must be between 0 and 1, got {self.rate}")
         self._rng = random.Random(self.seed)
 
-    def draw(self) -> ApiError | Reply | None:
+    def draw(self) -> ErrorReply | Reply | None:
         """A fault for the next call, or None; draws the same number of values every call."""
         hit = self._rng.random() < self.rate
         kind = self._rng.choice(list(self.kinds))

@@ -1,4 +1,4 @@
-"""What a fake model answers: a `Reply` (the model spoke) or an `ApiError` (the endpoint failed).
+"""What a fake model answers: a `Reply` (the model spoke) or an `ErrorReply` (the endpoint failed).
 
 Scripts and policies build these with the constructors below; the fake turns them into exact
 OpenAI Chat Completions wire format, so the code under test cannot tell it from a real endpoint.
@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ApiError", "FinishReason", "Reply", "ToolCall"]
+__all__ = ["ApiError", "ErrorReply", "FinishReason", "Reply", "ToolCall"]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
 
@@ -81,9 +81,11 @@ class Reply(BaseModel):
         return self.model_copy(update={"expect": check})
 
 
-class ApiError(BaseModel):
-    """An HTTP error from the endpoint, with the OpenAI error body real servers send.
+class ErrorReply(BaseModel):
+    """An HTTP error reply from the endpoint, with the OpenAI error body real servers send.
 
+    It is an answer to return (from a script, a policy or a fault), not an exception to raise:
+    the client under test sees the status and body and raises its own error.
     `timeout=True` means no response at all: the client sees its own timeout.
     """
 
@@ -97,3 +99,7 @@ class ApiError(BaseModel):
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+ApiError = ErrorReply
+"""The old name of `ErrorReply`, kept so existing scripts and graders go on working."""

@@ -1,11 +1,13 @@
 """The fake model over real HTTP on loopback: `course llm serve --port 8765`.
 
 Point any OpenAI-compatible client at `http://127.0.0.1:8765/v1` (any API key) and it talks to
-the same fake the notebooks use in-process. Standard library only: one thread per request.
+the same fake the notebooks use in-process. Standard library only: one thread per request. The
+endpoint itself (routes, `/models`, the 404) is `FakeModel.respond`; this is only its carrier.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from http import HTTPStatus
@@ -46,21 +48,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/v1/models"):
-            card = {"id": "course-fake", "object": "model", "created": 1_767_225_600, "owned_by": "twelve-factor-agents-course"}
-            self._send_json(200, {"object": "list", "data": [card]})
-        else:
-            self._unknown()
+        self._answer(b"")
 
     def do_POST(self) -> None:
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._unknown()
-            return
         length = int(self.headers.get("content-length") or 0)
         if length > _MAX_BODY:
             self._send_error(413, f"Request body of {length} bytes is larger than {_MAX_BODY}.", "invalid_request_error")
             return
-        answer = self.server.fake.handle(self.rfile.read(length))
+        self._answer(self.rfile.read(length))
+
+    def _answer(self, body: bytes) -> None:
+        """Carry `FakeModel.respond`'s answer: routing, errors and replies are all the fake's."""
+        answer = self.server.fake.respond(self.command, self.path, body)
         if answer.timeout:  # drop the connection: the client sees no answer
             self.close_connection = True
             self.connection.close()
@@ -78,9 +77,6 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(answer.status, answer.body or {}, answer.headers)
 
-    def _unknown(self) -> None:
-        self._send_error(404, f"Unknown request URL: {self.command} {self.path}. The fake model serves POST /v1/chat/completions.", "invalid_request_error", "unknown_url")
-
     def _send_error(self, status: int, message: str, type_: str, code: str | None = None) -> None:
         self._send_json(status, {"error": {"message": message, "type": type_, "param": None, "code": code}})
 
@@ -97,5 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(fake: FakeModel, host: str = "127.0.0.1", port: int = 8765) -> FakeModelServer:
-    """Bind the server (port 0 picks a free one). Call `serve_forever()` on the result."""
+    """Bind the server (port 0 picks a free one). Call `serve_forever()` on the result.
+
+    Raises OSError when the port cannot be had, out of range included (the socket module raises
+    OverflowError for that, which would reach the user as a traceback).
+    """
+    if not 0 <= port <= 65535:
+        raise OSError(errno.EINVAL, f"port {port} is out of range (0-65535)")
     return FakeModelServer(fake, host, port)

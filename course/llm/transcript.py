@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .reply import ApiError, Reply
+from .reply import ErrorReply, Reply
 from .request import ChatRequest, message_text
 
 __all__ = ["Exchange", "Transcript"]
@@ -24,7 +24,7 @@ class Exchange:
     call: int
     request: ChatRequest | None
     reply: Reply | None = None
-    error: ApiError | None = None
+    error: ErrorReply | None = None
 
     @property
     def ok(self) -> bool:

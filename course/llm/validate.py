@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .reply import ApiError
+from .reply import ErrorReply
 from .request import ChatRequest
-from .tokens import count_message_tokens
+from .schema import memo
 
 __all__ = ["validate_body", "validate_request"]
 
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
-def _invalid(message: str, param: str | None = None, code: str | None = None) -> ApiError:
-    return ApiError(status=400, type="invalid_request_error", message=message, param=param, code=code)
+def _invalid(message: str, param: str | None = None, code: str | None = None) -> ErrorReply:
+    return ErrorReply(status=400, type="invalid_request_error", message=message, param=param, code=code)
 
 
-def validate_body(body: object) -> ChatRequest | ApiError:
+def validate_body(body: object) -> ChatRequest | ErrorReply:
     """Parse a decoded JSON body into a request, or the error a real server gives."""
     if not isinstance(body, dict):
         return _invalid("We could not parse the JSON body of your request. The body must be a JSON object.")
@@ -39,17 +39,20 @@ def validate_body(body: object) -> ChatRequest | ApiError:
         return _invalid(f"Invalid request body: {error}".splitlines()[0], code="invalid_value")
 
 
-def validate_request(request: ChatRequest, context_window: int) -> ApiError | None:
-    """The first reason a real endpoint would reject this request, or None."""
+def validate_request(request: ChatRequest, context_window: int, prompt_tokens: int | None = None) -> ErrorReply | None:
+    """The first reason a real endpoint would reject this request, or None.
+
+    `prompt_tokens`, when the caller has counted them already, saves counting twice.
+    """
     return (
         _check_messages(request.messages)
         or _check_tools(request)
         or _check_response_format(request)
-        or _check_context(request, context_window)
+        or _check_context(request, context_window, prompt_tokens)
     )
 
 
-def _check_messages(messages: list[dict[str, Any]]) -> ApiError | None:
+def _check_messages(messages: list[dict[str, Any]]) -> ErrorReply | None:
     pending: list[str] = []  # tool_call_ids still owed a tool message
     pending_at = 0
     for index, message in enumerate(messages):
@@ -77,7 +80,7 @@ def _check_messages(messages: list[dict[str, Any]]) -> ApiError | None:
     return _owed(pending, pending_at) if pending else None
 
 
-def _owed(pending: list[str], index: int) -> ApiError:
+def _owed(pending: list[str], index: int) -> ErrorReply:
     return _invalid(
         "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
         f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(map(str, pending))}",
@@ -85,7 +88,7 @@ def _owed(pending: list[str], index: int) -> ApiError:
     )
 
 
-def _check_tools(request: ChatRequest) -> ApiError | None:
+def _check_tools(request: ChatRequest) -> ErrorReply | None:
     for index, tool in enumerate(request.tools or []):
         function = tool.get("function") if isinstance(tool, dict) else None
         if tool.get("type") != "function" or not isinstance(function, dict) or not function.get("name"):
@@ -95,7 +98,8 @@ def _check_tools(request: ChatRequest) -> ApiError | None:
                 code="missing_required_parameter",
             )
         if function.get("strict"):
-            problem = strict_schema_problem(function.get("parameters") or {})
+            parameters = function.get("parameters") or {}
+            problem = memo(("strict", parameters), lambda: strict_schema_problem(parameters))
             if problem:
                 return _invalid(
                     f"Invalid schema for function '{function['name']}': {problem}",
@@ -112,7 +116,7 @@ def _check_tools(request: ChatRequest) -> ApiError | None:
     return None
 
 
-def _check_response_format(request: ChatRequest) -> ApiError | None:
+def _check_response_format(request: ChatRequest) -> ErrorReply | None:
     spec = request.response_format or {}
     if spec.get("type") != "json_schema":
         return None
@@ -160,8 +164,8 @@ def strict_schema_problem(schema: dict[str, Any], context: tuple[str, ...] = ())
     return None
 
 
-def _check_context(request: ChatRequest, context_window: int) -> ApiError | None:
+def _check_context(request: ChatRequest, context_window: int, used: int | None) -> ErrorReply | None:
     from .faults import context_length_exceeded
 
-    used = count_message_tokens(request.messages, request.tools)
+    used = request.prompt_tokens if used is None else used
     return context_length_exceeded(context_window, used) if used > context_window else None

@@ -30,7 +30,10 @@ their distinctive words), else the order total. A failed call (a result mentioni
 unavailable, timeout ...) leaves its step undone, so the same call comes again: retries are not
 counted here, because counting and escalating is the agent's job (lesson 09). A request with a
 JSON-schema `response_format` and no tools is a classifier call: it is answered with the ticket's
-category (refund, shipping or account) in the schema's shape.
+category (refund, shipping or account) in the schema's shape, every other field filled from the
+conversation (order numbers, amounts, emails, names) and valid against the schema. A request
+offering only tools the brain does not know (a learner's own, a framework's output tool) is
+answered as a model that knows them by their schemas would (`course.llm.contract.schema_policy`).
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from course.llm.contract import schema_policy
 from course.llm.reply import Reply
 from course.llm.request import ChatRequest
+from course.llm.values import Hints, value_for
 
 from . import _facts as facts
 from ._facts import Block, Conversation, Customer
@@ -54,10 +59,20 @@ _SIGN_OFF = "Brightside Goods support"
 
 def shop_brain(request: ChatRequest) -> Reply:
     """The next reply a competent support model would give to this request."""
+    if request.tools and not set(request.tool_names) & set(_KNOWN):
+        return schema_policy(request)
     convo = facts.read(request.text(), (*_KNOWN, *request.tool_names))
     if request.response_schema is not None and not request.tools:
-        return Reply.structured(classify(request.response_schema, convo))
+        return Reply.structured(_triage(request.response_schema, request, convo))
     return to_reply(next_step(convo, set(request.tool_names)), request)
+
+
+def _triage(schema: dict[str, Any], request: ChatRequest, c: Conversation) -> dict[str, Any]:
+    """The classifier's answer: the category it decides, the rest copied from the conversation."""
+    properties = schema.get("properties") or {}
+    decided = {key: value for key, value in classify(schema, c).items()
+               if key in ("category", "reason", "order_id") or (properties.get(key) or {}).get("enum")}
+    return dict(value_for(schema, Hints.of(request), decided))
 
 
 def next_step(c: Conversation, offered: set[str]) -> Step:
