@@ -1,17 +1,14 @@
 """Hidden tests of lesson 03, own your context window. Instructor side only.
 
-Each test is a plain function named after the grade id of its graded cell, taking the learner's
-definitions as arguments (parameter names = the names the notebook defines), e.g.
-
-    from autograder.hidden import nb03
-    nb03.context_never_over_budget(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ...)
-
-Every test is also registered on `hidden`, so `hidden("context_never_over_budget", globals())` runs it.
-They check behaviour: what `redact` and `render_event` return, the messages `build_context` returns
-(sizes by `count_message_tokens`, which events they show, in which order), what the stored thread
-still holds afterwards, and — for the agent — what the fake model received and what happened in the
-shop. Threads are built here from the learner's event classes: Grace's long thread with real tool
-results, and synthetic threads whose every event carries a unique letters-only marker.
+Each test is registered on `hidden` under the grade id of its graded cell (`hidden("grade_id", globals())`);
+its parameters are the learner's names, as `Remote` handles on the learner's objects. They check
+behaviour: what `redact` and `render_event` return, the messages `build_context` returns (sizes by
+this process's `count_message_tokens`, which events they show, in which order), what the stored
+thread still holds afterwards, and — for the agent — what the fake model received and what happened
+in the shop (both the grader's own). Threads are built in the learner's process from the learner's
+event classes: Grace's long thread with real tool results, and synthetic threads whose every event
+carries a unique letters-only marker. Everything judged is plain data: the `.value` of what the
+learner's code returned.
 """
 
 from __future__ import annotations
@@ -19,12 +16,11 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import openai
-
 from autograder.hidden import HiddenTests
+from autograder.remote import LearnerError, LearnerNotImplemented, Remote
 from course.llm import FakeModel, count_message_tokens, use_model
 from course.shop import SCENARIOS, Shop, Ticket, outcome_of, shop_brain, use
 from course.shop import tools as shop_tools
@@ -50,14 +46,27 @@ def _card_leaks(text: str, cards: list[str]) -> list[str]:
     return [card for card in cards if _digits(card) in squeezed]
 
 
-def _text(messages: Any) -> str:
-    """Everything the model would read in `messages`, after checking they are chat messages."""
-    assert isinstance(messages, list) and messages, \
-        f"build_context should return a non-empty list of chat messages, not {type(messages).__name__} {messages!r:.80}"
+def _shown(got: Remote) -> str:
+    """What the learner's code returned, for a message: the repr of its text, or a short repr of the object."""
+    value = got.value
+    return repr(value) if isinstance(value, str) else got.shown
+
+
+def _messages(got: Remote) -> list[dict]:
+    """What build_context returned, as plain data, after checking it is a non-empty list of chat messages."""
+    items = list(got) if got.isa("list") else []
+    assert items, f"build_context should return a non-empty list of chat messages, not {got.type} {got.shown:.80}"
+    for item in items:
+        message = item.value
+        assert item.isa("dict") and isinstance(message, dict) and "role" in message, \
+            f"each message should be a dict with a 'role' and a 'content', not {item.shown:.80}"
+    return [item.value for item in items]
+
+
+def _text(messages: list[dict]) -> str:
+    """Everything the model would read in `messages` (plain chat messages, checked by `_messages`)."""
     parts = []
     for message in messages:
-        assert isinstance(message, dict) and "role" in message, \
-            f"each message should be a dict with a 'role' and a 'content', not {message!r:.80}"
         content = message.get("content")
         if isinstance(content, list):
             parts += [str(part.get("text", "")) for part in content if isinstance(part, dict)]
@@ -70,19 +79,58 @@ def _text(messages: Any) -> str:
 
 
 def _size(messages: list[dict]) -> int:
-    _text(messages)
     return count_message_tokens(messages)
 
 
+@dataclass(frozen=True)
+class _Event:
+    """One event of a test thread: its class's name, the fields it was made with, the learner's object."""
+
+    kind: str
+    fields: dict[str, Any]
+    remote: Remote
+
+
+@dataclass(frozen=True)
+class _Thread:
+    """A test thread: its ticket and events as this process made them, and the learner's Thread object."""
+
+    ticket: Ticket
+    events: list[_Event]
+    remote: Remote
+
+
 class _Kit:
-    """The learner's event classes, to build threads with."""
+    """The learner's event classes, to build threads with (in the learner's process)."""
 
     def __init__(self, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
-        self.Thread, self.Earlier, self.TicketReceived = Thread, Earlier, TicketReceived
-        self.ToolRequested, self.ToolResult, self.ToolFailed, self.Finished = ToolRequested, ToolResult, ToolFailed, Finished
+        self.Thread = Thread
+        self.classes = {"Earlier": Earlier, "TicketReceived": TicketReceived, "ToolRequested": ToolRequested,
+                        "ToolResult": ToolResult, "ToolFailed": ToolFailed, "Finished": Finished}
 
-    def without_history(self, thread):
-        return self.Thread(ticket=thread.ticket, events=[e for e in thread.events if not isinstance(e, self.Earlier)])
+    def event(self, kind: str, **fields: Any) -> _Event:
+        return _Event(kind, fields, self.classes[kind](**fields))
+
+    def thread(self, ticket: Ticket, events: list[_Event]) -> _Thread:
+        return _Thread(ticket, list(events), self.Thread(ticket=ticket, events=[e.remote for e in events]))
+
+    def without_history(self, thread: _Thread) -> _Thread:
+        """The same thread (its very ticket and event objects) without its Earlier events."""
+        kept = [e for e in thread.events if e.kind != "Earlier"]
+        return _Thread(thread.ticket, kept, self.Thread(ticket=thread.remote.ticket, events=[e.remote for e in kept]))
+
+
+def _build(build_context: Remote, ContextTooLong: Remote | None, thread: _Thread, budget: int) -> list[dict] | None:
+    """build_context(thread, budget) as checked plain messages; None when it raised ContextTooLong."""
+    try:
+        got = build_context(thread.remote, budget)
+    except LearnerNotImplemented:
+        raise
+    except LearnerError as error:
+        if ContextTooLong is None or not error.isa(ContextTooLong):
+            raise
+        return None
+    return _messages(got)
 
 
 def _letters(i: int) -> str:
@@ -105,7 +153,7 @@ class _Synthetic:
         email = f"vela.quist{_letters(seed)}@example.com"
         ticket = Ticket(ticket_id=900 + seed, customer_email=email, customer_name="Vela Quist",
                         subject="Re: the parcel", body="See below.")
-        events: list[Any] = []
+        events: list[_Event] = []
         for i, mark in enumerate(self.history_marks):
             words = 6 if i == n_history - 1 else rng.randint(15, 110)
             body = f"{mark} " + " ".join(rng.choice(_WORDS) for _ in range(words)) + "."
@@ -115,18 +163,19 @@ class _Synthetic:
                 body += f" Card {card}, copy {other}."
                 self.cards.append(card)
                 self.emails.append(other)
-            events.append(kit.Earlier(sender="customer" if i % 2 == 0 else "agent",
-                                      sent_on=f"2026-09-{1 + i % 28:02d}", body=body))
+            events.append(kit.event("Earlier", sender="customer" if i % 2 == 0 else "agent",
+                                    sent_on=f"2026-09-{1 + i % 28:02d}", body=body))
         mark = self._required("ticket", seed)
         body = f"{mark} where is my parcel? " + " ".join(rng.choice(_WORDS) for _ in range(40))
         if sensitive:
             body += " My card 6011-0009-9013-9424, my email " + email
             self.cards.append("6011-0009-9013-9424")
             self.emails.append(email)
-        events.append(kit.TicketReceived(subject="Re: the parcel", body=body, customer_email=email))
+        events.append(kit.event("TicketReceived", subject="Re: the parcel", body=body, customer_email=email))
         for step in range(1 + seed % 3):
             mark = self._required(f"args{step}", seed)
-            events.append(kit.ToolRequested(name="get_order", arguments=json.dumps({"order_id": 1088, "note": mark})))
+            events.append(kit.event("ToolRequested", name="get_order",
+                                    arguments=json.dumps({"order_id": 1088, "note": mark})))
             mark = self._required(f"result{step}", seed)
             result = {"order_id": 1088, "status": "delivered", "note": mark, "cancelled_on": None,
                       "items": [{"name": rng.choice(_WORDS), "price": 24.0}]}
@@ -134,16 +183,16 @@ class _Synthetic:
                 result["customer_email"] = email
                 result["payment"] = "card 4111-1111-1111-1111"
                 self.cards.append("4111-1111-1111-1111")
-            events.append(kit.ToolResult(name="get_order", result=json.dumps(result)))
+            events.append(kit.event("ToolResult", name="get_order", result=json.dumps(result)))
         mark = self._required("error", seed)
         args = {"customer_email": email, "body": f"{mark} hello"} if sensitive else {"body": f"{mark} hello"}
-        events.append(kit.ToolRequested(name="send_message", arguments=json.dumps(args)))
+        events.append(kit.event("ToolRequested", name="send_message", arguments=json.dumps(args)))
         mark = self._required("failed", seed)
-        events.append(kit.ToolFailed(name="send_message", error=f"{mark} the mail server timed out" +
-                                     (f" for {email}" if sensitive else "")))
+        events.append(kit.event("ToolFailed", name="send_message", error=f"{mark} the mail server timed out" +
+                                (f" for {email}" if sensitive else "")))
         mark = self._required("finished", seed)
-        events.append(kit.Finished(summary=f"{mark} told the customer" + (f" at {email}" if sensitive else "")))
-        self.thread = kit.Thread(ticket=ticket, events=events)
+        events.append(kit.event("Finished", summary=f"{mark} told the customer" + (f" at {email}" if sensitive else "")))
+        self.thread = kit.thread(ticket, events)
         self.label = f"a test thread with {n_history} earlier messages"
 
     def _required(self, what: str, seed: int) -> str:
@@ -152,11 +201,12 @@ class _Synthetic:
         return mark
 
 
-def _grace_after_the_run(kit: _Kit):
+def _grace_after_the_run(kit: _Kit) -> _Thread:
     """Grace's thread as the agent leaves it: her history, the ticket, four real tool calls and results, the end."""
     ticket = _GRACE.ticket
-    events: list[Any] = [kit.Earlier(sender=m.sender, sent_on=m.sent_on.isoformat(), body=m.body) for m in ticket.history]
-    events.append(kit.TicketReceived(subject=ticket.subject, body=ticket.body, customer_email=ticket.customer_email))
+    events = [kit.event("Earlier", sender=m.sender, sent_on=m.sent_on.isoformat(), body=m.body) for m in ticket.history]
+    events.append(kit.event("TicketReceived", subject=ticket.subject, body=ticket.body,
+                            customer_email=ticket.customer_email))
     calls = [("get_order", {"order_id": 1088}),
              ("check_refund_policy", {"order_id": 1088, "amount": 24.0}),
              ("issue_refund", {"order_id": 1088, "amount": 24.0, "reason": "not_received", "idempotency_key": "hidden-1088"}),
@@ -165,20 +215,20 @@ def _grace_after_the_run(kit: _Kit):
     with Shop.create() as db, use(db):
         for name, args in calls:
             result = getattr(shop_tools, name)(**args)
-            events.append(kit.ToolRequested(name=name, arguments=json.dumps(args)))
-            events.append(kit.ToolResult(name=name, result=result.model_dump_json()))
-    events.append(kit.Finished(summary="Refunded $24.00 on order 1088 and told the customer."))
-    return kit.Thread(ticket=ticket, events=events)
+            events.append(kit.event("ToolRequested", name=name, arguments=json.dumps(args)))
+            events.append(kit.event("ToolResult", name=name, result=result.model_dump_json()))
+    events.append(kit.event("Finished", summary="Refunded $24.00 on order 1088 and told the customer."))
+    return kit.thread(ticket, events)
 
 
-def _threads(kit: _Kit) -> list[tuple[str, Any]]:
+def _threads(kit: _Kit) -> list[tuple[str, _Thread]]:
     synthetic = [_Synthetic(kit, seed, n) for seed, n in ((1, 40), (2, 25), (3, 60))]
     return [("Grace's finished thread", _grace_after_the_run(kit))] + [(s.label, s.thread) for s in synthetic]
 
 
-def _required_size(build_context: Callable, kit: _Kit, thread) -> int:
+def _required_size(build_context: Remote, kit: _Kit, thread: _Thread) -> int:
     """Tokens the learner's own context takes for the thread without its history."""
-    return _size(build_context(kit.without_history(thread), _HUGE))
+    return _size(_build(build_context, None, kit.without_history(thread), _HUGE))
 
 
 def _budgets(required: int, full: int) -> list[int]:
@@ -201,28 +251,31 @@ _EMAILS = ["grace.liu.work@example.com", "David.Liu+orders@Example.co.uk", "a_b-
 
 
 @hidden.test("redact_masks_cards_and_emails")
-def redact_masks_cards_and_emails(redact):
+def _(redact):
     for card in _CARDS:
         for text in (f"The card is {card}, expiry 09/28.", f"({card})", f"card:{card}.", card):
             got = redact(text)
-            assert isinstance(got, str), f"redact should return a str, not {type(got).__name__}"
-            assert not _card_leaks(got, [card]), f"redact({text!r}) returned {got!r}: the card number is still readable"
-            assert "[card]" in got, f"redact({text!r}) returned {got!r}: mask a card number as [card]"
+            assert got.isa("str") and isinstance(got.value, str), f"redact should return a str, not {got.type}"
+            shown, got = _shown(got), got.value
+            assert not _card_leaks(got, [card]), f"redact({text!r}) returned {shown}: the card number is still readable"
+            assert "[card]" in got, f"redact({text!r}) returned {shown}: mask a card number as [card]"
     for email in _EMAILS:
         local = email.split("@")[0]
         for text in (f"Write to {email}.", f"<{email}>", f"copy {email}, thanks", email):
             got = redact(text)
+            shown, got = _shown(got), got.value
             assert email not in got and local not in got and "@" not in got, \
-                f"redact({text!r}) returned {got!r}: the email address is still (partly) readable"
-            assert "[email]" in got, f"redact({text!r}) returned {got!r}: mask an email address as [email]"
+                f"redact({text!r}) returned {shown}: the email address is still (partly) readable"
+            assert "[email]" in got, f"redact({text!r}) returned {shown}: mask an email address as [email]"
     text = "Card 4111 1111 1111 1111 and 5500-0000-0000-0004; mail grace.liu.work@example.com or david.liu@example.org."
     got = redact(text)
+    shown, got = _shown(got), got.value
     assert got.count("[card]") == 2 and got.count("[email]") == 2, \
-        f"redact({text!r}) returned {got!r}: every card number and every address should be masked"
+        f"redact({text!r}) returned {shown}: every card number and every address should be masked"
 
 
 @hidden.test("redact_keeps_everything_else")
-def redact_keeps_everything_else(redact):
+def _(redact):
     keep = [
         "Please refund $24.00 on order 1088.",
         "Orders 1042, 1057 and 1063 were placed on 2026-10-05 and 2026-10-12.",
@@ -234,17 +287,18 @@ def redact_keeps_everything_else(redact):
     ]
     for text in keep:
         got = redact(text)
-        assert got == text, f"nothing in {text!r} is sensitive, but redact changed it to {got!r}"
+        assert got.isa("str") and got.value == text, f"nothing in {text!r} is sensitive, but redact changed it to {_shown(got)}"
     text = "Order 1088: card 4111 1111 1111 1111, refund $24.00 on 2026-11-02, tracking 9400111899561234567890."
     got = redact(text)
+    shown, got = _shown(got), got.value
     for part in ("Order 1088", "$24.00", "2026-11-02", "9400111899561234567890"):
-        assert part in got, f"redact({text!r}) returned {got!r}: {part!r} should survive next to a masked card"
+        assert part in got, f"redact({text!r}) returned {shown}: {part!r} should survive next to a masked card"
 
 
 # --- 3.2 render_event ----------------------------------------------------------------------------
 
 @hidden.test("render_event_shows_every_kind")
-def render_event_shows_every_kind(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     cases = [
         (Earlier(sender="agent", sent_on="2026-10-21", body="The blanket is on backorder."),
          ["The blanket is on backorder.", "agent", "2026-10-21"]),
@@ -260,23 +314,23 @@ def render_event_shows_every_kind(render_event, Earlier, TicketReceived, ToolReq
     ]
     for event, parts in cases:
         got = render_event(event)
-        assert isinstance(got, str) and got.strip(), \
-            f"render_event should return the event as text; for a {type(event).__name__} it returned {got!r}"
+        shown, value = _shown(got), got.value
+        assert got.isa("str") and isinstance(value, str) and value.strip(), \
+            f"render_event should return the event as text; for a {event.type} it returned {shown}"
         for part in parts:
-            assert part in got, f"a rendered {type(event).__name__} should show {part!r}; got {got!r}"
+            assert part in value, f"a rendered {event.type} should show {part!r}; got {shown}"
     error = render_event(ToolFailed(name="get_order", error="No order 1603."))
     result = render_event(ToolResult(name="get_order", result='{"order_id": 1603}'))
-    assert error != result, "a failed tool call and a tool result should not render the same way"
+    assert error.value != result.value, "a failed tool call and a tool result should not render the same way"
 
 
 @hidden.test("render_event_is_compact_and_redacted")
-def render_event_is_compact_and_redacted(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
-                                         Finished):
+def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     with Shop.create() as db, use(db):
         order = shop_tools.get_order(1088).model_dump_json()
         decision = shop_tools.check_refund_policy(1088, 24.0).model_dump_json()
     for name, result in (("get_order", order), ("check_refund_policy", decision)):
-        got = render_event(ToolResult(name=name, result=result))
+        got = render_event(ToolResult(name=name, result=result)).value
         assert name in got, f"a rendered {name} result should name its tool; got {got[:120]!r}"
         assert '"' not in got and "{" not in got, \
             f"a tool result should be rendered compactly (key: value lines, no JSON quotes or braces); got {got[:160]!r}"
@@ -285,7 +339,7 @@ def render_event_is_compact_and_redacted(render_event, Earlier, TicketReceived, 
                 assert f"{key}:" not in got, f"empty fields are left out of a tool result; {key!r} is there"
             elif not isinstance(value, (dict, list)) and key != "customer_email":
                 assert f"{key}: {value}" in got, f"the {name} result should show `{key}: {value}`; got {got[:200]!r}"
-    assert "grace.liu@example.com" not in render_event(ToolResult(name="get_order", result=order)), \
+    assert "grace.liu@example.com" not in render_event(ToolResult(name="get_order", result=order)).value, \
         "the email address in a get_order result reached the rendered text"
     card, email = "4111-1111-1111-1111", "david.liu@example.org"
     events = [
@@ -298,24 +352,23 @@ def render_event_is_compact_and_redacted(render_event, Earlier, TicketReceived, 
     ]
     for event in events:
         got = render_event(event)
+        shown, got = _shown(got), got.value
         assert not _card_leaks(got, [card]) and email not in got and not _EMAIL_LIKE.search(got), \
-            f"a rendered {type(event).__name__} still shows a card number or an email address: {got!r}"
+            f"a rendered {event.type} still shows a card number or an email address: {shown}"
 
 
 # --- 3.3 build_context ---------------------------------------------------------------------------
 
 @hidden.test("context_never_over_budget")
-def context_never_over_budget(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
-                              ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    fresh = kit.Thread(ticket=_GRACE.ticket, events=[*_grace_after_the_run(kit).events[:41]])
+    fresh = kit.thread(_GRACE.ticket, _grace_after_the_run(kit).events[:41])
     for label, thread in [("Grace's new thread", fresh), *_threads(kit)]:
         required = _required_size(build_context, kit, thread)
-        full = _size(build_context(thread, _HUGE))
+        full = _size(_build(build_context, None, thread, _HUGE))
         for budget in _budgets(required, full):
-            try:
-                messages = build_context(thread, budget)
-            except ContextTooLong:
+            messages = _build(build_context, ContextTooLong, thread, budget)
+            if messages is None:
                 assert budget < required + _NOTE_ROOM, \
                     (f"for {label}, build_context(thread, {budget}) raised ContextTooLong, but the ticket and the "
                      f"events since it take only {required} tokens: drop earlier messages until the rest fits")
@@ -325,18 +378,17 @@ def context_never_over_budget(build_context, ContextTooLong, Thread, Earlier, Ti
 
 
 @hidden.test("ticket_and_later_events_kept")
-def ticket_and_later_events_kept(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested,
-                                 ToolResult, ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for seed, n in ((1, 40), (2, 25), (3, 60), (4, 8)):
         case = _Synthetic(kit, seed, n)
         required = _required_size(build_context, kit, case.thread)
-        full = _size(build_context(case.thread, _HUGE))
+        full = _size(_build(build_context, None, case.thread, _HUGE))
         for budget in [*_budgets(required, full), _HUGE]:
-            try:
-                text = _text(build_context(case.thread, budget))
-            except ContextTooLong:
+            messages = _build(build_context, ContextTooLong, case.thread, budget)
+            if messages is None:
                 continue  # judged by context_never_over_budget
+            text = _text(messages)
             missing = [mark for mark in case.required_marks if mark not in text]
             assert not missing, (f"for {case.label} and a budget of {budget}, the context lost "
                                  f"{len(missing)} of the ticket and the {len(case.required_marks) - 1} events after it")
@@ -344,36 +396,35 @@ def ticket_and_later_events_kept(build_context, ContextTooLong, Thread, Earlier,
             assert found == sorted(found), \
                 f"for {case.label} and a budget of {budget}, the ticket and the events after it are out of order"
     grace = _grace_after_the_run(kit)
-    text = _text(build_context(grace, 1_800))
+    text = _text(_build(build_context, None, grace, 1_800))
     for part in ("please just refund the $24 for the pillowcases", "check_refund_policy", "Linen Pillowcase Set",
                  "I've refunded $24.00 for the pillowcases", "Refunded $24.00 on order 1088"):
         assert part in text, f"with a budget of 1,800 tokens, the context for Grace's finished thread lacks {part!r}"
 
 
 @hidden.test("history_dropped_oldest_first")
-def history_dropped_oldest_first(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested,
-                                 ToolResult, ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for seed, n in ((1, 40), (2, 25), (3, 60)):
         case = _Synthetic(kit, seed, n)
         required = _required_size(build_context, kit, case.thread)
-        text = _text(build_context(case.thread, _HUGE))
+        text = _text(_build(build_context, None, case.thread, _HUGE))
         kept = [i for i, mark in enumerate(case.history_marks) if mark in text]
         assert len(kept) == n, f"for {case.label} with room for everything, the context kept only {len(kept)} of them"
         found = _positions(text, case.history_marks + case.required_marks)
         assert found == sorted(found), f"for {case.label}, the context does not keep the events in the thread's order"
-        full = _size(build_context(case.thread, _HUGE))
+        full = _size(_build(build_context, None, case.thread, _HUGE))
         budget = required + 150
-        text = _text(build_context(case.thread, budget))
+        text = _text(_build(build_context, None, case.thread, budget))
         assert case.history_marks[-1] in text, \
             (f"for {case.label} and a budget of {budget}, {budget - required} tokens more than the ticket and the "
              "events since it need, the context kept none of the earlier messages: keep as many as fit")
         previous = -1
         for budget in _budgets(required, full):
-            try:
-                text = _text(build_context(case.thread, budget))
-            except ContextTooLong:
+            messages = _build(build_context, ContextTooLong, case.thread, budget)
+            if messages is None:
                 continue
+            text = _text(messages)
             kept = [i for i, mark in enumerate(case.history_marks) if mark in text]
             assert kept == list(range(n - len(kept), n)), \
                 (f"for {case.label} and a budget of {budget}, the context kept earlier messages "
@@ -394,24 +445,35 @@ def history_dropped_oldest_first(build_context, ContextTooLong, Thread, Earlier,
 
 
 @hidden.test("context_is_deterministic")
-def context_is_deterministic(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
-                             ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for label, thread in _threads(kit):
         for budget in (1_200, 1_800, 3_000, _HUGE):
             try:
-                first = build_context(thread, budget)
-            except ContextTooLong:
+                first = build_context(thread.remote, budget)
+            except LearnerNotImplemented:
+                raise
+            except LearnerError as error:
+                if not error.isa(ContextTooLong):
+                    raise
                 continue
-            again = build_context(thread, budget)
-            copy = build_context(thread.model_copy(deep=True), budget)
-            assert first == again, f"for {label} and a budget of {budget}, two calls gave different contexts"
-            assert first == copy, f"for {label} and a budget of {budget}, an identical copy of the thread gave a different context"
+            value = first.value
+            if value != value:  # no plain form to compare (NO_VALUE equals nothing): say what it should return
+                _messages(first)
+            again = build_context(thread.remote, budget).value
+            copy = build_context(thread.remote.model_copy(deep=True), budget).value
+            assert value == again, f"for {label} and a budget of {budget}, two calls gave different contexts"
+            assert value == copy, \
+                f"for {label} and a budget of {budget}, an identical copy of the thread gave a different context"
+
+
+def _stored_events(thread: Remote) -> str:
+    """The events a thread in the learner's process holds now, each as its stored JSON."""
+    return "\n".join(event.model_dump_json().value for event in thread.events)
 
 
 @hidden.test("sensitive_data_stays_in_the_thread")
-def sensitive_data_stays_in_the_thread(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested,
-                                       ToolResult, ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     cases = [_Synthetic(kit, seed, n, sensitive=True) for seed, n in ((5, 12), (6, 30))]
     grace = _grace_after_the_run(kit)
@@ -419,89 +481,98 @@ def sensitive_data_stays_in_the_thread(build_context, ContextTooLong, Thread, Ea
     checks.append(("Grace's finished thread", grace, ["4111 1111 1111 1111"],
                    ["grace.liu@example.com", "grace.liu.work@example.com", "david.liu@example.org"]))
     for label, thread, cards, emails in checks:
-        stored = thread.model_dump_json()
+        stored = thread.remote.model_dump_json().value
         for budget in (_HUGE, 1_800):
-            try:
-                text = _text(build_context(thread, budget))
-            except ContextTooLong:
+            messages = _build(build_context, ContextTooLong, thread, budget)
+            if messages is None:
                 continue
+            text = _text(messages)
             leaked = _card_leaks(text, cards) + [e for e in emails if e in text] + _EMAIL_LIKE.findall(text)
             assert not leaked, f"for {label} and a budget of {budget}, the context shows {leaked[0]!r}"
-        assert thread.model_dump_json() == stored, \
+        assert thread.remote.model_dump_json().value == stored, \
             (f"build_context changed the stored thread ({label}): the thread is the record and must keep every "
              "event as it was; redact only the text you render")
-        events = "\n".join(event.model_dump_json() for event in thread.events)
+        events = _stored_events(thread.remote)
         for secret in [*cards, *emails]:
             assert secret in events, f"the test thread lost {secret!r}"  # sanity: the secrets were there to find
 
 
 @hidden.test("context_too_long_is_an_error")
-def context_too_long_is_an_error(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
-                                 ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     long_body = " ".join(_WORDS[i % len(_WORDS)] for i in range(2_400))  # about 4,000 tokens
     ticket = Ticket(ticket_id=990, customer_email="vela.quist@example.com", customer_name="Vela Quist",
                     subject="A very long letter", body=long_body)
-    big_ticket = kit.Thread(ticket=ticket, events=[
-        kit.Earlier(sender="customer", sent_on="2026-10-01", body="Hello."),
-        kit.TicketReceived(subject="A very long letter", body=long_body, customer_email=ticket.customer_email)])
-    big_result = kit.Thread(ticket=ticket, events=[
-        kit.TicketReceived(subject="Short", body="Where is order 1088?", customer_email=ticket.customer_email),
-        kit.ToolRequested(name="get_order", arguments='{"order_id": 1088}'),
-        kit.ToolResult(name="get_order", result=json.dumps({"order_id": 1088, "notes": long_body}))])
+    big_ticket = kit.thread(ticket, [
+        kit.event("Earlier", sender="customer", sent_on="2026-10-01", body="Hello."),
+        kit.event("TicketReceived", subject="A very long letter", body=long_body, customer_email=ticket.customer_email)])
+    big_result = kit.thread(ticket, [
+        kit.event("TicketReceived", subject="Short", body="Where is order 1088?", customer_email=ticket.customer_email),
+        kit.event("ToolRequested", name="get_order", arguments='{"order_id": 1088}'),
+        kit.event("ToolResult", name="get_order", result=json.dumps({"order_id": 1088, "notes": long_body}))])
     grace = _grace_after_the_run(kit)
     for label, thread, budget in (("a ticket of about 4,000 tokens", big_ticket, 1_800),
                                   ("a tool result of about 4,000 tokens", big_result, 1_800),
                                   ("Grace's finished thread", grace, 300)):
         try:
-            messages = build_context(thread, budget)
-        except ContextTooLong:
+            got = build_context(thread.remote, budget)
+        except LearnerNotImplemented:
+            raise
+        except LearnerError as error:
+            if not error.isa(ContextTooLong):
+                raise
             continue
         raise AssertionError(f"for {label} and a budget of {budget}, build_context returned a context of "
-                             f"{_size(messages)} tokens instead of raising ContextTooLong")
+                             f"{_size(_messages(got))} tokens instead of raising ContextTooLong")
 
 
 # --- the stage-3 agent ---------------------------------------------------------------------------
 
-def _stage_2_messages(thread, kit: _Kit) -> list[dict]:
+def _stage_2_messages(thread: _Thread) -> list[dict]:
     """What the stage-2 agent sent for this thread: the rendered ticket, then each tool call and raw result."""
     messages: list[dict] = [{"role": "user", "content": thread.ticket.render()}]
     for i, event in enumerate(thread.events):
-        if isinstance(event, kit.ToolRequested):
+        if event.kind == "ToolRequested":
             messages.append({"role": "assistant", "content": None, "tool_calls": [
-                {"id": f"call_{i}", "type": "function", "function": {"name": event.name, "arguments": event.arguments}}]})
-        elif isinstance(event, kit.ToolResult):
-            messages.append({"role": "tool", "tool_call_id": f"call_{i - 1}", "content": event.result})
-        elif isinstance(event, kit.ToolFailed):
-            messages.append({"role": "tool", "tool_call_id": f"call_{i - 1}", "content": f"Error: {event.error}"})
+                {"id": f"call_{i}", "type": "function",
+                 "function": {"name": event.fields["name"], "arguments": event.fields["arguments"]}}]})
+        elif event.kind == "ToolResult":
+            messages.append({"role": "tool", "tool_call_id": f"call_{i - 1}", "content": event.fields["result"]})
+        elif event.kind == "ToolFailed":
+            messages.append({"role": "tool", "tool_call_id": f"call_{i - 1}", "content": f"Error: {event.fields['error']}"})
     return messages
 
 
 @hidden.test("context_smaller_than_stage_2_messages")
-def context_smaller_than_stage_2_messages(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
-                                          ToolFailed, Finished):
+def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     grace = _grace_after_the_run(kit)
-    before = count_message_tokens(_stage_2_messages(grace, kit))
-    now = _size(build_context(grace, 1_800))
+    before = count_message_tokens(_stage_2_messages(grace))
+    now = _size(_build(build_context, None, grace, 1_800))
     assert now < before, (f"for Grace's finished thread the context takes {now} tokens, the stage-2 message list "
                           f"{before}: the context should be the smaller one")
 
 
-def _run(run_agent: Callable, scenario, model: FakeModel, **kwargs):
+def _run(run_agent: Remote, scenario, model: FakeModel, **kwargs):
     """Run the agent on `scenario` in a fresh shop; return (thread, outcome)."""
     with Shop.create() as db, use(db), use_model(model):
         try:
             thread = run_agent(scenario.ticket, **kwargs)
-        except openai.APIStatusError as error:
-            body = error.body if isinstance(error.body, dict) else {}
-            raise AssertionError(f"on {scenario.name}, the model rejected a request: {body.get('message', error)}") from None
+        except LearnerNotImplemented:
+            raise
+        except LearnerError as error:
+            if not error.isa("APIStatusError"):
+                raise
+            # the rejection the model sent, as this process's fake model recorded it
+            refused = [ex.error.message for ex in model.transcript.exchanges if ex.error is not None]
+            message = refused[-1] if refused else error.message
+            raise AssertionError(f"on {scenario.name}, the model rejected a request: {message}") from None
         outcome = outcome_of(db, scenario, called=[name for name, _ in model.transcript.tool_calls()])
     return thread, outcome
 
 
 @hidden.test("long_thread_completes_on_a_small_model")
-def long_thread_completes_on_a_small_model(run_agent):
+def _(run_agent):
     model = FakeModel(shop_brain, context_window=3_000)
     thread, outcome = _run(run_agent, _GRACE, model)
     assert outcome == "refunded", f"on Grace's long thread with a 3,000-token model the outcome was {outcome!r}, not 'refunded'"
@@ -510,14 +581,14 @@ def long_thread_completes_on_a_small_model(run_agent):
 
 
 @hidden.test("agent_never_sends_cards_or_emails")
-def agent_never_sends_cards_or_emails(run_agent):
+def _(run_agent):
     model = FakeModel(shop_brain, context_window=16_000)
     thread, outcome = _run(run_agent, _GRACE, model, budget=12_000)
     sent = "\n".join(request.text(include_system=True) for request in model.transcript.requests)
     assert "bank statement" in sent, "with a budget of 12,000 tokens the agent should send Grace's whole thread"
     leaked = _card_leaks(sent, ["4111 1111 1111 1111"]) + _EMAIL_LIKE.findall(sent)
     assert not leaked, f"the model received {leaked[0]!r}"
-    stored = "\n".join(event.model_dump_json() for event in thread.events)
+    stored = _stored_events(thread)
     for secret in ("4111 1111 1111 1111", "grace.liu.work@example.com", "david.liu@example.org"):
         assert secret in stored, \
             f"the events of the thread run_agent returned no longer hold {secret!r}: the record must stay complete"
@@ -525,7 +596,7 @@ def agent_never_sends_cards_or_emails(run_agent):
 
 
 @hidden.test("short_tickets_still_work")
-def short_tickets_still_work(run_agent):
+def _(run_agent):
     for name in ("damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"):
         scenario = SCENARIOS[name]
         _, outcome = _run(run_agent, scenario, FakeModel(shop_brain, context_window=3_000))
