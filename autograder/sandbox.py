@@ -135,6 +135,7 @@ class PidsCgroup:
             except OSError:
                 _remove(path)
                 continue
+            _ACTIVE.add(path)
             return cls(path)
         return None
 
@@ -143,6 +144,7 @@ class PidsCgroup:
 
     def close(self) -> None:
         """Kill whatever is left in it and remove it (or leave an emptied one for the next sweep)."""
+        _ACTIVE.discard(self.path)
         try:
             pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
         except OSError:
@@ -162,9 +164,22 @@ def _remove(path: Path) -> None:
         pass  # killed processes not reaped yet: the next sweep removes it
 
 
+_ACTIVE: set[Path] = set()
+
+
 def _sweep(root: Path) -> None:
-    """Remove the empty cgroups earlier workers left (a cgroup can only go once its processes are reaped)."""
+    """Remove the empty cgroups earlier workers left (a cgroup can only go once its processes are reaped).
+
+    Only those of graders that are gone, or this grader's own that are no longer in use: a grader
+    running beside this one may have just made its cgroup and not put its worker in yet.
+    """
     for stale in root.glob("course-worker-*"):
+        try:
+            creator = int(stale.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if stale in _ACTIVE or (creator != os.getpid() and _alive(creator)):
+            continue
         try:
             if not (stale / "cgroup.procs").read_text().split():
                 stale.rmdir()
@@ -172,11 +187,24 @@ def _sweep(root: Path) -> None:
             pass
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _set_limits(limits: Limits, cgroup: PidsCgroup | None) -> None:  # runs in the child, before exec
     import resource
 
     if cgroup is not None:
-        cgroup.join()
+        try:
+            cgroup.join()
+        except OSError:
+            cgroup = None  # fall back to RLIMIT_NPROC below
 
     mb = 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))

@@ -2,7 +2,7 @@
 
 Both grade the same submission (a lesson's solution notebook) into a real nbgrader gradebook, in
 this process, side by side: plain `nbgrader autograde` (hidden tests in the learner's kernel) and
-`course.grading.trusted` (learner code in a sandboxed worker, hidden tests here). Floor: the
+`autograder.trusted` (learner code in a sandboxed worker, hidden tests here). Floor: the
 learner code's own run time, measured as the trusted path's worker running the cells alone.
 """
 
@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 
 from autograder.session import LearnerSession
-from course.grading import nbgrader_run
+from autograder import nbgrader_run
 from course.grading.layout import find_lesson
-from course.grading.scratch import ScratchCourse
-from course.grading.trusted import trusted_autograde
+from autograder.scratch import ScratchCourse
+from autograder.trusted import trusted_autograde
 
 
 def _median(action: Callable[[], object], repeat: int) -> float:

@@ -19,9 +19,9 @@ import pytest
 
 from autograder.engine import grade_submission
 from autograder.sandbox import Limits, detect
-from course.grading import cohort
+from autograder import cohort
 from course.grading.layout import REPO_ROOT
-from course.grading.release import release_all
+from autograder.release import release_all
 from toy_course import build_toy_course
 
 LESSON = "00-toy"

@@ -14,10 +14,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.grading import cohort, local
-from course.grading.edition import build_student_edition
+from autograder import cohort
+from course.grading import local
+from autograder.edition import build_student_edition
 from toy_course import build_toy_course
-from course.grading.release import release_all
+from autograder.release import release_all
 
 LESSON = "00-toy"
 PLAUSIBLE_SHOUT = 'def shout(text: str) -> str:\n    """Return text in upper case, ending with \'!\'."""\n    return text.upper()'

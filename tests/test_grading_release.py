@@ -11,12 +11,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.grading import export, local, stages
-from course.grading.authoring import NotebookBuilder, lint
-from course.grading.edition import build_student_edition
+from autograder import export, stages
+from course.grading import local
+from autograder.authoring import NotebookBuilder, lint
+from autograder.edition import build_student_edition
 from toy_course import build_toy_course
-from course.grading.leaks import scan
-from course.grading.release import drift, release_all
+from autograder.leaks import scan
+from autograder.release import drift, release_all
 
 
 @pytest.fixture(scope="module")

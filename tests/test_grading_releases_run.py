@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from course.grading.layout import Lesson, lessons
-from course.grading.scratch import ScratchCourse
+from autograder.scratch import ScratchCourse
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")

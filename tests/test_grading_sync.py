@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from course.grading import export, stages
-from course.grading.authoring import lint
+from autograder import export, stages
+from autograder.authoring import lint
 from course.grading.layout import REPO_ROOT, lessons
-from course.grading.leaks import scan
-from course.grading.release import drift
+from autograder.leaks import scan
+from autograder.release import drift
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")
@@ -36,7 +36,7 @@ def test_no_release_reveals_a_solution_of_its_lesson_or_a_later_one_or_a_hidden_
 
 
 def test_the_student_edition_of_the_course_reveals_nothing(tmp_path):
-    from course.grading.edition import build_student_edition
+    from autograder.edition import build_student_edition
 
     dest = build_student_edition(tmp_path / "edition")  # raises if anything leaks
     assert not (dest / "autograder").exists()

@@ -1,7 +1,7 @@
 """Every wrong answer kept in tests/wrong_answers/nbNN.py loses points on the hidden tests of its exercise.
 
 `WRONG_ANSWERS = {solution grade id: source or [sources]}`: each replaces that solution cell.
-All of a lesson's variants are scored in one kernel (course.grading.variants), exactly as
+All of a lesson's variants are scored in one kernel (autograder.variants), exactly as
 nbgrader scores a graded cell; the solution and release themselves go through real nbgrader
 autograde in tests/test_notebooks.py. Skipped while no lesson keeps wrong answers.
 """
@@ -13,7 +13,7 @@ import importlib
 import pytest
 
 from course.grading.layout import Lesson, lessons
-from course.grading.variants import grade_variants
+from autograder.variants import grade_variants
 
 
 def _wrong_answers(lesson: Lesson) -> dict[str, list[str]]:
@@ -37,7 +37,7 @@ def test_each_kept_wrong_answer_loses_points_on_its_exercise(lesson):
 
 def test_a_wrong_answer_that_is_in_fact_right_would_be_reported(tmp_path):
     from toy_course import ADD_SOLUTION, build_toy_course
-    from course.grading.export import export_all
+    from autograder.export import export_all
     from course.grading.layout import find_lesson
 
     root = build_toy_course(tmp_path)

@@ -1,6 +1,6 @@
 """Every real lesson's solution, solutions/NN-slug, under real nbgrader autograde (skipped while there is none).
 
-Each lesson is released and graded in a scratch course (course.grading.scratch): the committed
+Each lesson is released and graded in a scratch course (autograder.scratch): the committed
 files are never touched. The other per-lesson checks live in their own files, so that
 `pytest -n 2 --dist loadfile` spreads them over the workers:
     tests/test_grading_releases_run.py     the release runs top to bottom, earns 0 on every graded cell
@@ -16,7 +16,7 @@ import re
 import pytest
 
 from course.grading.layout import Lesson, lessons
-from course.grading.scratch import ScratchCourse
+from autograder.scratch import ScratchCourse
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")

@@ -107,9 +107,9 @@ class HiddenTests:
         verdict = self.run(grade_id, Learner(LocalSession(dict(namespace) if not isinstance(namespace, dict)
                                                           else namespace)))
         if verdict.status == "todo":
-            raise NotImplementedError(verdict.message)
+            raise NotImplementedError(verdict.message) from None
         if not verdict.passed:
-            raise AssertionError(verdict.message)
+            raise AssertionError(verdict.message) from None
 
 
 def _defined(learner: Learner, name: str) -> Remote:

@@ -1,108 +1,33 @@
-"""The grading subcommands of `course`; course/cli.py calls `register(subparsers)`.
+"""The learner's grading subcommand of `course`, and the seam where the grader adds its own.
 
-    course check NOTEBOOK          grade one notebook locally (learners; visible checks only in the student edition)
-    course export                  regenerate the stage modules from cells tagged `export`
-    course release                 export, then regenerate every release in notebooks/ with nbgrader
-    course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
-    course autograde [DIR]         grade a cohort's submissions (DIR/<student>/<NN-slug>/<NN-slug>.ipynb)
-    course student-edition DIR [--upto N]   build what an instructor hands a cohort
+    course check NOTEBOOK [--json FILE]   check one notebook (trusted grading where the grader is
+                                          installed, the visible checks alone in the student edition)
 
-The instructor commands are registered only where their modules exist (not in the student edition).
-Each handler takes the parsed `argparse.Namespace` and returns the exit status.
+course/cli.py calls `register(subparsers)`; the grader's commands (release, autograde...) come from
+the grader's entry point (course.grading.plugins), never from an import of ours.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
-__all__ = ["autograde_command", "check_command", "export_command", "lint_command", "register", "release_command",
-           "student_edition_command"]
+from .plugins import grader
+
+__all__ = ["check_command", "register"]
 
 
 def check_command(args: argparse.Namespace) -> int:
     from .local import run
 
-    return run(args.notebook)
-
-
-def export_command(args: argparse.Namespace) -> int:
-    from .export import export_all
-    from .layout import REPO_ROOT
-
-    touched = export_all()
-    for path in touched:
-        print(f"wrote {path.relative_to(REPO_ROOT)}" if path.exists() else f"removed {path.relative_to(REPO_ROOT)}")
-    print(f"stage modules up to date ({len(touched)} changed)")
-    return 0
-
-
-def release_command(args: argparse.Namespace) -> int:
-    from .authoring import lint
-    from .layout import lessons
-    from .release import release_all
-
-    problems = [f"{lesson.source}: {p}" for lesson in lessons() for p in lint(lesson.source)]
-    if problems:
-        print("\n".join(problems), file=sys.stderr)
-        return 1
-    released = release_all()
-    print(f"released {len(released)} lesson(s): {', '.join(released) or 'none'} -> notebooks/")
-    return 0
-
-
-def lint_command(args: argparse.Namespace) -> int:
-    from .authoring import lint
-    from .layout import lessons
-
-    paths = [Path(p) for p in args.notebooks] or [lesson.source for lesson in lessons()]
-    problems = [f"{path}: {p}" for path in paths for p in lint(path)]
-    print("\n".join(problems) or f"{len(paths)} notebook(s): no problems")
-    return 1 if problems else 0
-
-
-def autograde_command(args: argparse.Namespace) -> int:
-    from .cohort import autograde_cohort
-
-    result = autograde_cohort(args.submissions, feedback=not args.no_feedback)
-    for grade in result.grades:
-        print(f"{grade.student}  {grade.assignment}  {grade.score:g} / {grade.max_score:g}")
-    for failure in result.failures:
-        print(failure, file=sys.stderr)
-    print(f"{len(result.grades)} notebook(s) graded; var/grades.csv, feedback in var/feedback/")
-    return 1 if result.failures else 0
-
-
-def student_edition_command(args: argparse.Namespace) -> int:
-    from .edition import build_student_edition
-
-    print(f"student edition built in {build_student_edition(args.dest, upto=args.upto)}")
-    return 0
+    return run(args.notebook, json_path=args.json)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the grading subcommands to `course`'s subparsers."""
+    """Add `check`, and the grader's commands where it is installed."""
     check = subparsers.add_parser("check", help="grade one of your notebooks locally (score per graded cell)")
     check.add_argument("notebook", help="path of the notebook, e.g. notebooks/01-tools/01-tools.ipynb")
+    check.add_argument("--json", default=None, metavar="FILE", help="also write the result to FILE as JSON")
     check.set_defaults(handler=check_command)
-    if importlib.util.find_spec("course.grading.release") is None:  # student edition
-        return
-    subparsers.add_parser("export", help="regenerate autograder/stages/ and solutions/*/stage_*.py").set_defaults(
-        handler=export_command)
-    subparsers.add_parser("release", help="export, then regenerate notebooks/ from solutions/ with nbgrader").set_defaults(
-        handler=release_command)
-    lint = subparsers.add_parser("lint", help="check solution notebooks for grading problems")
-    lint.add_argument("notebooks", nargs="*", help="notebooks to lint (default: every solutions/NN-slug)")
-    lint.set_defaults(handler=lint_command)
-    autograde = subparsers.add_parser("autograde", help="grade a cohort's submissions into var/gradebook.db")
-    autograde.add_argument("submissions", nargs="?", default=None,
-                           help="folder of <student>/<NN-slug>/<NN-slug>.ipynb (default: var/submitted)")
-    autograde.add_argument("--no-feedback", action="store_true", help="skip writing var/feedback/")
-    autograde.set_defaults(handler=autograde_command)
-    edition = subparsers.add_parser("student-edition", help="build what an instructor hands a cohort")
-    edition.add_argument("dest", help="folder to build into, e.g. dist/student-edition")
-    edition.add_argument("--upto", type=int, default=None,
-                         help="only lessons up to this number (release N ships the solution of N-1)")
-    edition.set_defaults(handler=student_edition_command)
+    plugin = grader()
+    if plugin is not None:
+        plugin.register(subparsers)

@@ -1,21 +1,19 @@
-"""`course check NOTEBOOK`: grade one notebook on the learner's own machine, no JupyterHub needed.
+"""`course check NOTEBOOK`: check one notebook on the learner's own machine.
 
-With the course repository (solutions/ and autograder/ present) it runs REAL nbgrader autograde
-in a temporary course: the lesson's source from solutions/, a fresh gradebook, and a copy of the
-learner's notebook as the submission (deleted or edited test cells are restored from the source,
-exactly as the instructor's grading would). It prints the score of each graded cell and the
-failure messages, nothing of the hidden tests. In the student edition (no hidden tests) it runs
-the notebook and its visible checks instead, and says so. The learner's file is never modified.
+Where the grader is installed (the course repository: see course.grading.plugins) and the lesson's
+source is there, the grader grades the notebook on the trusted path: the learner's code in a
+sandboxed worker, the hidden tests outside it, scores per graded cell and their messages. In the
+student edition it runs the notebook and its visible checks instead, and says so. Either way the
+learner's file is never modified.
 
-    course check notebooks/01-tools/01-tools.ipynb      # exit 0 once graded, 2 on a usage error
+    course check notebooks/01-tools/01-tools.ipynb      # exit 0 once checked, 2 on a usage error
 
-`grade(path)` returns a `LocalReport` (raises `CheckError` with a message for the learner);
-`run(path)` prints it and returns the exit status (the CLI handler).
+`read_notebook` and `identify` give clear `CheckError`s for a missing, malformed or foreign file;
+`visible_report(path)` returns a `VisibleReport`; `run(path)` prints and returns the exit status.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import sys
@@ -26,14 +24,14 @@ from typing import Any, TextIO
 
 import nbformat
 
-from . import nbgrader_run
-from .config import CELL_TIMEOUT
+from course.llm.settings import offline_environment
+
 from .layout import REPO_ROOT, Lesson, LessonError, find_lesson, lessons
-from .results import NotebookGrade
+from .plugins import grader
 
-__all__ = ["CheckError", "LocalReport", "grade", "run"]
+__all__ = ["CELL_TIMEOUT", "CheckError", "VisibleReport", "identify", "read_notebook", "run", "visible_report"]
 
-_STUDENT = "learner"
+CELL_TIMEOUT = 60
 _REPORT_MARK = "@@course-visible-report@@"
 
 
@@ -42,18 +40,13 @@ class CheckError(Exception):
 
 
 @dataclass
-class LocalReport:
+class VisibleReport:
     path: Path
     lesson: Lesson
-    hidden: bool  # True: real autograde with hidden tests; False: visible checks only
-    grade: NotebookGrade | None = None
     visible: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # cells that raised (visible-only mode)
+    errors: list[str] = field(default_factory=list)  # cells that raised
 
     def lines(self) -> list[str]:
-        if self.hidden:
-            head = [f"Grading {self.path} as lesson {self.lesson.slug} (nbgrader autograde, hidden tests included)"]
-            return head + (self.grade.lines() if self.grade else []) + ["Your notebook was not modified."]
         out = [f"Checking {self.path} as lesson {self.lesson.slug}: hidden tests are not available here "
                "(student edition), so only the visible checks ran; the graded score may differ."]
         icons = {"passed": "✅", "failed": "❌", "todo": "⏳"}
@@ -69,7 +62,8 @@ class LocalReport:
         return out + ["Your notebook was not modified."]
 
 
-def _read(path: Path, root: Path) -> Any:
+def read_notebook(path: Path, root: Path) -> Any:
+    """The notebook at `path`, validated; a `CheckError` that says what to do otherwise."""
     where = "notebooks/NN-slug/ of the course"
     for released in (True, False):
         try:
@@ -97,12 +91,11 @@ def _grade_ids(nb: Any) -> set[str]:
     return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
 
 
-def _identify(path: Path, nb: Any, root: Path) -> tuple[Lesson, bool]:
-    """The lesson this notebook belongs to, and whether its source (hidden tests) is available."""
-    has_hidden = importlib.util.find_spec("autograder") is not None
+def identify(path: Path, nb: Any, root: Path) -> tuple[Lesson, bool]:
+    """The lesson this notebook belongs to, and whether that lesson's source (with its tests) is in `root`."""
     for released in (False, True):
         try:
-            return find_lesson(path.stem, root, released=released), has_hidden and not released
+            return find_lesson(path.stem, root, released=released), not released
         except LessonError:
             pass
     ids = _grade_ids(nb)  # renamed file: match by the nbgrader cell ids
@@ -112,22 +105,16 @@ def _identify(path: Path, nb: Any, root: Path) -> tuple[Lesson, bool]:
             candidate = lesson.release if released else lesson.source
             shared = len(ids & _grade_ids(nbformat.read(str(candidate), as_version=4)))
             if shared > overlap:
-                best, overlap = (lesson, has_hidden and not released), shared
+                best, overlap = (lesson, not released), shared
         if best:
             return best
-    known = ", ".join(l.slug for l in lessons(root, released=True) or lessons(root)) or "none found"
+    known = ", ".join(lesson.slug for lesson in lessons(root, released=True) or lessons(root)) or "none found"
     raise CheckError(f"{path.name} is not one of the course's notebooks (lessons: {known}). "
                      "Check the notebook you saved from notebooks/NN-slug/, keeping its name.")
 
 
-def _autograde(path: Path, lesson: Lesson) -> NotebookGrade:
-    from .scratch import ScratchCourse
-
-    with ScratchCourse(lesson) as course:
-        return course.autograde({_STUDENT: path})[_STUDENT].grade
-
-
-def _visible_only(path: Path, nb: Any, lesson: Lesson) -> tuple[list[dict[str, Any]], list[str]]:
+def visible_report(path: Path, nb: Any, lesson: Lesson) -> VisibleReport:
+    """Run the notebook in a kernel (offline) and report its visible checks."""
     from nbclient import NotebookClient
 
     code = ("from course.grading.visible import report_json as _course_report\n"
@@ -137,7 +124,7 @@ def _visible_only(path: Path, nb: Any, lesson: Lesson) -> tuple[list[dict[str, A
         for sibling in path.parent.iterdir():  # the stage module and data files beside the notebook
             if sibling.is_file() and sibling.suffix != ".ipynb":
                 shutil.copy(sibling, scratch)
-        with nbgrader_run.grading_environment():
+        with offline_environment():
             NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True, kernel_name="python3",
                            resources={"metadata": {"path": scratch}},
                            extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]).execute()
@@ -145,32 +132,27 @@ def _visible_only(path: Path, nb: Any, lesson: Lesson) -> tuple[list[dict[str, A
               if o.output_type == "error" and o.ename != "NotImplementedError"]
     for output in nb.cells[-1].get("outputs", []):
         if output.output_type == "stream" and _REPORT_MARK in output.text:
-            return json.loads(output.text.split(_REPORT_MARK, 1)[1]), errors
+            return VisibleReport(path, lesson, json.loads(output.text.split(_REPORT_MARK, 1)[1]), errors)
     raise CheckError("the visible checks could not run: " + "; ".join(errors[-1:] or ["no report"]))
 
 
-def grade(path: Path | str, root: Path | None = None) -> LocalReport:
-    """Grade the notebook at `path` (see the module docstring)."""
-    path = Path(path)
-    root = Path(root or REPO_ROOT)
-    nb = _read(path, root)
-    lesson, hidden = _identify(path, nb, root)
-    if hidden:
-        try:
-            return LocalReport(path, lesson, True, grade=_autograde(path, lesson))
-        except nbgrader_run.NbgraderFailed as error:
-            raise CheckError(f"grading {path} failed: {error}\n{error.log[-2000:]}") from None
-    visible, errors = _visible_only(path, nb, lesson)
-    return LocalReport(path, lesson, False, visible=visible, errors=errors)
-
-
-def run(path: Path | str, root: Path | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Print the report of `course check`; 0 once graded (whatever the score), 2 if it could not be."""
+def run(path: Path | str, root: Path | None = None, out: TextIO | None = None, err: TextIO | None = None, *,
+        json_path: Path | str | None = None) -> int:
+    """Print the report of `course check` (and write it to `json_path`); 0 once checked, 2 if it could not be."""
     out, err = out or sys.stdout, err or sys.stderr
+    path, root = Path(path), Path(root or REPO_ROOT)
     try:
-        report = grade(path, root)
+        nb = read_notebook(path, root)
+        lesson, has_source = identify(path, nb, root)
+        plugin = grader()
+        if has_source and plugin is not None:
+            return int(plugin.check(path, lesson, out=out, err=err, json_path=json_path))
+        report = visible_report(path, nb, lesson)
     except CheckError as error:
         print(f"course check: {error}", file=err)
         return 2
     print("\n".join(report.lines()), file=out)
+    if json_path is not None:
+        data = {"lesson": lesson.slug, "hidden_tests": False, "visible": report.visible, "errors": report.errors}
+        Path(json_path).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0

@@ -13,14 +13,34 @@ their shell still runs the notebooks on the free, deterministic fake unless they
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel
 
-__all__ = ["ConfigError", "Settings", "read_settings", "real_model_configured"]
+__all__ = ["ConfigError", "Settings", "offline_environment", "read_settings", "real_model_configured"]
 
 FAKE_MODEL_NAME = "course-fake"
+REAL_MODEL_VARIABLES = ("COURSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
+
+
+@contextlib.contextmanager
+def offline_environment() -> Iterator[None]:
+    """Inside the block, this process and every kernel or worker it starts see COURSE_OFFLINE=1 and no
+    real-model settings: what tests and grading run under, so no grade depends on a model that changed."""
+    saved = {name: os.environ.get(name) for name in ("COURSE_OFFLINE", *REAL_MODEL_VARIABLES)}
+    os.environ["COURSE_OFFLINE"] = "1"
+    for name in REAL_MODEL_VARIABLES:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class ConfigError(ValueError):

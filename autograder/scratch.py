@@ -1,10 +1,10 @@
 """Grade notebooks of one lesson in a scratch course, never touching the repository's files.
 
-    from course.grading.scratch import ScratchCourse
+    from autograder.scratch import ScratchCourse
     with ScratchCourse(lesson) as course:             # copies solutions/NN-slug, fresh gradebook,
         release = course.release                      # releases it with nbgrader (into the scratch)
         graded = course.autograde({"solution": lesson.source, "release": release})
-        graded["release"].grade.lines()               # scores and messages (course.grading.results)
+        graded["release"].grade.lines()               # scores and messages (autograder.results)
         graded["release"].notebook                    # the autograded notebook (all outputs)
 
 Each submission is graded on the trusted path (autograder.engine: the learner's code in a
@@ -23,7 +23,7 @@ from typing import Any
 import nbformat
 
 from . import nbgrader_run
-from .layout import Lesson
+from course.grading.layout import Lesson
 from .results import NotebookGrade, read_grades
 from .trusted import trusted_autograde
 

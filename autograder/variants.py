@@ -8,7 +8,7 @@ solution cell, up to the next one) run again and are scored exactly as nbgrader 
 defined again. Used by tests/test_grading_wrong_answers.py; handy for an author trying a wrong answer:
 
     from course.grading.layout import find_lesson
-    from course.grading.variants import grade_variants
+    from autograder.variants import grade_variants
     grade_variants(find_lesson(2), {"render": ["def render(template, values):\\n    return template"]})
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import nbformat
 
 from .config import CELL_TIMEOUT
-from .layout import Lesson
+from course.grading.layout import Lesson
 from .nbgrader_run import _quiet, grading_environment
 
 __all__ = ["VariantResult", "exercises", "grade_variants"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from .config import COURSE_ID
-from .layout import Lesson
+from course.grading.layout import Lesson
 
 __all__ = ["trusted_autograde"]
 

@@ -7,7 +7,7 @@ into one gradebook in parallel):
 
   1. register the lesson in var/gradebook.db from its source (generate_assignment into
      var/release/, so the committed notebooks/ is untouched); the gradebook is created if missing;
-  2. autograde every student on the trusted path (course.grading.trusted: the learner's code in a
+  2. autograde every student on the trusted path (autograder.trusted: the learner's code in a
      sandboxed worker, the hidden tests in this process; test cells and points from the source);
   3. write feedback to var/feedback/<student>/<lesson>/<lesson>.html with nbgrader's
      generate_feedback and the course's sanitiser (no hidden test source, no tracebacks);
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from . import nbgrader_run
 from .config import GRADEBOOK
-from .layout import REPO_ROOT, lessons
+from course.grading.layout import REPO_ROOT, lessons
 from .results import NotebookGrade, read_grades
 from .trusted import trusted_autograde
 

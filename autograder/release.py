@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from . import export, nbgrader_run
-from .layout import REPO_ROOT, Lesson, lessons
+from course.grading.layout import REPO_ROOT, Lesson, lessons
 
 __all__ = ["drift", "normalise", "release_all", "release_lesson"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .layout import REPO_ROOT, Lesson, lessons
+from course.grading.layout import REPO_ROOT, Lesson, lessons
 
 __all__ = ["MARKERS", "scan", "solution_regions"]
 

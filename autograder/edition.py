@@ -1,15 +1,15 @@
 """`course student-edition DIR` (`make student-edition`): what an instructor hands a cohort.
 
     DIR/notebooks/            the releases (stubs, visible checks; no solutions, no hidden tests)
-    DIR/course/               the course package, with only the learner's part of course.grading
-                              (check(), visible checks, `course check` in visible-only mode)
-    DIR/pyproject.toml        the repository's, packaging `course` only (no `autograder`)
+    DIR/course/               the course package: the learner's side, whole (check(), visible checks,
+                              `course check` in visible-only mode, the grading worker)
+    DIR/pyproject.toml        the repository's, packaging `course` only (no `autograder`, no grader entry point)
     DIR/environment.yml       as in the repository
     DIR/README.md, Makefile   for learners: `make lab`, `make check NB=...`
 
-Left out: solutions/, autograder/ (hidden tests, stage modules), tests/, var/, and the instructor
-modules of course.grading. Building fails if anything in the tree would reveal a solution or a
-hidden test (course.grading.leaks.scan). Release N ships the stage module N-1, i.e. the reference
+Left out: solutions/, autograder/ (the grader: hidden tests, stage modules, release and cohort
+tools), tests/, var/. The edition is simply `course/`, without the grader. Building fails if anything in the tree would reveal a solution or a
+hidden test (autograder.leaks.scan). Release N ships the stage module N-1, i.e. the reference
 solution of lessons before N: `upto=K` (`course student-edition DIR --upto K`) hands out lessons
 up to K only, so a cohort gets a stage's solution when it reaches the next lesson.
 """
@@ -20,13 +20,10 @@ import re
 import shutil
 from pathlib import Path
 
-from .layout import REPO_ROOT, lessons
+from course.grading.layout import REPO_ROOT, lessons
 from .leaks import scan
 
-__all__ = ["LEARNER_GRADING_MODULES", "build_student_edition"]
-
-LEARNER_GRADING_MODULES = ("__init__.py", "cli.py", "config.py", "layout.py", "local.py", "nbgrader_run.py",
-                           "results.py", "visible.py")
+__all__ = ["build_student_edition", "learner_makefile"]
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 
 README = """# Twelve-Factor Agents: the course (learner edition)
@@ -69,6 +66,8 @@ def learner_makefile(repository_makefile: str) -> str:
 
 def _pyproject(text: str) -> str:
     trimmed = re.sub(r',\s*"autograder\*"|"autograder\*"\s*,?\s*', "", text)
+    trimmed = re.sub(r'(?ms)^(# [^\n]*\n)*\[project\.entry-points\."twelve_factor_course\.grader"\]\n.*?(?=^\[|\Z)', "",
+                     trimmed)
     try:
         import tomllib  # Python 3.11+
     except ImportError:  # pragma: no cover - 3.10: the text check below still applies
@@ -76,7 +75,7 @@ def _pyproject(text: str) -> str:
     if tomllib is not None:
         tomllib.loads(trimmed)  # still valid TOML
     if "autograder" in trimmed:
-        raise RuntimeError("cannot drop autograder from pyproject.toml; update course.grading.edition._pyproject")
+        raise RuntimeError("cannot drop autograder from pyproject.toml; update autograder.edition._pyproject")
     return trimmed
 
 
@@ -102,10 +101,6 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
         if upto is None or lesson.number <= upto:
             shutil.copytree(lesson.release_dir, dest / "notebooks" / lesson.slug, ignore=_IGNORE)
     shutil.copytree(REPO_ROOT / "course", dest / "course", ignore=_IGNORE)  # the package, whatever `root`
-    grading = dest / "course" / "grading"
-    for module in grading.iterdir():
-        if module.name not in LEARNER_GRADING_MODULES:
-            shutil.rmtree(module) if module.is_dir() else module.unlink()
     (dest / "pyproject.toml").write_text(_pyproject((REPO_ROOT / "pyproject.toml").read_text("utf-8")), "utf-8")
     for name in ("environment.yml", "LICENSE", "LICENSE.md", "LICENSE.txt"):
         if (REPO_ROOT / name).is_file():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from .layout import REPO_ROOT, Lesson, lessons
+from course.grading.layout import REPO_ROOT, Lesson, lessons
 
 __all__ = ["export_all", "export_cells", "expected_files", "stage_source", "stale"]
 

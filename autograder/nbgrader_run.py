@@ -2,7 +2,7 @@
 
 In-process nbgrader costs ~1 s per notebook against ~3.5 s for the `nbgrader` command (most of
 it start-up). Each run:
-  - builds the course configuration for `root` (course.grading.config), optionally with another
+  - builds the course configuration for `root` (autograder.config), optionally with another
     gradebook or other directories (`overrides`, e.g. {"release_directory": "var/release"});
   - captures nbgrader's log and raises `NbgraderFailed` (with the log) when nbgrader fails;
   - runs kernels with COURSE_OFFLINE=1 and without real-model variables in their environment;
@@ -19,12 +19,13 @@ import contextlib
 import io
 import itertools
 import logging
-import os
 import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from course.llm.settings import offline_environment
 
 from .config import nbgrader_config
 
@@ -32,7 +33,6 @@ __all__ = ["NbgraderFailed", "alembic_head", "autograde", "generate_assignment",
            "grading_environment", "new_gradebook"]
 
 _counter = itertools.count()
-_REAL_MODEL_VARIABLES = ("COURSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
 
 
 class NbgraderFailed(RuntimeError):
@@ -91,21 +91,7 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def grading_environment() -> Iterator[None]:
-    """Kernels started inside get COURSE_OFFLINE=1 and no real-model settings."""
-    saved = {name: os.environ.get(name) for name in ("COURSE_OFFLINE", *_REAL_MODEL_VARIABLES)}
-    os.environ["COURSE_OFFLINE"] = "1"
-    for name in _REAL_MODEL_VARIABLES:
-        os.environ.pop(name, None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+grading_environment = offline_environment  # kernels started inside get COURSE_OFFLINE=1, no real-model settings
 
 
 def _run(converter: str, root: Path | str, assignment: str, *, student: str = "*", gradebook: Path | str | None = None,
