@@ -39,7 +39,7 @@ _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission"]
+__all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission"]
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,28 @@ class Step:
     restored: bool = False  # the submission had lost this cell; it comes from the source
 
 
+@dataclass(frozen=True)
+class CellRun:
+    """How one code cell ran in the worker (for the instructor's checks, never shown as feedback)."""
+
+    grade_id: str
+    error_type: str = ""  # "" when it ran without an exception
+    error: str = ""       # "Type: message", capped
+    stderr: str = ""      # the start of what it wrote to stderr, capped
+    died: str = ""        # why the worker ended during this cell
+
+
 @dataclass
 class Graded:
     results: list[TestResult]
     notes: list[str] = field(default_factory=list)
-    cell_errors: list[str] = field(default_factory=list)
+    runs: list[CellRun] = field(default_factory=list)
     sandbox: Sandbox | None = None
     steps: list[Step] = field(default_factory=list)
+
+    @property
+    def cell_errors(self) -> list[str]:
+        return [run.error for run in self.runs if run.error]
 
     @property
     def restored(self) -> list[str]:
@@ -190,18 +205,16 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     steps, notes = plan(source_nb, cells)
     registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}
-    errors: list[str] = []
+    runs: list[CellRun] = []
     with LearnerSession(files, limits=limits, sandbox=sandbox) as session:
         learner = Learner(session)
         for number, step in enumerate(steps, 1):
             if step.kind == "code":
                 answer = session.run_cell(step.source)
+                runs.append(_cell_run(step, answer))
                 if "died" in answer:
                     notes.append(f"a cell (the {_ordinal(number)} to run) stopped the grading worker: "
                                  f"{answer['died']}; it was skipped and the rest ran in a fresh worker")
-                elif "raised" in answer and len(errors) < 20:
-                    raised = answer["raised"]
-                    errors.append(short_text(f"{raised.get('type')}: {raised.get('message')}"))
             else:
                 verdicts[step.grade_id] = _run_test(registry, step.grade_id, learner)
         used = session.sandbox
@@ -214,7 +227,15 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
             results.append(TestResult(gid, points, 0.0, "not-run", "this test did not run"))
         else:
             results.append(TestResult(gid, points, points if verdict.passed else 0.0, verdict.status, verdict.message))
-    return Graded(results, notes, errors, used, steps)
+    return Graded(results, notes, runs, used, steps)
+
+
+def _cell_run(step: Step, answer: dict[str, Any]) -> CellRun:
+    raised = answer.get("raised") if isinstance(answer.get("raised"), dict) else None
+    kind = short_text(str(raised.get("type", "")), 80) if raised else ""
+    error = short_text(f"{kind}: {raised.get('message', '')}") if raised else ""
+    return CellRun(step.grade_id, kind, error, short_text(str(answer.get("stderr", "")), 500),
+                   short_text(str(answer.get("died", "")), 200))
 
 
 def _run_test(registry: HiddenTests, grade_id: str, learner: Learner) -> Verdict:

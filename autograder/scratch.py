@@ -24,6 +24,7 @@ import nbformat
 
 from . import nbgrader_run
 from course.grading.layout import Lesson
+from .engine import Graded as Verdict
 from .results import NotebookGrade, read_grades
 from .trusted import trusted_autograde
 
@@ -32,8 +33,9 @@ __all__ = ["Graded", "ScratchCourse"]
 
 @dataclass(frozen=True)
 class Graded:
-    grade: NotebookGrade
+    grade: NotebookGrade  # scores and messages, as read back from the gradebook
     notebook: Any  # the autograded notebook
+    verdict: Verdict  # the engine's own record: every cell's run (errors, stderr), notes
 
 
 class ScratchCourse:
@@ -64,10 +66,11 @@ class ScratchCourse:
                 nbformat.write(notebook, str(folder / f"{slug}.ipynb"))
         out = {}
         for student in submissions:
-            path = trusted_autograde(self.root, self.lesson, student, gradebook=self.gradebook,
-                                     files=self.release.parent)
+            verdict = trusted_autograde(self.root, self.lesson, student, gradebook=self.gradebook,
+                                        files=self.release.parent)
+            path = self.root / "var" / "autograded" / student / slug / f"{slug}.ipynb"
             out[student] = Graded(read_grades(self.root, slug, student, gradebook=self.gradebook),
-                                  nbformat.read(str(path), as_version=4))
+                                  nbformat.read(str(path), as_version=4), verdict)
         return out
 
     def close(self) -> None:

@@ -16,16 +16,18 @@ from pathlib import Path
 
 import nbformat
 
-from .config import COURSE_ID
 from course.grading.layout import Lesson
+
+from .config import COURSE_ID
+from .engine import Graded
 
 __all__ = ["trusted_autograde"]
 
 
-def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path) -> Path:
-    """Grade and record one submission; returns the autograded notebook's path."""
-    from autograder.engine import grade_submission, read_submission
-    from autograder.gradebook import record
+def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path) -> Graded:
+    """Grade and record one submission; returns the verdict (the autograded notebook is written beside it)."""
+    from .engine import grade_submission, read_submission
+    from .gradebook import record  # nbgrader's API: imported only when a grade is written
 
     slug = lesson.slug
     submitted = root / "var" / "submitted" / student / slug / f"{slug}.ipynb"
@@ -37,4 +39,4 @@ def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Pa
                "results": [asdict(r) for r in graded.results], "notes": graded.notes, "restored": graded.restored,
                "sandbox": graded.sandbox.describe() if graded.sandbox else None}
     (path.parent / "verdict.json").write_text(json.dumps(verdict, indent=1, ensure_ascii=False), encoding="utf-8")
-    return path
+    return graded

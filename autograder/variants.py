@@ -1,11 +1,11 @@
-"""Score wrong answers fast: one kernel runs the solution notebook, then tries each variant in turn.
+"""Score wrong answers fast: one worker runs the solution notebook, then tries each variant in turn.
 
-A full autograde per wrong answer costs a kernel start and a whole notebook run (~5 s each). Here
-the solution notebook (hidden tests included) runs once; then, for each variant of a solution
-cell, the variant is defined in the same kernel, the graded cells of that exercise (those after the
-solution cell, up to the next one) run again and are scored exactly as nbgrader scores them
-(`nbgrader.utils.determine_grade`: an error or any stderr output is 0), and the right solution is
-defined again. Used by tests/test_grading_wrong_answers.py; handy for an author trying a wrong answer:
+A full grading run per wrong answer costs a worker start and a whole notebook run. Here the
+solution notebook runs once in one sandboxed worker (autograder.session); then, for each variant
+of a solution cell, the variant is defined in the same worker, the hidden tests of that exercise
+(the graded cells after the solution cell, up to the next one) run exactly as the trusted grader
+runs them, and the right solution is defined again. Used by tests/test_grading_wrong_answers.py;
+handy for an author trying a wrong answer:
 
     from course.grading.layout import find_lesson
     from autograder.variants import grade_variants
@@ -14,15 +14,16 @@ defined again. Used by tests/test_grading_wrong_answers.py; handy for an author 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 
 import nbformat
 
-from .config import CELL_TIMEOUT
 from course.grading.layout import Lesson
-from .nbgrader_run import _quiet, grading_environment
+
+from .engine import _run_test, hidden_tests
+from .remote import Learner
+from .sandbox import Limits
+from .session import LearnerSession
 
 __all__ = ["VariantResult", "exercises", "grade_variants"]
 
@@ -32,7 +33,7 @@ class VariantResult:
     solution: str  # grade id of the solution cell replaced
     index: int  # which variant of that cell
     scores: dict[str, tuple[float, float]]  # graded cell -> (score, max score)
-    messages: dict[str, str]  # graded cell -> error line or stderr text, for failed cells
+    messages: dict[str, str]  # graded cell -> the hidden test's message, for failed cells
 
     @property
     def lost(self) -> float:
@@ -53,58 +54,33 @@ def exercises(nb) -> dict[str, list[int]]:
     return out
 
 
-def _fresh(cell):
-    copy = nbformat.from_dict(cell)
-    copy.outputs, copy.execution_count = [], None
-    return copy
-
-
-def _message(cell) -> str:
-    for output in cell.outputs:
-        if output.output_type == "error":
-            return f"{output.ename}: {output.evalue}"
-        if output.output_type == "stream" and output.name == "stderr":
-            return f"stderr: {output.text[:200]}"
-    return ""
-
-
-def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, timeout: int = CELL_TIMEOUT) -> list[VariantResult]:
+def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Limits | None = None) -> list[VariantResult]:
     """Score each variant (solution grade id -> replacement sources) of `lesson`'s solution cells."""
-    from nbclient import NotebookClient
-
-    with _quiet():
-        from nbgrader.utils import determine_grade
     nb = nbformat.read(str(lesson.source), as_version=4)
     by_exercise = exercises(nb)
     cell_of = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
     unknown = sorted(set(variants) - set(by_exercise))
     if unknown:
         raise KeyError(f"lesson {lesson.slug} has no solution cell {', '.join(unknown)}")
+    tests = {i: (nb.cells[i].metadata["nbgrader"]["grade_id"], float(nb.cells[i].metadata["nbgrader"]["points"]))
+             for indices in by_exercise.values() for i in indices}
+    registry = hidden_tests(lesson.number)
     results = []
-    with tempfile.TemporaryDirectory(prefix="course-variants-") as scratch:
-        shutil.copytree(lesson.source_dir, scratch, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("*.ipynb", "__pycache__", ".ipynb_checkpoints"))
-        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": scratch}},
-                                extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"])
-        with grading_environment(), client.setup_kernel():
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type == "code":
-                    client.execute_cell(cell, index)
-            for solution, sources in variants.items():
-                for k, source in enumerate(sources):
-                    wrong = _fresh(nb.cells[cell_of[solution]])
-                    wrong.source = source.strip("\n")
-                    client.execute_cell(wrong, cell_of[solution])
-                    scores, messages = {}, {}
-                    for index in by_exercise[solution]:
-                        test = _fresh(nb.cells[index])
-                        client.execute_cell(test, index)
-                        score, top = determine_grade(test)
-                        grade_id = test.metadata["nbgrader"]["grade_id"]
-                        scores[grade_id] = (float(score or 0), float(top))
-                        if (score or 0) < top:
-                            messages[grade_id] = _message(test)
-                    results.append(VariantResult(solution, k, scores, messages))
-                    client.execute_cell(_fresh(nb.cells[cell_of[solution]]), cell_of[solution])
+    with LearnerSession(lesson.source_dir, limits=limits) as session:  # the files beside the source: the stage module
+        learner = Learner(session)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and index not in tests:
+                session.run_cell(cell.source)
+        for solution, sources in variants.items():
+            for k, source in enumerate(sources):
+                session.run_cell(source.strip("\n"))
+                scores, messages = {}, {}
+                for index in by_exercise[solution]:
+                    grade_id, points = tests[index]
+                    verdict = _run_test(registry, grade_id, learner)
+                    scores[grade_id] = (points if verdict.passed else 0.0, points)
+                    if not verdict.passed:
+                        messages[grade_id] = verdict.message
+                results.append(VariantResult(solution, k, scores, messages))
+                session.run_cell(nb.cells[cell_of[solution]].source)
     return results

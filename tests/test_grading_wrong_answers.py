@@ -1,9 +1,9 @@
 """Every wrong answer kept in tests/wrong_answers/nbNN.py loses points on the hidden tests of its exercise.
 
 `WRONG_ANSWERS = {solution grade id: source or [sources]}`: each replaces that solution cell.
-All of a lesson's variants are scored in one kernel (autograder.variants), exactly as
-nbgrader scores a graded cell; the solution and release themselves go through real nbgrader
-autograde in tests/test_notebooks.py. Skipped while no lesson keeps wrong answers.
+All of a lesson's variants are scored in one sandboxed worker (autograder.variants), by the hidden
+tests exactly as the trusted grader runs them; the solution and release themselves are graded
+whole in tests/test_notebooks.py and tests/test_grading_releases_run.py. Skipped while no lesson keeps wrong answers.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every real lesson's solution, solutions/NN-slug, under real nbgrader autograde (skipped while there is none).
+"""Every real lesson's solution, solutions/NN-slug, graded on the trusted path (skipped while there is none).
 
 Each lesson is released and graded in a scratch course (autograder.scratch): the committed
 files are never touched. The other per-lesson checks live in their own files, so that
@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import re
 
+import nbformat
+
 import pytest
 
 from course.grading.layout import Lesson, lessons
@@ -20,18 +22,6 @@ from autograder.scratch import ScratchCourse
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")
-
-
-def outputs(nb, kind: str) -> list[tuple[int, str]]:
-    """(cell index, text) of every error ("error") or stderr ("stderr") output of a notebook."""
-    found = []
-    for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if kind == "error" and output.output_type == "error":
-                found.append((index, f"{output.ename}: {output.evalue}"))
-            elif kind == "stderr" and output.output_type == "stream" and output.name == "stderr":
-                found.append((index, output.text[:300]))
-    return found
 
 
 @pytest.fixture(scope="module", params=LESSONS, ids=lambda lesson: lesson.slug)
@@ -43,8 +33,10 @@ def solution(request, tmp_path_factory):
 
 def test_the_solution_runs_top_to_bottom_without_an_error_or_a_warning(solution):
     _, graded = solution
-    assert outputs(graded.notebook, "error") == []
-    assert outputs(graded.notebook, "stderr") == [], "stderr output (a warning?) in a graded cell scores 0"
+    runs = graded.verdict.runs
+    assert [f"cell {i}: {run.error or run.died}" for i, run in enumerate(runs) if run.error or run.died] == []
+    assert [f"cell {i}: {run.stderr}" for i, run in enumerate(runs) if run.stderr] == [], "a warning, or stray stderr"
+    assert graded.verdict.notes == [] or not graded.verdict.sandbox.hides_files
 
 
 def test_the_solution_earns_full_marks(solution):
@@ -54,8 +46,9 @@ def test_the_solution_earns_full_marks(solution):
 
 
 def test_every_hidden_test_the_notebook_calls_exists(solution):
-    lesson, graded = solution
-    calls = re.findall(r'hidden\("([^"]+)"', "\n".join(c.source for c in graded.notebook.cells))
+    lesson, _ = solution
+    source = nbformat.read(str(lesson.source), as_version=4)
+    calls = re.findall(r'hidden\("([^"]+)"', "\n".join(c.source for c in source.cells))
     if not calls:
         pytest.skip("no hidden tests in this lesson")
     module = importlib.import_module(f"autograder.hidden.nb{lesson.number:02d}")

@@ -9,6 +9,7 @@ the grader notices and survives. Every answer is a dict: {"ok": ...}, {"value": 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import socket
 from collections.abc import Iterator
@@ -63,11 +64,17 @@ class Worker:
             return {"raised": describe_error(error)}
 
     def _op_run_cell(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run a cell; the answer carries the start of what it wrote to stderr (warnings included)."""
         if self.shell is None:
             raise _BadRequest("this worker runs no cells")
-        result = self.shell.run_cell(str(request["source"]), store_history=False, silent=False)
+        err = _Capped()
+        with contextlib.redirect_stdout(_Capped()), contextlib.redirect_stderr(err):
+            result = self.shell.run_cell(str(request["source"]), store_history=False, silent=False)
         error = result.error_in_exec or result.error_before_exec
-        return {"ok": True} if error is None else {"raised": describe_error(error)}
+        answer: dict[str, Any] = {"ok": True} if error is None else {"raised": describe_error(error)}
+        if err.text:
+            answer["stderr"] = short_text(err.text, 500)
+        return answer
 
     def _op_defines(self, request: dict[str, Any]) -> dict[str, Any]:
         return {"ok": str(request["name"]) in self.namespace}
@@ -157,6 +164,23 @@ class Worker:
                 shop.faults.load_data(context.get("faults") or [])
                 stack.enter_context(use(shop))
             yield shop
+
+
+class _Capped(io.TextIOBase):
+    """A text stream that keeps the first few thousand characters written to it and drops the rest."""
+
+    _LIMIT = 4000
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if len(self.text) < self._LIMIT:
+            self.text += str(text)[: self._LIMIT - len(self.text)]
+        return len(text)
 
 
 class _Missing(LookupError):
