@@ -7,7 +7,8 @@
     course student-edition DIR [--upto N]   build what an instructor hands a cohort
 
 This module is the grader's entry point (pyproject.toml: `twelve_factor_course.grader`), found by
-course.grading.plugins: `register` adds the commands above, `check` grades `course check`.
+course.grading.plugins: `register` adds the commands above, `check` grades `course check`, and
+`sandbox_description` tells `course doctor` which sandbox grading uses here.
 Each handler takes the parsed `argparse.Namespace` and returns the exit status.
 """
 
@@ -20,7 +21,16 @@ from pathlib import Path
 from .check import check
 
 __all__ = ["autograde_command", "check", "export_command", "lint_command", "register", "release_command",
-           "student_edition_command"]
+           "sandbox_description", "student_edition_command"]
+
+
+def sandbox_description() -> str:
+    """For `course doctor`: where learner code runs while it is graded here."""
+    from .sandbox import detect
+
+    sandbox = detect()
+    where = "learner code runs in" if sandbox.hides_files else "learner code runs in a plain subprocess,"
+    return f"trusted grader; {where} {sandbox.describe()}"
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -72,12 +72,12 @@ def _mounts() -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    seen = set()
-    for folder in ("/usr", sys.base_prefix, sys.prefix, str(_COURSE)):
+    mounted: list[str] = []
+    for folder in ("/usr", sys.base_prefix, sys.prefix, str(_COURSE)):  # Python, its packages, `course/` only
         real = os.path.realpath(folder)
-        if real in seen or any(real.startswith(s + os.sep) for s in seen if s == "/usr"):
+        if any(real == done or real.startswith(done + os.sep) for done in mounted):
             continue
-        seen.add(real)
+        mounted.append(real)
         args += ["--ro-bind", real, real]
         if real != folder:
             args += ["--symlink", real, folder]

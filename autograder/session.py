@@ -15,6 +15,7 @@ While a learner call runs, the worker may ask for a model completion; the sessio
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -110,8 +111,6 @@ class LearnerSession:
             self._sock = None
         if process is not None and process.poll() is None:
             try:
-                import os
-
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 process.kill()

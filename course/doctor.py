@@ -64,8 +64,17 @@ def _endpoint(ping: bool) -> Finding:
     return Finding(True, "model", f"{settings.describe()} answers")
 
 
+def _grading() -> Finding:
+    from course.grading.plugins import grader
+
+    plugin = grader()
+    if plugin is None:
+        return Finding(True, "grading", "visible checks only (student edition: your instructor grades with hidden tests)")
+    return Finding(True, "grading", plugin.sandbox_description())
+
+
 def diagnose(ping: bool = True) -> list[Finding]:
-    return [_python(), *(_package(name) for name in REQUIRED), _kernel(), _endpoint(ping)]
+    return [_python(), *(_package(name) for name in REQUIRED), _kernel(), _endpoint(ping), _grading()]
 
 
 def run_doctor(ping: bool = True) -> int:

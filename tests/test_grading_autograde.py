@@ -159,3 +159,24 @@ def test_course_check_without_hidden_tests_runs_the_visible_checks_and_says_so(t
     assert "✅ 0.1 passed" in text and "⏳ 0.2 todo" in text
     assert path.read_bytes() == before
     shutil.rmtree(edition)
+
+
+def test_plain_nbgrader_autograde_still_works_running_the_same_tests_in_the_kernel(toy):
+    """For instructors who want nbgrader's own autograde (it trusts the submission: tests run in its kernel)."""
+    from autograder import nbgrader_run
+    from autograder.results import read_grades
+    from autograder.scratch import ScratchCourse
+    from course.grading.layout import find_lesson
+
+    with ScratchCourse(find_lesson(LESSON, toy)) as course:
+        release = nbformat.read(str(course.release), as_version=4)
+        for student, nb in [("right", _answer(nbformat.from_dict(release), {"add": RIGHT_ADD, "shout": RIGHT_SHOUT})),
+                            ("plausible", _answer(nbformat.from_dict(release), {"shout": PLAUSIBLE_SHOUT}))]:
+            folder = course.root / "var" / "submitted" / student / LESSON
+            folder.mkdir(parents=True)
+            nbformat.write(nb, str(folder / f"{LESSON}.ipynb"))
+        nbgrader_run.autograde(course.root, LESSON, gradebook=course.gradebook)
+        right = read_grades(course.root, LESSON, "right", gradebook=course.gradebook)
+        plausible = read_grades(course.root, LESSON, "plausible", gradebook=course.gradebook)
+    assert (right.score, right.max_score) == (3, 3)
+    assert plausible.score == 0 and "it should end with '!'" in plausible.cell("shout_shouts").message
