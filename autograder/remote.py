@@ -207,6 +207,10 @@ class Learner:
     def __getitem__(self, name: str) -> Remote:
         return Remote(self, {"name": name})
 
+    def course(self, path: str) -> Remote:
+        """An object of the course package as the worker has it: `learner.course("course.grading.visible:run_exercise")`."""
+        return Remote(self, {"value": {"$import": path}})
+
     def defines(self, name: str) -> bool:
         return bool(self._ask({"op": "defines", "name": name}, key="ok"))
 

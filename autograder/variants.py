@@ -14,6 +14,7 @@ handy for an author trying a wrong answer:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import nbformat
@@ -34,6 +35,7 @@ class VariantResult:
     index: int  # which variant of that cell
     scores: dict[str, tuple[float, float]]  # graded cell -> (score, max score)
     messages: dict[str, str]  # graded cell -> the hidden test's message, for failed cells
+    visible: str = ""  # the exercise's visible check on this variant: "passed", "failed", "todo" ("" if none)
 
     @property
     def lost(self) -> float:
@@ -54,6 +56,19 @@ def exercises(nb) -> dict[str, list[int]]:
     return out
 
 
+def visible_exercises(nb) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Solution grade id -> the exercise its visible check names ("1.2"), from the `check("1.2")` cell after it."""
+    out: dict[str, str] = {}
+    current = None
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            current = meta["grade_id"]
+        elif current and current not in out and (found := re.search(r'check\("([\d.]+)"\)', cell.source)):
+            out[current] = found.group(1)
+    return out
+
+
 def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Limits | None = None) -> list[VariantResult]:
     """Score each variant (solution grade id -> replacement sources) of `lesson`'s solution cells."""
     nb = nbformat.read(str(lesson.source), as_version=4)
@@ -65,9 +80,11 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
     tests = {i: (nb.cells[i].metadata["nbgrader"]["grade_id"], float(nb.cells[i].metadata["nbgrader"]["points"]))
              for indices in by_exercise.values() for i in indices}
     registry = hidden_tests(lesson.number)
+    checks = visible_exercises(nb)
     results = []
     with LearnerSession(lesson.source_dir, limits=limits) as session:  # the files beside the source: the stage module
         learner = Learner(session)
+        run_exercise = learner.course("course.grading.visible:run_exercise")
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and index not in tests:
                 session.run_cell(cell.source)
@@ -81,6 +98,9 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
                     scores[grade_id] = (points if verdict.passed else 0.0, points)
                     if not verdict.passed:
                         messages[grade_id] = verdict.message
-                results.append(VariantResult(solution, k, scores, messages))
+                shown = ""
+                if solution in checks:
+                    shown = str(run_exercise(checks[solution], learner["get_ipython"]().user_ns).status.value)
+                results.append(VariantResult(solution, k, scores, messages, shown))
                 session.run_cell(nb.cells[cell_of[solution]].source)
     return results
