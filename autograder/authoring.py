@@ -73,11 +73,14 @@ _GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
+HIDDEN_TAIL = "pass  # the hidden tests of this cell run when your notebook is graded"  # so the release cell shows no output
+
+
 def hidden_test_source(lesson: int, grade_id: str, doc: str, tests: list[str] | None = None) -> str:
     """The body of a graded test cell that runs hidden tests `tests` (default: the one named `grade_id`)."""
     calls = "\n".join(f'hidden("{name}", globals())' for name in (tests or [grade_id]))
     return (f'"""{doc.strip()}"""\n### BEGIN HIDDEN TESTS\n'
-            f"from autograder.hidden.nb{lesson:02d} import hidden\n{calls}\n### END HIDDEN TESTS")
+            f"from autograder.hidden.nb{lesson:02d} import hidden\n{calls}\n### END HIDDEN TESTS\n{HIDDEN_TAIL}")
 
 
 def _nbgrader(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,

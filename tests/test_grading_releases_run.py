@@ -37,3 +37,17 @@ def test_the_release_writes_nothing_to_stderr(release):
 
 def test_the_release_earns_zero_on_every_graded_cell(release):
     assert [c.grade_id for c in release.grade.cells if c.score > 0] == [], "\n".join(release.grade.lines())
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_the_releases_test_cells_show_no_output(lesson):
+    """A test cell's visible part (its docstring) must not echo back as Out[]: its last statement is not an expression."""
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(str(lesson.release), as_version=4)
+    echoing = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+               and isinstance(ast.parse(c.source).body[-1:][0] if ast.parse(c.source).body else None, ast.Expr)]
+    assert echoing == []
