@@ -13,7 +13,7 @@ import pytest
 
 from autograder import export, stages
 from course.grading import local
-from autograder.authoring import NotebookBuilder, lint
+from autograder.authoring import HIDDEN_TAIL, NotebookBuilder, lint
 from autograder.edition import build_student_edition
 from toy_course import build_toy_course
 from autograder.leaks import scan
@@ -39,8 +39,8 @@ def test_the_release_replaces_solutions_with_stubs_and_drops_hidden_tests(toy):
     for secret in ("BEGIN SOLUTION", "total = a + b", "loud = text.upper()", "BEGIN HIDDEN TESTS", "autograder"):
         assert secret not in text, secret
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert [c.source for c in tests] == ['"""Check that add returns the sum of its arguments."""',
-                                         '"""Check that shout upper-cases the text and ends it with \'!\'."""']
+    assert [c.source for c in tests] == [f'"""Check that add returns the sum of its arguments."""\n{HIDDEN_TAIL}',
+                                         f'"""Check that shout upper-cases the text and ends it with \'!\'."""\n{HIDDEN_TAIL}']
 
 
 def test_the_release_is_committed_clean_and_keeps_the_files_beside_the_source(toy):
