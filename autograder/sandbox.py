@@ -89,8 +89,8 @@ def _command(bwrap: str | None, workdir: Path, program: list[str]) -> list[str]:
         return [sys.executable, *program]
     return [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--uid", str(_UNPRIVILEGED), "--gid", str(_UNPRIVILEGED), "--disable-userns",
-            *_mounts(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            "--bind", str(workdir), str(workdir), "--chdir", str(workdir), sys.executable, *program]
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",  # first: the binds below may lie under /tmp
+            *_mounts(), "--bind", str(workdir), str(workdir), "--chdir", str(workdir), sys.executable, *program]
 
 
 def _environment(workdir: Path) -> dict[str, str]:
