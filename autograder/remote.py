@@ -22,7 +22,7 @@ it compares `.value`, which is plain data made in this process.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from course.worker.values import short_text
@@ -142,12 +142,13 @@ class Remote:
         return Remote(self._learner, {**target, "path": [*target.get("path", []), name]})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Remote:
-        return self._learner._remote({"op": "call", "target": self._reference(), "args": encode(list(args)),
-                                      "kwargs": {k: encode(v) for k, v in kwargs.items()},
-                                      "context": self._learner.context()})
+        learner = self._learner
+        return learner._remote({"op": "call", "target": self._reference(), "args": learner.encode(list(args)),
+                                "kwargs": {k: learner.encode(v) for k, v in kwargs.items()},
+                                "context": learner.context()})
 
     def __getitem__(self, key: Any) -> Remote:
-        return self._learner._remote({"op": "getitem", "target": self._reference(), "key": encode(key)})
+        return self._learner._remote({"op": "getitem", "target": self._reference(), "key": self._learner.encode(key)})
 
     def __iter__(self) -> Iterator[Remote]:
         answer = self._learner._ask({"op": "iter", "target": self._reference()}, key="items")
@@ -175,18 +176,22 @@ class Remote:
         return format(self.shown, spec)
 
 
-def encode(obj: Any) -> Any:
-    """An argument for the worker (course.worker.values.decode rebuilds it there)."""
+def encode(obj: Any, callback: Any = None) -> Any:
+    """An argument for the worker (course.worker.values.decode rebuilds it there).
+
+    A function of the grader's own (not of the course package) becomes `{"$callback": n}` through
+    `callback(fn) -> n`: the worker then calls it back here (`Learner.encode` registers it).
+    """
     if isinstance(obj, Remote):
         return {"$ref": obj._info()["ref"]}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, list):
-        return [encode(item) for item in obj]
+        return [encode(item, callback) for item in obj]
     if isinstance(obj, tuple):
-        return {"$tuple": [encode(item) for item in obj]}
+        return {"$tuple": [encode(item, callback) for item in obj]}
     if isinstance(obj, dict):
-        return {"$dict": [[encode(k), encode(v)] for k, v in obj.items()]}
+        return {"$dict": [[encode(k, callback), encode(v, callback)] for k, v in obj.items()]}
     kind = type(obj)
     module = getattr(kind, "__module__", "") or ""
     if module.startswith("course.") and hasattr(obj, "model_dump"):
@@ -195,6 +200,8 @@ def encode(obj: Any) -> Any:
     qualname = getattr(obj, "__qualname__", "") or ""
     if module.startswith("course.") and qualname and "<" not in qualname:
         return {"$import": f"{module}:{qualname}"}
+    if callable(obj) and callback is not None and not isinstance(obj, type):
+        return {"$callback": callback(obj)}
     raise TypeError(f"cannot send a {kind.__name__} to the learner's worker")
 
 
@@ -203,7 +210,48 @@ class Learner:
 
     def __init__(self, session: Any) -> None:
         self.session = session
+        self._callbacks: dict[int, Callable[..., Any]] = {}
+        session.on_callback = self._on_callback
 
+    def encode(self, obj: Any) -> Any:
+        """`encode`, with the grader's own functions sent as callbacks."""
+        return encode(obj, self._register)
+
+    def _register(self, fn: Callable[..., Any]) -> int:
+        number = len(self._callbacks) + 1
+        self._callbacks[number] = fn
+        return number
+
+    def _on_callback(self, question: dict[str, Any]) -> dict[str, Any]:
+        """The worker called one of our functions: run it on Remotes of its arguments, send back its result."""
+        fn = self._callbacks.get(int(question.get("id", 0)))
+        if fn is None:
+            return {"failed_callback": "no such grader function"}
+        args = [Remote(self, {"ref": info["ref"]}, info) for info in question.get("args", [])]
+        kwargs = {str(k): Remote(self, {"ref": info["ref"]}, info) for k, info in (question.get("kwargs") or {}).items()}
+        try:
+            return {"returned": self.encode(fn(*args, **kwargs))}
+        except Exception as error:  # noqa: BLE001 - a stand-in that fails makes the learner's call fail, visibly
+            return {"failed_callback": f"{type(error).__name__}: {error}"}
+
+    @contextlib.contextmanager
+    def stand_ins(self, **functions: Callable[..., Any]) -> Iterator[None]:
+        """Inside the block, the notebook's `name` is the grader's function (called with Remotes), then the
+        learner's own again: score one exercise with a simple stand-in for an earlier one, never the reference."""
+        saved: dict[str, Remote | None] = {}
+        for name, fn in functions.items():
+            saved[name] = self[name] if self.defines(name) else None
+            if saved[name] is not None:
+                saved[name]._info()  # hold a reference to the learner's object before replacing it
+            self._ask({"op": "assign", "name": name, "value": self.encode(fn)}, key="ok")
+        try:
+            yield
+        finally:
+            for name, original in saved.items():
+                message: dict[str, Any] = {"op": "assign", "name": name}
+                if original is not None:
+                    message["value"] = {"$ref": original._info()["ref"]}
+                self._ask(message, key="ok")
     def __getitem__(self, name: str) -> Remote:
         return Remote(self, {"name": name})
 

@@ -11,6 +11,9 @@ Arguments from the grader are JSON too, with tagged forms for what JSON cannot s
     {"$tuple": [...]}, {"$dict": [[k, v], ...]}    a tuple; a dict (any JSON keys)
     {"$model": "course.shop.scenarios:Ticket", "data": {...}}   a pydantic model of the course package
     {"$import": "course.shop.tools:get_order"}    any object of the course package, by import path
+    {"$callback": 3}                              a function of the grader's: calling it asks the grader
+                                                  (a stand-in for a learner function, say), which answers
+                                                  in the same terms
 Only objects under `course.` can be imported this way: the grader cannot make the worker import
 anything the learner could not.
 """
@@ -21,6 +24,7 @@ import enum
 import importlib
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["MAX_TEXT", "ObjectTable", "decode", "describe", "describe_error", "plain", "short_text"]
@@ -125,18 +129,22 @@ def describe_error(error: BaseException) -> dict[str, Any]:
             "message": message}
 
 
-def decode(arg: Any, table: ObjectTable) -> Any:
-    """Rebuild an argument the grader sent (see the module docstring)."""
+def decode(arg: Any, table: ObjectTable, callback: Callable[[int], Any] | None = None) -> Any:
+    """Rebuild an argument the grader sent (see the module docstring); `callback(n)` makes grader functions."""
     if isinstance(arg, list):
-        return [decode(item, table) for item in arg]
+        return [decode(item, table, callback) for item in arg]
     if not isinstance(arg, dict):
         return arg
     if "$ref" in arg:
         return table.get(int(arg["$ref"]))
     if "$tuple" in arg:
-        return tuple(decode(item, table) for item in arg["$tuple"])
+        return tuple(decode(item, table, callback) for item in arg["$tuple"])
     if "$dict" in arg:
-        return {decode(k, table): decode(v, table) for k, v in arg["$dict"]}
+        return {decode(k, table, callback): decode(v, table, callback) for k, v in arg["$dict"]}
+    if "$callback" in arg:
+        if callback is None:
+            raise ValueError("this worker cannot call back the grader")
+        return callback(int(arg["$callback"]))
     if "$import" in arg:
         return _import(arg["$import"])
     if "$model" in arg:
