@@ -3,7 +3,8 @@
     course export                  regenerate the stage modules from cells tagged `export`
     course release                 export, then regenerate every release in notebooks/ with nbgrader
     course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
-    course autograde [DIR]         grade a cohort's submissions (DIR/<student>/<NN-slug>/<NN-slug>.ipynb)
+    course autograde [DIR|ZIP] [--jobs N] [--scheduler ADDRESS] [--force] [--quiet]
+                                   grade a cohort (nbgrader's layout or an LMS zip), in parallel
     course student-edition DIR [--upto N]   build what an instructor hands a cohort
 
 This module is the grader's entry point (pyproject.toml: `twelve_factor_course.grader`), found by
@@ -69,14 +70,26 @@ def lint_command(args: argparse.Namespace) -> int:
 
 
 def autograde_command(args: argparse.Namespace) -> int:
-    from .cohort import autograde_cohort
+    from .cohort import InputError, autograde_cohort
 
-    result = autograde_cohort(args.submissions, feedback=not args.no_feedback)
-    for grade in result.grades:
-        print(f"{grade.student}  {grade.assignment}  {grade.score:g} / {grade.max_score:g}")
+    try:
+        result = autograde_cohort(args.submissions, args.root, jobs=args.jobs, scheduler=args.scheduler, force=args.force,
+                                  lesson=args.lesson, feedback=not args.no_feedback, progress=not args.quiet,
+                                  out=None if args.quiet else sys.stdout)
+    except InputError as error:
+        print(f"course autograde: {error}", file=sys.stderr)
+        return 2
+    for name in result.unmatched:
+        print(f"unmatched (no learner found in its name, not graded): {name}", file=sys.stderr)
     for failure in result.failures:
         print(failure, file=sys.stderr)
-    print(f"{len(result.grades)} notebook(s) graded; var/grades.csv, feedback in var/feedback/")
+    graded = sum(row.status == "graded" for row in result.rows)
+    failed = [row for row in result.rows if row.status != "graded"]
+    for row in failed:
+        print(f"{row.student}  {row.lesson}  {row.status}: {row.reason}", file=sys.stderr)
+    print(f"{len(result.rows)} submission(s): {graded} graded, {len(failed)} without a score "
+          f"({len(result.graded_now)} graded now, {result.resumed} unchanged since the last run) in "
+          f"{result.seconds:.0f} s; var/grades.csv, var/report.html, feedback in var/feedback/")
     return 1 if result.failures else 0
 
 
@@ -98,7 +111,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lint.set_defaults(handler=lint_command)
     autograde = subparsers.add_parser("autograde", help="grade a cohort's submissions into var/gradebook.db")
     autograde.add_argument("submissions", nargs="?", default=None,
-                           help="folder of <student>/<NN-slug>/<NN-slug>.ipynb (default: var/submitted)")
+                           help="folder of <student>/<NN-slug>/<NN-slug>.ipynb, or an LMS zip (default: var/submitted)")
+    autograde.add_argument("--jobs", "-j", type=int, default=None,
+                           help="submissions graded at once (default: this machine's cores)")
+    autograde.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="send the grading jobs to this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    autograde.add_argument("--lesson", default=None, metavar="NN-SLUG",
+                           help="only this lesson (for a zip: the lesson it holds, when its names do not say)")
+    autograde.add_argument("--force", action="store_true",
+                           help="re-grade every submission, not only new or changed ones")
+    autograde.add_argument("--quiet", "-q", action="store_true", help="no progress bar or per-submission lines (CI)")
+    autograde.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
     autograde.add_argument("--no-feedback", action="store_true", help="skip writing var/feedback/")
     autograde.set_defaults(handler=autograde_command)
     edition = subparsers.add_parser("student-edition", help="build what an instructor hands a cohort")

@@ -1,23 +1,26 @@
-"""`course autograde [DIR]`: grade a cohort's submissions into var/gradebook.db, with sanitised feedback.
+"""`course autograde [DIR|ZIP]`: grade a cohort into var/gradebook.db, in parallel, resumable.
 
-Submissions use nbgrader's layout, DIR/<student>/<NN-slug>/<NN-slug>.ipynb (what `nbgrader
-collect` or `nbgrader zip_collect` leave); DIR defaults to var/submitted/ and is copied there
-otherwise. Then, for each lesson that has submissions, sequentially (nbgrader cannot autograde
-into one gradebook in parallel):
+    autograde_cohort("export.zip", root, jobs=2)            # or scheduler="tcp://10.0.0.5:8786"
 
-  1. register the lesson in var/gradebook.db from its source (generate_assignment into
-     var/release/, so the committed notebooks/ is untouched); the gradebook is created if missing;
-  2. autograde every student on the trusted path (autograder.trusted: the learner's code in a
-     sandboxed worker, the hidden tests in this process; test cells and points from the source);
-  3. write feedback to var/feedback/<student>/<lesson>/<lesson>.html with nbgrader's
-     generate_feedback and the course's sanitiser (no hidden test source, no tracebacks);
-  4. write var/grades.csv: student, lesson, grade id, score, max score, message.
+  1. read the input (autograder.intake): nbgrader's layout DIR/<student>/<NN-slug>/<NN-slug>.ipynb,
+     or an LMS zip through nbgrader's zip_collect; DIR defaults to var/submitted/, and any other
+     input is copied there. Bad input raises `InputError` (one line: what is wrong, what to do);
+  2. register each lesson in the gradebook from its source (generate_assignment into var/release/,
+     so the committed notebooks/ is untouched); the gradebook is created if missing;
+  3. grade every submission whose content, lesson source or hidden tests changed since it was last
+     recorded (all with `force`), `jobs` at a time, in sandboxed workers (autograder.batch; each
+     job calls the trusted engine); this process alone writes the gradebook, as results come in;
+  4. feedback with nbgrader's generate_feedback and the course's sanitiser, in
+     var/feedback/<student>/<lesson>/<lesson>.html;
+  5. var/grades.csv and the class report var/report.html (autograder.report).
 
-The same with plain nbgrader, which runs the hidden tests inside each learner's kernel and so
-trusts the submission (the config sets the feedback sanitiser too; note that generate_assignment
-rewrites the committed release in notebooks/, which is harmless when in sync):
+Count in equals count out: every submission found, graded now or before, has a row in grades.csv
+with its score or the reason it has none. A run holds var/grading.lock; a second run on the same
+course stops at once and says so.
 
-    cd autograder        # nbgrader reads ./nbgrader_config.py; it has no --config option
+Plain nbgrader, which runs the hidden tests inside each learner's kernel and so trusts the
+submission (cd autograder, where nbgrader reads ./nbgrader_config.py):
+
     nbgrader generate_assignment 01-tools --force
     nbgrader autograde 01-tools --force
     nbgrader generate_feedback 01-tools --force
@@ -26,35 +29,46 @@ rewrites the committed release in notebooks/, which is harmless when in sync):
 from __future__ import annotations
 
 import contextlib
-import csv
+import re
 import shutil
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TextIO
 
 from . import nbgrader_run
+from .batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
 from .config import GRADEBOOK
-from course.grading.layout import REPO_ROOT, lessons
+from .intake import InputError, Intake, Submission, read_input
+from .report import LessonRow, TestRow, write_csv, write_report
 from .results import NotebookGrade, read_grades
-from .trusted import trusted_autograde
+from course.grading.layout import REPO_ROOT, Lesson, lessons
 
-__all__ = ["CohortResult", "autograde_cohort"]
+__all__ = ["CohortResult", "GradebookBusy", "InputError", "autograde_cohort"]
+
+_EXERCISE = re.compile(r"Exercise\s+(\d+\.\d+)")
+
+
+class GradebookBusy(InputError):
+    """Another grading run holds this course's gradebook."""
 
 
 @dataclass
 class CohortResult:
     grades: list[NotebookGrade] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)  # nbgrader errors, per lesson (details in the log)
-
-
-def _students(submitted: Path, slug: str) -> list[str]:
-    if not submitted.is_dir():
-        return []
-    return sorted(p.name for p in submitted.iterdir() if (p / slug / f"{slug}.ipynb").is_file())
+    failures: list[str] = field(default_factory=list)  # one line each: lessons not graded, nbgrader errors
+    rows: list[LessonRow] = field(default_factory=list)  # one per submission found (count in = count out)
+    unmatched: list[str] = field(default_factory=list)
+    graded_now: list[tuple[str, str]] = field(default_factory=list)  # (student, lesson) graded in this run
+    resumed: int = 0  # submissions already recorded with the same content, not graded again
+    seconds: float = 0.0
 
 
 @contextlib.contextmanager
-def _exclusive(path: Path):
-    """One grading run at a time per gradebook (nbgrader cannot share one between processes)."""
+def _exclusive(path: Path) -> Iterator[None]:
+    """One grading run at a time per gradebook (nbgrader cannot share one between writers)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock
@@ -65,49 +79,187 @@ def _exclusive(path: Path):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"another grading run holds {path}; wait for it to finish") from None
+            raise GradebookBusy(f"another grading run holds {path.parent / 'gradebook.db'} ({path}); wait for it to "
+                                "finish, or stop it, then run again: it resumes where it stopped") from None
         yield
 
 
-def autograde_cohort(submissions: Path | str | None = None, root: Path | None = None, *,
-                     feedback: bool = True) -> CohortResult:
-    """Autograde every submission (see the module docstring)."""
+def autograde_cohort(submissions: Path | str | None = None, root: Path | None = None, *, feedback: bool = True,
+                     jobs: int | None = None, scheduler: Any = None, force: bool = False, lesson: str | None = None,
+                     progress: bool = False, out: TextIO | None = None) -> CohortResult:
+    """Autograde every submission (see the module docstring); `progress` shows a tqdm bar on stderr."""
     root = Path(root or REPO_ROOT)
     with _exclusive(root / "var" / "grading.lock"):
-        return _autograde_cohort(submissions, root, feedback)
+        return _autograde(submissions, root, feedback=feedback, jobs=jobs or default_workers(), scheduler=scheduler,
+                          force=force, only=lesson, progress=progress, out=out)
 
 
-def _autograde_cohort(submissions: Path | str | None, root: Path, feedback: bool) -> CohortResult:
+def _intake(submissions: Path | str | None, root: Path, only: str | None) -> Intake:
     submitted = root / "var" / "submitted"
-    if submissions is not None and Path(submissions).resolve() != submitted.resolve():
-        shutil.copytree(submissions, submitted, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    if submissions is None:
+        if not submitted.is_dir():
+            raise InputError(f"{submitted}: no such folder; give the folder or LMS zip of submissions "
+                             "(course autograde DIR|ZIP)")
+        return read_input(submitted, root, lesson=only)
+    given = read_input(submissions, root, lesson=only)
+    for sub in given.submissions:  # into var/submitted/, nbgrader's place for them; the cohort is all of it
+        target = submitted / sub.student / sub.slug / f"{sub.slug}.ipynb"
+        if sub.path.resolve() != target.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if sub.path.is_file():
+                shutil.copyfile(sub.path, target)
+            else:
+                target.unlink(missing_ok=True)
+    for slug, students in given.no_source.items():
+        for student in students:
+            (submitted / student / slug).mkdir(parents=True, exist_ok=True)
+    intake = read_input(submitted, root, lesson=only)
+    notes = {(s.student, s.slug): s.note for s in given.submissions if s.note}
+    intake.submissions = [Submission(s.student, s.slug, s.path, notes.get((s.student, s.slug), s.note))
+                          for s in intake.submissions]
+    intake.unmatched = list(given.unmatched)
+    return intake
+
+
+def _exercises(source: Any) -> dict[str, str]:
+    """Grade id of each test cell -> the exercise it belongs to (the last "Exercise N.k" heading above it)."""
+    out, current = {}, ""
+    for cell in source.cells:
+        if cell.cell_type == "markdown":
+            found = _EXERCISE.findall(cell.source)
+            current = found[-1] if found else current
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            out[meta["grade_id"]] = current or meta["grade_id"]
+    return out
+
+
+def _hidden_bytes(lesson: Lesson) -> bytes:
+    path = Path(__file__).parent / "hidden" / f"nb{lesson.number:02d}.py"
+    return path.read_bytes() if path.is_file() else b""
+
+
+def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jobs: int, scheduler: Any,
+               force: bool, only: str | None, progress: bool, out: TextIO | None) -> CohortResult:
+    import nbformat
+
+    from .trusted import record_verdict
+
+    started = time.perf_counter()
+    intake = _intake(submissions, root, only)
+    result = CohortResult(unmatched=list(intake.unmatched))
+    known = {lesson.slug: lesson for lesson in lessons(root)}
+    for slug, students in sorted(intake.no_source.items()):
+        result.failures.append(f"{slug}: no lesson has this name (no solutions/{slug}/{slug}.ipynb), so its "
+                               f"{len(students)} submission(s) were not graded; rename the folder to a lesson "
+                               f"({', '.join(known)})")
+        result.rows += [LessonRow(s, slug, "not-graded", 0, 0, "no lesson source") for s in students]
     db = root / GRADEBOOK
     if not db.exists():
         nbgrader_run.new_gradebook(db)
-    result = CohortResult()
-    for lesson in lessons(root):
-        students = _students(submitted, lesson.slug)
-        if not students:
-            continue
+    journal = Journal(root / "var" / "grading" / "journal.jsonl")
+    by_lesson: dict[str, list[Submission]] = {}
+    for sub in intake.submissions:
+        by_lesson.setdefault(sub.slug, []).append(sub)
+    todo: list[Job] = []
+    sources: dict[str, Any] = {}
+    exercises: dict[str, dict[str, str]] = {}
+    notes = {(s.student, s.slug): s.note for s in intake.submissions}
+    registered: list[Submission] = []
+    for slug, subs in sorted(by_lesson.items()):
+        lesson = known[slug]
         try:
-            nbgrader_run.generate_assignment(root, lesson.slug, overrides={"release_directory": "var/release"})
+            nbgrader_run.generate_assignment(root, slug, overrides={"release_directory": "var/release"})
         except nbgrader_run.NbgraderFailed as error:
             result.failures.append(f"{error}\n{error.log[-3000:]}")
+            result.rows += [LessonRow(s.student, slug, "not-graded", 0, 0, f"the lesson could not be registered: "
+                                      f"{error}") for s in subs]
             continue
-        for student in students:
-            trusted_autograde(root, lesson, student, gradebook=db, files=root / "var" / "release" / lesson.slug)
-        graded = [s for s in students if (root / "var" / "autograded" / s / lesson.slug / f"{lesson.slug}.ipynb").exists()]
-        if feedback and graded:
+        text = lesson.source.read_text(encoding="utf-8")
+        sources[slug] = nbformat.reads(text, as_version=4)
+        exercises[slug] = _exercises(sources[slug])
+        files = release_files(root / "var" / "release" / slug)
+        files_digest = digest(*(name.encode() + data for name, data in files))
+        lesson_digest = digest(text.encode(), _hidden_bytes(lesson), files_digest.encode())
+        for sub in subs:
+            registered.append(sub)
+            data = sub.path.read_bytes() if sub.path.is_file() else None
+            key = digest(data if data is not None else b"\0no notebook", lesson_digest.encode())
+            verdict = root / "var" / "autograded" / sub.student / slug / "verdict.json"
+            if not force and journal.done.get((sub.student, slug)) == key and verdict.is_file():
+                result.resumed += 1
+                continue
+            todo.append(Job(sub.student, slug, lesson.number, key, text, files, data, files_digest))
+    failed: dict[tuple[str, str], str] = {}
+    counts = {"graded": 0, "failed": 0}
+    bar = _bar(len(todo), progress, result.resumed)
+
+    def record(outcome: Outcome) -> None:
+        if outcome.graded is None:
+            failed[(outcome.student, outcome.slug)] = outcome.error
+        else:
+            submitted = root / "var" / "submitted" / outcome.student / outcome.slug / f"{outcome.slug}.ipynb"
+            graded = outcome.graded
+            note = notes.get((outcome.student, outcome.slug))
+            if note:
+                graded.notes.insert(0, note)
+            record_verdict(root, outcome.slug, outcome.student, graded, submitted, source=sources[outcome.slug],
+                           gradebook=db, extra={"digest": outcome.digest})
+            journal.add(outcome)
+            result.graded_now.append((outcome.student, outcome.slug))
+        if out is not None:
+            line = (f"{outcome.student}  {outcome.slug}  {outcome.graded.score:g} / {outcome.graded.max_score:g}"
+                    if outcome.graded is not None else f"{outcome.student}  {outcome.slug}  FAILED: {outcome.error}")
+            (bar.write(line, file=out) if bar is not None else print(line, file=out, flush=True))
+        counts["failed" if outcome.failed else "graded"] += 1
+        if bar is not None:
+            left = len(todo) - counts["graded"] - counts["failed"]
+            bar.set_postfix_str(f"graded {counts['graded']} · failed {counts['failed']} · left {left}", refresh=False)
+            bar.update(1)
+
+    try:
+        run_batch(todo, record=record, workers=jobs, scheduler=scheduler)
+    finally:
+        journal.close()
+        if bar is not None:
+            bar.close()
+    if feedback:
+        for slug in sorted({slug for _, slug in result.graded_now}):
             try:
-                nbgrader_run.generate_feedback(root, lesson.slug)
+                nbgrader_run.generate_feedback(root, slug)
             except nbgrader_run.NbgraderFailed as error:
                 result.failures.append(f"{error}\n{error.log[-3000:]}")
-        result.grades += [read_grades(root, lesson.slug, student) for student in graded]
-    with open(root / "var" / "grades.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "lesson", "grade_id", "score", "max_score", "message"])
-        for grade in result.grades:
-            for cell in grade.cells:
-                writer.writerow([grade.student, grade.assignment, cell.grade_id, cell.score, cell.max_score, cell.message])
+    for sub in registered:
+        key = (sub.student, sub.slug)
+        if key in failed:
+            result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[key]))
+            continue
+        result.rows.append(_row(root, sub))
+        result.grades.append(read_grades(root, sub.slug, sub.student))
+    write_csv(result.rows, root / "var" / "grades.csv")
+    write_report(result.rows, root / "var" / "report.html", exercises=exercises, unmatched=result.unmatched)
+    result.seconds = time.perf_counter() - started
     return result
+
+
+def _row(root: Path, sub: Submission) -> LessonRow:
+    import json
+
+    verdict = json.loads((root / "var" / "autograded" / sub.student / sub.slug / "verdict.json").read_text("utf-8"))
+    tests = tuple(TestRow(r["grade_id"], r["status"], r["score"], r["max_score"], r["message"] if r["score"] <
+                          r["max_score"] else "") for r in verdict["results"])
+    unread = bool(tests) and all(t.status == "not-run" for t in tests)
+    return LessonRow(sub.student, sub.slug, "failed" if unread else "graded", verdict["score"], verdict["max_score"],
+                     "; ".join(verdict.get("notes", [])), tests)
+
+
+def _bar(total: int, progress: bool, resumed: int):  # type: ignore[no-untyped-def]
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    if resumed:
+        print(f"resuming: {resumed} submission(s) already graded with the same content are kept (--force re-grades "
+              "them)", file=sys.stderr)
+    return tqdm(total=total, unit="nb", desc="grading", file=sys.stderr, dynamic_ncols=True,
+                postfix=f"graded 0 · failed 0 · left {total}")

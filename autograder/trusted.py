@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -21,22 +22,31 @@ from course.grading.layout import Lesson
 from .config import COURSE_ID
 from .engine import Graded
 
-__all__ = ["trusted_autograde"]
+__all__ = ["record_verdict", "trusted_autograde"]
 
 
 def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path) -> Graded:
     """Grade and record one submission; returns the verdict (the autograded notebook is written beside it)."""
-    from .engine import grade_submission, read_submission
+    from .engine import grade_submission
+
+    submitted = root / "var" / "submitted" / student / lesson.slug / f"{lesson.slug}.ipynb"
+    source = nbformat.read(str(lesson.source), as_version=4)
+    graded = grade_submission(source, submitted, files=files, lesson=lesson.number)
+    record_verdict(root, lesson.slug, student, graded, submitted, source=source, gradebook=gradebook)
+    return graded
+
+
+def record_verdict(root: Path, slug: str, student: str, graded: Graded, submitted: Path, *, source: Any,
+                   gradebook: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Put a verdict into the gradebook, the autograded notebook and its `verdict.json`; returns that file."""
+    from .engine import read_submission
     from .gradebook import record  # nbgrader's API: imported only when a grade is written
 
-    slug = lesson.slug
-    submitted = root / "var" / "submitted" / student / slug / f"{slug}.ipynb"
-    source = nbformat.read(str(lesson.source), as_version=4)
     cells, _ = read_submission(submitted)
-    graded = grade_submission(source, submitted, files=files, lesson=lesson.number)
     path = record(root, slug, student, graded, cells, source=source, gradebook=gradebook, course_id=COURSE_ID)
     verdict = {"student": student, "lesson": slug, "score": graded.score, "max_score": graded.max_score,
                "results": [asdict(r) for r in graded.results], "notes": graded.notes, "restored": graded.restored,
-               "sandbox": graded.sandbox.describe() if graded.sandbox else None}
-    (path.parent / "verdict.json").write_text(json.dumps(verdict, indent=1, ensure_ascii=False), encoding="utf-8")
-    return graded
+               "sandbox": graded.sandbox.describe() if graded.sandbox else None, **(extra or {})}
+    out = path.parent / "verdict.json"
+    out.write_text(json.dumps(verdict, indent=1, ensure_ascii=False), encoding="utf-8")
+    return out

@@ -1,0 +1,188 @@
+"""Grade many submissions at once: jobs in parallel processes (or a Dask cluster), one writer.
+
+    run_batch(root, jobs, workers=2, record=writer)        # or scheduler="tcp://10.0.0.5:8786"
+
+Each `Job` carries everything grading needs as bytes (the lesson's source notebook, its release
+files, the submission), so it runs the same in a local process pool and on a Dask worker on
+another machine: `grade_job` writes them to a temporary folder and calls the trusted engine
+(autograder.engine.grade_submission: the learner's code in a sandboxed worker, the hidden tests
+in the job's process). What comes back is an `Outcome` (the engine's plain `Graded`, or the reason
+the job failed). Only this process writes: `record` is called here, for one outcome at a time,
+as they complete, so the gradebook never has two writers. `--jobs 1` grades in this process.
+
+The journal (var/grading/journal.jsonl, one line per recorded submission, flushed and synced)
+makes a batch resumable: a submission whose journal line has the same digest (its bytes, the
+lesson source, the hidden tests and the release files) is not graded again unless forced.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .engine import Graded
+
+__all__ = ["Job", "Journal", "Outcome", "default_workers", "digest", "grade_job", "release_files", "run_batch"]
+
+_FOLDERS: dict[str, Path] = {}  # per process: release files already written, by their digest
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    slug: str
+    lesson: int
+    digest: str
+    source: str                             # the lesson's source notebook (JSON text)
+    files: tuple[tuple[str, bytes], ...]    # the lesson's release files, relative path -> bytes
+    submission: bytes | None                # None: there was no notebook
+    files_digest: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    student: str
+    slug: str
+    digest: str
+    graded: Graded | None = None
+    error: str = ""  # why no verdict could be given (the job itself failed)
+
+    @property
+    def failed(self) -> bool:
+        return self.graded is None or all(r.status == "not-run" for r in self.graded.results)
+
+    @property
+    def reason(self) -> str:
+        if self.graded is None:
+            return self.error
+        return "; ".join(self.graded.notes)
+
+
+def digest(*parts: bytes) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(hashlib.sha256(part).digest())
+    return hasher.hexdigest()[:32]
+
+
+def _release_folder(job: Job) -> Path:
+    folder = _FOLDERS.get(job.files_digest)
+    if folder is None or not folder.is_dir():
+        folder = Path(tempfile.mkdtemp(prefix=f"release-{job.slug}-"))
+        for name, data in job.files:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        _FOLDERS[job.files_digest] = folder
+    return folder
+
+
+def grade_job(job: Job) -> Outcome:
+    """Grade one submission (in a pool process, on a Dask worker, or here with one job)."""
+    import nbformat
+
+    from .engine import grade_submission
+
+    try:
+        source = nbformat.reads(job.source, as_version=4)
+        with tempfile.TemporaryDirectory(prefix="submission-") as scratch:
+            path = Path(scratch) / f"{job.slug}.ipynb"
+            if job.submission is not None:
+                path.write_bytes(job.submission)
+            graded = grade_submission(source, path, files=_release_folder(job), lesson=job.lesson)
+        return Outcome(job.student, job.slug, job.digest, graded)
+    except Exception as error:  # noqa: BLE001 - a failure of the grader costs this submission, not the batch
+        return Outcome(job.student, job.slug, job.digest, error=f"the grader failed on it ({type(error).__name__}: "
+                       f"{str(error)[:200]})")
+
+
+class Journal:
+    """What has been recorded: (student, lesson) -> digest; one JSON line appended per recorded submission."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: dict[tuple[str, str], str] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                    self.done[(entry["student"], entry["lesson"])] = entry["digest"]
+                except (ValueError, KeyError, TypeError):
+                    continue  # the last line of a run killed while writing it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(path, "a", encoding="utf-8")
+
+    def add(self, outcome: Outcome) -> None:
+        self.done[(outcome.student, outcome.slug)] = outcome.digest
+        entry = {"student": outcome.student, "lesson": outcome.slug, "digest": outcome.digest}
+        self._handle.write(json.dumps(entry) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _executor(workers: int, scheduler: Any) -> tuple[futures.Executor | None, Callable[[], None]]:
+    if scheduler is not None:
+        from distributed import Client
+
+        client = Client(scheduler)
+        return client.get_executor(pure=False), client.close
+    if workers <= 1:
+        return None, lambda: None
+    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def run_batch(jobs: Iterable[Job], *, record: Callable[[Outcome], None], workers: int = 1,
+              scheduler: Any = None) -> None:
+    """Grade `jobs` and call `record(outcome)` here, one at a time, as each completes (in no set order)."""
+    jobs = list(jobs)
+    executor, close = _executor(workers, scheduler)
+    try:
+        if executor is None:
+            for job in jobs:
+                record(grade_job(job))
+            return
+        pending = {executor.submit(grade_job, job): job for job in jobs}
+        for future in futures.as_completed(pending):
+            job = pending[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # noqa: BLE001 - the job's process died (a broken pool, a lost Dask worker)
+                outcome = Outcome(job.student, job.slug, job.digest,
+                                  error=f"its grading process died ({type(error).__name__})")
+            record(outcome)
+    finally:
+        close()
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def release_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    return tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in sorted(folder.rglob("*"))
+                 if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts)
+
+
+def clear_folders() -> None:  # pragma: no cover - tidy-up for long-lived processes
+    for folder in _FOLDERS.values():
+        shutil.rmtree(folder, ignore_errors=True)
+    _FOLDERS.clear()
+
+
+if sys.platform != "win32":  # release folders of this process go when it ends
+    import atexit
+
+    atexit.register(clear_folders)
