@@ -22,6 +22,7 @@ from autograder.sandbox import Limits, detect
 from autograder import cohort
 from course.grading.layout import REPO_ROOT
 from autograder.release import release_all
+from attacks import FORK_BOMB, KILLERS, REPLACERS, REWRITERS, gradebook_writer
 from toy_course import build_toy_course
 
 LESSON = "00-toy"
@@ -97,12 +98,7 @@ def test_honest_answers_score_as_expected(toy):
 
 # --- rewriting or blanking the test cells --------------------------------------------------------
 
-@pytest.mark.parametrize("attack", [
-    "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
-    "get_ipython().events.register('pre_run_cell', lambda *a: None)\n"
-    "get_ipython().events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))",
-    "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
-], ids=["input-transformer", "run-cell-hooks", "custom-exc"])
+@pytest.mark.parametrize("attack", list(REWRITERS.values()), ids=list(REWRITERS))
 def test_rewriting_or_silencing_cells_wins_nothing(toy, attack):
     assert _scores(_grade(toy, _submission(toy, first=attack))) == BLANK
 
@@ -121,17 +117,7 @@ def test_edited_test_cells_and_their_points_are_the_sources(toy):
 
 # --- replacing the grader's objects, or reaching its files ---------------------------------------
 
-@pytest.mark.parametrize("attack", [
-    "import autograder.hidden\nautograder.hidden.HiddenTests.__call__ = lambda *a, **k: None",
-    "import sys, types\nstub = types.ModuleType('autograder.hidden.nb00')\nstub.hidden = lambda *a, **k: None\n"
-    "sys.modules['autograder'] = sys.modules['autograder.hidden'] = sys.modules['autograder.hidden.nb00'] = stub",
-    "import builtins\n_real = builtins.__import__\n"
-    "builtins.__import__ = lambda name, *a, **k: (type('M', (), {'hidden': staticmethod(lambda *x, **y: None)}) "
-    "if name.startswith('autograder') else _real(name, *a, **k))",
-    "import sys\nclass Strip:\n    def find_spec(self, name, path=None, target=None):\n        return None\n"
-    "sys.meta_path.insert(0, Strip())",
-    "from autograder.stages.stage_00 import *",
-], ids=["patch-hidden-tests", "stub-modules", "import-hook", "meta-path-hook", "import-reference-stage"])
+@pytest.mark.parametrize("attack", list(REPLACERS.values()), ids=list(REPLACERS))
 def test_replacing_the_hidden_tests_or_importing_the_reference_wins_nothing(toy, attack):
     assert _scores(_grade(toy, _submission(toy, first=attack))) == BLANK
 
@@ -173,11 +159,7 @@ def test_objects_that_defeat_comparisons_are_judged_by_their_plain_value(toy):
 
 # --- containment: crashes cost only the tests that need the code that crashed ---------------------
 
-@pytest.mark.parametrize("attack", [
-    "import os\nos._exit(0)",
-    "import ctypes\nctypes.string_at(0)",
-    "import signal, os\nos.kill(os.getpid(), signal.SIGKILL)",
-], ids=["os-exit", "segfault", "sigkill"])
+@pytest.mark.parametrize("attack", list(KILLERS.values()), ids=list(KILLERS))
 def test_a_cell_that_kills_the_worker_costs_nothing_else(toy, attack):
     graded = _grade(toy, _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT, first=attack))
     assert _scores(graded) == FULL
@@ -206,8 +188,7 @@ def test_memory_and_output_floods_cost_only_their_own_tests(toy):
 
 
 def test_a_fork_bomb_is_contained(toy):
-    bomb = "import os\nfor _ in range(64):\n    try:\n        os.fork()\n    except OSError:\n        break"
-    graded = _grade(toy, _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT, first=bomb))
+    graded = _grade(toy, _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT, first=FORK_BOMB))
     assert graded.result("shout_shouts").score == 2.0
 
 
@@ -267,20 +248,8 @@ def _tree_digest(root: Path) -> dict[str, str]:
 
 def test_a_hostile_cohort_member_changes_no_grade_and_no_file(toy, tmp_path):
     gradebook = toy / "var" / "gradebook.db"
-    attack = (
-        "import glob, os, sqlite3\n"
-        f"for db in glob.glob({str(toy)!r} + '/**/*.db', recursive=True) + [{str(gradebook)!r}]:\n"
-        "    try:\n"
-        "        c = sqlite3.connect(db)\n"
-        "        c.execute('UPDATE grade SET auto_score = 99, extra_credit = 100')\n"
-        "        c.commit()\n"
-        "    except Exception:\n"
-        "        pass\n"
-        f"for target in [{str(HIDDEN_FILE)!r}, {str(toy / 'solutions' / LESSON / 'toy_checks.py')!r}]:\n"
-        "    try:\n"
-        "        open(target, 'a').write('\\nPLANTED = True\\n')\n"
-        "    except OSError:\n"
-        "        pass\n")
+    attack = gradebook_writer(str(toy), [str(HIDDEN_FILE), str(toy / "solutions" / LESSON / "toy_checks.py")],
+                              [str(gradebook)])
     incoming = tmp_path / "incoming"
     for student, nb in [("attacker", _submission(toy, first=attack)),
                         ("neighbour", _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT))]:

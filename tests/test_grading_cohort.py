@@ -1,0 +1,202 @@
+"""A class graded at once: LMS zips, parallel jobs into one gradebook, resume after a kill, re-runs, Dask.
+
+Small cohorts of the toy lesson (tests/toy_course.py: `add` is 1 point, `shout` 2), each run in a
+course of its own (a copy of one built toy course), so the runs cannot see each other's gradebooks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from attacks import FORK_BOMB, KILLERS, REPLACERS, gradebook_writer
+from autograder import cohort
+from autograder.intake import InputError
+from autograder.release import release_all
+from toy_course import build_toy_course
+
+LESSON = "00-toy"
+RIGHT_ADD = "def add(a, b):\n    return a + b"
+RIGHT_SHOUT = "def shout(text):\n    return text.upper() + '!'"
+PLAUSIBLE_SHOUT = "def shout(text):\n    return text.upper()"
+COURSE = [str(Path(sys.executable).parent / "course")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = build_toy_course(tmp_path_factory.mktemp("toy"))
+    release_all(root)
+    return root
+
+
+@pytest.fixture
+def toy(built, tmp_path) -> Path:
+    root = tmp_path / "course"
+    shutil.copytree(built, root, ignore=shutil.ignore_patterns("var"))
+    return root
+
+
+def _notebook(toy: Path, *, add: str | None = None, shout: str | None = None, first: str = ""):
+    nb = nbformat.read(str(toy / "notebooks" / LESSON / f"{LESSON}.ipynb"), as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell.source = {"add": add, "shout": shout}.get(gid) or cell.source
+    if first:
+        nb.cells.insert(2, nbformat.v4.new_code_cell(first))
+    return nb
+
+
+def _folder(toy: Path, cohort_: dict[str, object]) -> Path:
+    incoming = toy / "incoming"
+    for student, nb in cohort_.items():
+        (incoming / student / LESSON).mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(incoming / student / LESSON / f"{LESSON}.ipynb"))
+    return incoming
+
+
+def _mixed(toy: Path, n: int) -> dict[str, object]:
+    """n learners: full marks, the plausible shout (1 point) and blank in turn."""
+    kinds = [dict(add=RIGHT_ADD, shout=RIGHT_SHOUT), dict(add=RIGHT_ADD, shout=PLAUSIBLE_SHOUT), {}]
+    return {f"learner{i:02d}": _notebook(toy, **kinds[i % 3]) for i in range(n)}
+
+
+EXPECTED = [3.0, 1.0, 0.0]
+
+
+def _gradebook(toy: Path) -> list[tuple[str, float]]:
+    """(student, total auto score) of every submission in the gradebook, read with plain SQL."""
+    with sqlite3.connect(toy / "var" / "gradebook.db") as db:
+        return sorted(db.execute(
+            "SELECT s.student_id, SUM(g.auto_score) FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
+            "JOIN submitted_assignment s ON n.assignment_id = s.id GROUP BY s.id").fetchall())
+
+
+# --- input as instructors have it ------------------------------------------------------------------
+
+def test_an_lms_zip_goes_through_zip_collect_and_unmatched_files_are_listed(toy, tmp_path):
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"mayasmith_1042_99187_{LESSON}.ipynb", nbformat.writes(_notebook(toy, add=RIGHT_ADD)))
+        zipped.writestr(f"bobjones_late_1043_99188_{LESSON}-1.ipynb",  # Canvas: late, resubmitted
+                        nbformat.writes(_notebook(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT)))
+        zipped.writestr(f"Jo Lee_77_assignsubmission_file_/{LESSON}.ipynb",  # Moodle: one folder per learner
+                        nbformat.writes(_notebook(toy, shout=RIGHT_SHOUT)))
+        zipped.writestr("Untitled.ipynb", nbformat.writes(_notebook(toy)))
+        zipped.writestr("readme.txt", "from the LMS")
+    result = cohort.autograde_cohort(archive, toy, jobs=1, feedback=False)
+    assert {g.student: g.score for g in result.grades} == {"mayasmith": 1, "bobjones": 3, "jo-lee": 2}
+    assert sorted(name.rsplit("/", 1)[-1] for name in result.unmatched) == ["Untitled.ipynb", "readme.txt"]
+    assert (toy / "var" / "submitted" / "jo-lee" / LESSON / f"{LESSON}.ipynb").is_file()
+    assert "Untitled.ipynb" in (toy / "var" / "report.html").read_text()
+    notes = {row.student: row.reason for row in result.rows}
+    assert f"{LESSON}-1.ipynb" in notes["bobjones"]
+
+
+def test_bad_input_gets_one_line_saying_what_to_do(toy, tmp_path):
+    not_zip = tmp_path / "grades.txt"
+    not_zip.write_text("not a zip")
+    no_lms = tmp_path / "photos.zip"
+    with zipfile.ZipFile(no_lms, "w") as zipped:
+        zipped.writestr(f"{LESSON}/holiday.ipynb", "{}")
+    for given, words in [(tmp_path / "nowhere", "no such file or folder"), (not_zip, "not a zip file"),
+                         (no_lms, "not an LMS export")]:
+        with pytest.raises(InputError) as raised:
+            cohort.autograde_cohort(given, toy)
+        assert words in str(raised.value) and "\n" not in str(raised.value)
+    with cohort._exclusive(toy / "var" / "grading.lock"):  # another run holds the gradebook
+        with pytest.raises(cohort.GradebookBusy, match="another grading run holds"):
+            cohort.autograde_cohort(_folder(toy, _mixed(toy, 1)), toy)
+    done = subprocess.run([*COURSE, "autograde", str(tmp_path / "nowhere"), "--root", str(toy)],
+                          capture_output=True, text=True, cwd=toy)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "no such file or folder" in done.stderr
+
+
+def test_a_lesson_with_no_source_is_reported_and_its_submissions_counted(toy):
+    incoming = _folder(toy, _mixed(toy, 2))
+    (incoming / "learner00" / "07-no-such-lesson").mkdir()
+    nbformat.write(_notebook(toy), str(incoming / "learner00" / "07-no-such-lesson" / "07-no-such-lesson.ipynb"))
+    result = cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False)
+    assert len(result.failures) == 1 and "07-no-such-lesson: no lesson has this name" in result.failures[0]
+    assert sorted((r.lesson, r.status) for r in result.rows) == [
+        ("00-toy", "graded"), ("00-toy", "graded"), ("07-no-such-lesson", "not-graded")]
+
+
+# --- parallel, into one gradebook ----------------------------------------------------------------
+
+def test_parallel_jobs_grade_into_one_gradebook_and_hostile_learners_cost_their_neighbours_nothing(toy):
+    learners = _mixed(toy, 6)
+    hostile = {"hostile-gradebook": gradebook_writer(str(toy), databases=[str(toy / "var" / "gradebook.db")]),
+               "hostile-exit": KILLERS["os-exit"], "hostile-bomb": FORK_BOMB,
+               "hostile-stub": REPLACERS["stub-modules"]}
+    learners.update({name: _notebook(toy, first=cell) for name, cell in hostile.items()})
+    result = cohort.autograde_cohort(_folder(toy, learners), toy, jobs=2)
+    assert not result.failures
+    expected = {f"learner{i:02d}": EXPECTED[i % 3] for i in range(6)} | {name: 0.0 for name in hostile}
+    assert {g.student: g.score for g in result.grades} == expected
+    assert _gradebook(toy) == sorted(expected.items())  # each learner once, with the right total
+    rows = (toy / "var" / "grades.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(expected) * 3 and len(result.rows) == len(expected)  # count in = count out
+    for student in expected:
+        assert (toy / "var" / "feedback" / student / LESSON / f"{LESSON}.html").is_file()
+    report = (toy / "var" / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 4 and "it should end with" in report
+
+
+# --- nothing lost, nothing twice ---------------------------------------------------------------------
+
+def test_a_batch_killed_in_the_middle_resumes_where_it_stopped(toy):
+    incoming = _folder(toy, _mixed(toy, 9))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    run = subprocess.Popen([*COURSE, "autograde", str(incoming), "--root", str(toy), "--jobs", "2", "--no-feedback"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=toy, env=env,
+                           start_new_session=True)
+    seen = [run.stdout.readline() for _ in range(2)]  # two submissions recorded...
+    os.killpg(run.pid, signal.SIGKILL)                # ...then the whole run is killed
+    run.wait()
+    run.stdout.close()
+    assert all(f"  {LESSON}  " in line for line in seen), seen
+    result = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
+    assert 2 <= result.resumed < 9 and result.resumed + len(result.graded_now) == 9
+    expected = {f"learner{i:02d}": EXPECTED[i % 3] for i in range(9)}
+    assert {g.student: g.score for g in result.grades} == expected
+    assert _gradebook(toy) == sorted(expected.items())
+
+
+def test_re_runs_grade_only_what_changed_and_give_identical_scores(toy):
+    incoming = _folder(toy, _mixed(toy, 3))
+    first = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
+    csv = (toy / "var" / "grades.csv").read_bytes()
+    again = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
+    assert len(first.graded_now) == 3 and again.graded_now == [] and again.resumed == 3
+    forced = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False, force=True)
+    assert len(forced.graded_now) == 3 and (toy / "var" / "grades.csv").read_bytes() == csv
+    nbformat.write(_notebook(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT), str(incoming / "learner02" / LESSON / f"{LESSON}.ipynb"))
+    changed = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
+    assert changed.graded_now == [("learner02", LESSON)]
+    assert {g.student: g.score for g in changed.grades} == {"learner00": 3, "learner01": 1, "learner02": 3}
+    source = toy / "solutions" / LESSON / f"{LESSON}.ipynb"
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new closing note."))
+    nbformat.write(nb, str(source))
+    assert len(cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False).graded_now) == 3
+
+
+# --- past one machine -----------------------------------------------------------------------------
+
+def test_a_dask_cluster_grades_the_jobs_and_this_process_writes_the_gradebook(toy):
+    distributed = pytest.importorskip("distributed")
+    incoming = _folder(toy, _mixed(toy, 3))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = cohort.autograde_cohort(incoming, toy, scheduler=cluster.scheduler_address, feedback=False)
+    assert {g.student: g.score for g in result.grades} == {"learner00": 3, "learner01": 1, "learner02": 0}
+    assert _gradebook(toy) == [("learner00", 3), ("learner01", 1), ("learner02", 0)]
