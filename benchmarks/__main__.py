@@ -1,7 +1,11 @@
-from . import fake_model, grading, naive_agent
+import os
+
+from . import cohort, fake_model, grading, naive_agent
 
 fake_model.report()
 print()
 naive_agent.report()
 print()
 grading.report()
+print()
+cohort.report(int(os.environ.get("COHORT_N", "200")))  # COHORT_N=20 make bench: a quick look
