@@ -18,7 +18,13 @@ and nothing under `course/` imports it: the `course` command finds it through an
     authoring.py    build a solution notebook; `lint` one edited by hand
     export.py, stages/   the reference agent of each stage (generated), `stages.load(n)`
     release.py, leaks.py, edition.py   releases, what must never reach a learner, the student edition
-    scratch.py, variants.py, cohort.py   grade in a throwaway course; score wrong answers; a cohort
+    scratch.py, variants.py   grade in a throwaway course; score wrong answers
+
+  a class at once (`course autograde DIR|ZIP --jobs N [--scheduler ADDRESS]`)
+    cohort.py       the run: input, lessons, jobs, the one gradebook writer, feedback, outputs
+    intake.py       nbgrader's layout or an LMS zip (nbgrader's zip_collect), bad input in one line
+    batch.py        jobs in a process pool or on a Dask cluster; the journal that makes a run resumable
+    report.py       var/grades.csv and the class report (var/report.html, matplotlib charts)
     cli.py          the instructor's `course` subcommands (the entry point)
 
 Importing this package must stay cheap and silent (no nbgrader, no SQLAlchemy).
