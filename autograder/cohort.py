@@ -48,7 +48,7 @@ from course.grading.layout import REPO_ROOT, Lesson, lessons
 
 __all__ = ["CohortResult", "GradebookBusy", "InputError", "autograde_cohort"]
 
-_EXERCISE = re.compile(r"Exercise\s+(\d+\.\d+)")
+_EXERCISE = re.compile(r"(?:\*\*|#+\s*)Exercise\s+(\d+\.\d+)\s*\(")  # "**Exercise 1.2 (3 points)**", "## Exercise 0.1 ("
 
 
 class GradebookBusy(InputError):
@@ -122,7 +122,7 @@ def _intake(submissions: Path | str | None, root: Path, only: str | None) -> Int
 
 
 def _exercises(source: Any) -> dict[str, str]:
-    """Grade id of each test cell -> the exercise it belongs to (the last "Exercise N.k" heading above it)."""
+    """Grade id of each test cell -> the exercise it belongs to (the last "Exercise N.k (points)" title above it)."""
     out, current = {}, ""
     for cell in source.cells:
         if cell.cell_type == "markdown":

@@ -198,5 +198,7 @@ def test_a_dask_cluster_grades_the_jobs_and_this_process_writes_the_gradebook(to
     incoming = _folder(toy, _mixed(toy, 3))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = cohort.autograde_cohort(incoming, toy, scheduler=cluster.scheduler_address, feedback=False)
+        ran = cluster.scheduler.task_prefixes.get("grade_job")  # the jobs went through the cluster's scheduler
+        assert ran is not None and sum(ran.state_counts.values()) >= 3, list(cluster.scheduler.task_prefixes)
     assert {g.student: g.score for g in result.grades} == {"learner00": 3, "learner01": 1, "learner02": 0}
     assert _gradebook(toy) == [("learner00", 3), ("learner01", 1), ("learner02", 0)]
