@@ -28,7 +28,7 @@ endif
 env: $(STAMP)  ## create or update the environment only
 
 lab: $(STAMP)  ## open the course in JupyterLab (headless: make lab LAB_ARGS=--no-browser)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/learner $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
 
 doctor: $(STAMP)  ## check Python, packages, kernel and the model endpoint
 	$(BIN)/course doctor
@@ -41,7 +41,10 @@ clean:
 TEST_ARGS ?=
 UPTO      ?=
 
-.PHONY: test release student-edition bench compat
+.PHONY: test release student-edition bench compat instructor-lab
+
+instructor-lab: $(STAMP)  ## JupyterLab with nbgrader's instructor tools (formgrader, Create Assignment)
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_ARG) $(LAB_ARGS)
 
 test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)

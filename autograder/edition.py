@@ -5,6 +5,7 @@
                               `course check` in visible-only mode, the grading worker)
     DIR/pyproject.toml        the repository's, packaging `course` only (no `autograder`, no grader entry point)
     DIR/environment.yml       as in the repository
+    DIR/jupyter/learner/      JupyterLab without nbgrader's instructor tools (what `make lab` uses)
     DIR/README.md, Makefile   for learners: `make lab`, `make check NB=...`
 
 Left out: solutions/, autograder/ (the grader: hidden tests, stage modules, release and cohort
@@ -102,6 +103,7 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
             shutil.copytree(lesson.release_dir, dest / "notebooks" / lesson.slug, ignore=_IGNORE)
     shutil.copytree(REPO_ROOT / "course", dest / "course", ignore=_IGNORE)  # the package, whatever `root`
     (dest / "pyproject.toml").write_text(_pyproject((REPO_ROOT / "pyproject.toml").read_text("utf-8")), "utf-8")
+    shutil.copytree(REPO_ROOT / "jupyter" / "learner", dest / "jupyter" / "learner", ignore=_IGNORE)
     for name in ("environment.yml", "LICENSE", "LICENSE.md", "LICENSE.txt"):
         if (REPO_ROOT / name).is_file():
             shutil.copy(REPO_ROOT / name, dest / name)
