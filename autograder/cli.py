@@ -89,7 +89,7 @@ def student_edition_command(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the instructor's subcommands to `course`'s subparsers (course.grading.cli calls this)."""
-    subparsers.add_parser("export", help="regenerate autograder/stages/ and solutions/*/stage_*.py").set_defaults(
+    subparsers.add_parser("export", help="regenerate stages/ and the links to them in solutions/").set_defaults(
         handler=export_command)
     subparsers.add_parser("release", help="export, then regenerate notebooks/ from solutions/ with nbgrader").set_defaults(
         handler=release_command)
