@@ -7,15 +7,12 @@ Each name is defined once, in its final form for this stage.
 
 # %% 01-natural-language-to-tool-calls · agent_imports
 import json
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from course.llm import client, model_name
-
 from course.shop import ShopError, Ticket
-
 from course.shop import tools as shop_tools  # the shop's functions: shop_tools.get_order(order_id), shop_tools.issue_refund(...)
 
 
@@ -136,7 +133,6 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
 
 # %% 01-natural-language-to-tool-calls · prompt_and_tool_schemas
 SYSTEM_PROMPT = "You are the support agent of Brightside Goods. Refunds are allowed within 30 days of delivery."
-
 TOOL_SCHEMAS = [tool_schema(name, model) for name, model in TOOLS.items()]
 
 

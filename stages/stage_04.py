@@ -7,15 +7,12 @@ Each name is defined once, in its final form for this stage.
 
 # %% 01-natural-language-to-tool-calls · agent_imports
 import json
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from course.llm import client, model_name
-
 from course.shop import ShopError, Ticket
-
 from course.shop import tools as shop_tools  # the shop's functions: shop_tools.get_order(order_id), shop_tools.issue_refund(...)
 
 
@@ -136,21 +133,16 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
 
 # %% 01-natural-language-to-tool-calls · prompt_and_tool_schemas
 SYSTEM_PROMPT = "You are the support agent of Brightside Goods. Refunds are allowed within 30 days of delivery."
-
 TOOL_SCHEMAS = [tool_schema(name, model) for name, model in TOOLS.items()]
 
 
 # %% 02-own-your-prompts · stage2_imports
 import hashlib
-
 import string
-
 from collections.abc import Mapping
 
 from course.prompts import read_template
-
 from course.shop import ShopPolicy
-
 from course.shop import current as current_shop  # the shop the tools act on (course.shop.use switches it)
 
 
@@ -229,11 +221,9 @@ def ask_model(prompt: Prompt, messages: list[dict], tools: list[dict], log: list
 
 # %% 03-own-your-context-window · events
 import re
-
 from typing import Annotated, Literal, Union
 
 from course.llm import DEFAULT_CONTEXT_WINDOW, count_message_tokens
-
 from course.shop import HistoryMessage
 
 
@@ -279,6 +269,7 @@ class Finished(BaseModel):
     kind: Literal["finished"] = "finished"
     summary: str
 
+
 # Any one of the six, told apart by `kind`: pydantic reads a stored event back as the right class.
 Event = Annotated[Union[Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished], Field(discriminator="kind")]
 
@@ -302,9 +293,9 @@ def redact(text: str) -> str:
     """`text` with card numbers masked as [card] and email addresses as [email]; everything else unchanged."""
     return EMAIL.sub("[email]", CARD.sub("[card]", text))
 
+
 # The two patterns redact uses, compiled with re.compile: CARD (13-19 digits, maybe in groups) and EMAIL.
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")  # 13-19 digits, one optional space or dash between any two
-
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # a trailing full stop is not followed by a label, so it stays out
 
 
@@ -375,13 +366,13 @@ class Done(ToolInput):
     """Finish: the ticket is handled, or nothing more can be done now."""
     summary: str = Field(description="One sentence on what was done, for the record.")
 
+
 # Everything the model can ask for next: one of the six tools, or Done.
 Intent = GetOrder | CheckRefundPolicy | IssueRefund | TrackShipment | UpdateAddress | SendMessage | Done
 
 
 # %% 04-tools-are-structured-outputs · given-intents
 INTENTS: dict[str, type[ToolInput]] = {**TOOLS, "done": Done}  # the name the model uses -> its intent type
-
 INTENT_SCHEMAS = [tool_schema(name, model) for name, model in INTENTS.items()]  # what the model is offered
 
 
