@@ -46,7 +46,9 @@ UPTO      ?=
 instructor-lab: $(STAMP)  ## JupyterLab with nbgrader's instructor tools (formgrader, Create Assignment)
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_ARG) $(LAB_ARGS)
 
-test: $(STAMP)  ## run the whole suite
+test: $(STAMP)  ## run the whole suite: lint, types, then the tests
+	$(BIN)/ruff check course autograder tests benchmarks compat
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
 release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader

@@ -31,9 +31,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.grading.layout import REPO_ROOT, lessons
+
 from . import nbgrader_run
 from .config import GRADEBOOK
-from course.grading.layout import REPO_ROOT, lessons
 from .results import NotebookGrade, read_grades
 from .trusted import trusted_autograde
 

@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 
 from course.grading.layout import REPO_ROOT, lessons
+
 from .leaks import scan
 
 __all__ = ["build_student_edition", "learner_makefile"]
@@ -70,7 +71,7 @@ def _pyproject(text: str) -> str:
     trimmed = re.sub(r'(?ms)^(# [^\n]*\n)*\[project\.entry-points\."twelve_factor_course\.grader"\]\n.*?(?=^\[|\Z)', "",
                      trimmed)
     try:
-        import tomllib  # Python 3.11+
+        import tomllib  # type: ignore[import-not-found, unused-ignore]  # Python 3.11+
     except ImportError:  # pragma: no cover - 3.10: the text check below still applies
         tomllib = None
     if tomllib is not None:

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import export, nbgrader_run
 from course.grading.layout import REPO_ROOT, Lesson, lessons
+
+from . import export, nbgrader_run
 
 __all__ = ["drift", "normalise", "release_all", "release_lesson"]
 
@@ -106,6 +107,6 @@ def drift(root: Path | None = None) -> list[str]:
                 elif (lesson.source_dir / name).is_symlink() and not committed[name].is_symlink():
                     problems.append(f"{where} should link to {export.link_target(lesson.release_dir, root, int(name[6:8]))}")
     released = {p.name for p in (root / "notebooks").iterdir() if p.is_dir()} if (root / "notebooks").is_dir() else set()
-    problems += [f"notebooks/{name} has no source in solutions/" for name in sorted(released - {l.slug for l in every})
+    problems += [f"notebooks/{name} has no source in solutions/" for name in sorted(released - {lesson.slug for lesson in every})
                  if any(Path(root / "notebooks" / name).glob("*.ipynb"))]
     return problems

@@ -15,6 +15,7 @@ handy for an author trying a wrong answer:
 from __future__ import annotations
 
 import re
+from typing import Any
 from dataclasses import dataclass
 
 import nbformat
@@ -42,7 +43,7 @@ class VariantResult:
         return sum(top - got for got, top in self.scores.values())
 
 
-def exercises(nb) -> dict[str, list[int]]:
+def exercises(nb: Any) -> dict[str, list[int]]:
     """Solution grade id -> indices of the graded cells after it, up to the next solution cell."""
     out: dict[str, list[int]] = {}
     current = None
@@ -56,7 +57,7 @@ def exercises(nb) -> dict[str, list[int]]:
     return out
 
 
-def visible_exercises(nb) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def visible_exercises(nb: Any) -> dict[str, str]:
     """Solution grade id -> the exercise its visible check names ("1.2"), from the `check("1.2")` cell after it."""
     out: dict[str, str] = {}
     current = None

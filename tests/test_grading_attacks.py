@@ -16,13 +16,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from autograder.engine import grade_submission
-from autograder.sandbox import Limits, detect
-from autograder import cohort
-from course.grading.layout import REPO_ROOT
-from autograder.release import release_all
 from toy_course import build_toy_course
+
+from autograder import cohort
+from autograder.engine import grade_submission
+from autograder.release import release_all
+from autograder.sandbox import Limits, detect
+from course.grading.layout import REPO_ROOT
 
 LESSON = "00-toy"
 RIGHT_ADD = "def add(a, b):\n    return a + b"

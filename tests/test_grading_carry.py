@@ -11,10 +11,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from toy_course import build_toy_course
 
 from autograder.release import release_all
 from course.grading.carry import carry, starting_point
-from toy_course import build_toy_course
 
 OWN_ADD = 'def add(a, b):\n    """Return the sum of a and b."""\n    return sum((a, b))  # my own way'
 OWN_SHOUT = 'def shout(text: str) -> str:\n    return f"{text.upper()}!"'

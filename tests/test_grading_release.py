@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import io
 import json
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
+import tomllib
+from toy_course import build_toy_course
 
 from autograder import export, reference
-from course.grading import local
 from autograder.authoring import HIDDEN_TAIL, NotebookBuilder, lint
 from autograder.edition import build_student_edition
-from toy_course import build_toy_course
 from autograder.leaks import scan
 from autograder.release import drift, release_all
+from course.grading import local
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 
 from autograder import export, reference
 from autograder.authoring import lint
-from course.grading.layout import REPO_ROOT, lessons
 from autograder.leaks import scan
 from autograder.release import drift
+from course.grading.layout import REPO_ROOT, lessons
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")

@@ -9,12 +9,12 @@ import socket
 import subprocess
 import sys
 import threading
-import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from autograder.hidden import HiddenTests
 from autograder.remote import Learner, LearnerError, Remote, raised
+from course.brain import shop_brain
 from course.llm import FakeModel, Reply, faults, use_model
 from course.llm.validate import strict_schema_problem
-from course.shop import Shop, get_scenario, outcome_of, refunded_amount, shop_brain, use
+from course.shop import Shop, get_scenario, outcome_of, refunded_amount, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("01")
@@ -274,7 +275,7 @@ def first_step_is_right_on_the_scenarios(tool_schema, parse_tool_call, TOOLS, Ge
         "change_address": (UpdateAddress, {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}),
     }
     for scenario, (cls, fields) in expected.items():
-        with Shop.create() as db, use(db), use_model(FakeModel(shop_brain)) as fake:
+        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)) as fake:
             before = _snapshot(db)
             reply = _ask(schemas, get_scenario(scenario).ticket.render(), fake)
             calls = reply.choices[0].message.tool_calls or []
@@ -300,7 +301,7 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
         (CheckRefundPolicy(order_id=1013, amount=64.0), lambda: shop_tools.check_refund_policy(1013, 64.0)),
         (TrackShipment(order_id=1077), lambda: shop_tools.track_shipment(1077)),
     ]
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         for call, shop_result in cases:
             returned = run_tool(call, ticket)
             got = returned.value
@@ -314,7 +315,7 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
 
     Stray = learner.subclass(ToolInput, "Stray", "A class with no tool behind it.",
                              {"note": {"type": "str", "description": "Anything."}})
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         try:
             got = run_tool(Stray(note="hello"), ticket)
         except NotImplementedError:
@@ -331,7 +332,7 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
 def refund_is_idempotent(run_tool, IssueRefund):
     maya = get_scenario("damaged_item").ticket
     query = "SELECT id, amount_cents FROM refunds WHERE order_id = 1042"
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         first = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya).value
         rows = _table(db, query)
         assert [cents for _, cents in rows] == [1850], (
@@ -355,7 +356,7 @@ def refund_is_idempotent(run_tool, IssueRefund):
 def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage):
     luis, tom, priya = (get_scenario(name).ticket for name in ("change_address", "out_of_window", "unknown_order"))
     new_address = "2150 Larimer St Unit 5B, Denver, CO 80205"
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         before = dict(_table(db, "SELECT email, address FROM customers"))
         run_tool(UpdateAddress(address=new_address), luis)
         after = dict(_table(db, "SELECT email, address FROM customers"))
@@ -397,7 +398,7 @@ def invalid_calls_never_reach_the_shop(run_agent, learner):
         Reply.tool_call("model_name", {}),
     ]
     maya = get_scenario("damaged_item").ticket
-    with Shop.create() as db, use(db), use_model(FakeModel.scripted(*bad, Reply.text("Done."))) as fake:
+    with Shop.create() as db, use_shop(db), use_model(FakeModel.scripted(*bad, Reply.text("Done."))) as fake:
         before = _snapshot(db)
         answer = run_agent(maya).value
         after = _snapshot(db)
@@ -418,7 +419,7 @@ def agent_handles_the_scenarios(run_agent, learner):
     _agent_is_assembled(learner)
     for name in ["damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"]:
         scenario = get_scenario(name)
-        with Shop.create() as db, use(db), use_model(FakeModel(shop_brain)):
+        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)):
             run_agent(scenario.ticket)
             got = outcome_of(db, scenario)
             assert got == scenario.expected.outcome, f"on {name} the outcome was {got}, expected {scenario.expected.outcome}"
@@ -427,7 +428,7 @@ def agent_handles_the_scenarios(run_agent, learner):
                 assert paid == scenario.expected.refund_amount, f"on {name} the shop refunded ${paid:.2f}"
     scenario = get_scenario("damaged_item")
     broken_first = FakeModel(shop_brain, faults={1: faults.malformed_arguments("get_order")})
-    with Shop.create() as db, use(db), use_model(broken_first):
+    with Shop.create() as db, use_shop(db), use_model(broken_first):
         run_agent(scenario.ticket)
         got = outcome_of(db, scenario)
     assert got == "refunded", f"on damaged_item with a malformed first call the outcome was {got}, expected refunded"

@@ -22,9 +22,10 @@ from typing import Any
 
 from autograder.hidden import HiddenTests
 from autograder.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
+from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.prompts import read_template
-from course.shop import Shop, ShopPolicy, get_scenario, outcome_of, shop_brain, use
+from course.shop import Shop, ShopPolicy, get_scenario, outcome_of, use_shop
 
 hidden = HiddenTests("02")
 
@@ -200,7 +201,7 @@ def policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
     text = system_prompt(policy.model_copy(update={"approval_limit": 99.5})).text.value
     assert "$99.5" in text, "with approval_limit=99.5 the system prompt should mention $99.50"
 
-    with Shop.create(policy=other) as db, use(db):
+    with Shop.create(policy=other) as db, use_shop(db):
         text = system_prompt(policy).text.value
     assert "30 days" in text and "Nimbus" not in text, \
         "system_prompt(policy) should use the policy it is given, not the current shop's"
@@ -292,7 +293,7 @@ def prompt_version_recorded_on_every_call(ask_model: Remote, Prompt: Remote, run
 
     policy = _other_policy()
     scenario = get_scenario("damaged_item")
-    with Shop.create(policy=policy) as db, use(db), use_model(FakeModel(shop_brain)) as fake:
+    with Shop.create(policy=policy) as db, use_shop(db), use_model(FakeModel(shop_brain)) as fake:
         run = run_agent(scenario.ticket)
         outcome = outcome_of(db, scenario, called=[name for name, _ in fake.transcript.tool_calls()])
     expected = system_prompt(policy)

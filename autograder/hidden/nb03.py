@@ -21,8 +21,9 @@ from typing import Any
 
 from autograder.hidden import HiddenTests
 from autograder.remote import LearnerError, LearnerNotImplemented, Remote
+from course.brain import shop_brain
 from course.llm import FakeModel, count_message_tokens, use_model
-from course.shop import SCENARIOS, Shop, Ticket, outcome_of, shop_brain, use
+from course.shop import SCENARIOS, Shop, Ticket, outcome_of, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("03")
@@ -137,8 +138,7 @@ def _letters(i: int) -> str:
     return chr(97 + i // 26 % 26) + chr(97 + i % 26)
 
 
-_WORDS = ("parcel warehouse blanket courier linen tray walnut sleeve label sorting facility patience weekend guest "
-          "mother window route trace counter porch neighbour ribbon pantry kettle lantern basket quilt").split()
+_WORDS = ["parcel", "warehouse", "blanket", "courier", "linen", "tray", "walnut", "sleeve", "label", "sorting", "facility", "patience", "weekend", "guest", "mother", "window", "route", "trace", "counter", "porch", "neighbour", "ribbon", "pantry", "kettle", "lantern", "basket", "quilt"]
 
 
 class _Synthetic:
@@ -212,7 +212,7 @@ def _grace_after_the_run(kit: _Kit) -> _Thread:
              ("issue_refund", {"order_id": 1088, "amount": 24.0, "reason": "not_received", "idempotency_key": "hidden-1088"}),
              ("send_message", {"customer_email": ticket.customer_email,
                                "body": "Hi Grace,\n\nI've refunded $24.00 for the pillowcases on order 1088.\n\nBrightside Goods support"})]
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         for name, args in calls:
             result = getattr(shop_tools, name)(**args)
             events.append(kit.event("ToolRequested", name=name, arguments=json.dumps(args)))
@@ -326,7 +326,7 @@ def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFail
 
 @hidden.test("render_event_is_compact_and_redacted")
 def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         order = shop_tools.get_order(1088).model_dump_json()
         decision = shop_tools.check_refund_policy(1088, 24.0).model_dump_json()
     for name, result in (("get_order", order), ("check_refund_policy", decision)):
@@ -555,7 +555,7 @@ def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
 
 def _run(run_agent: Remote, scenario, model: FakeModel, **kwargs):
     """Run the agent on `scenario` in a fresh shop; return (thread, outcome)."""
-    with Shop.create() as db, use(db), use_model(model):
+    with Shop.create() as db, use_shop(db), use_model(model):
         try:
             thread = run_agent(scenario.ticket, **kwargs)
         except LearnerNotImplemented:

@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
-from autograder.remote import Learner, LearnerError, LearnerNotImplemented, Remote
+from autograder.remote import LearnerError, LearnerNotImplemented, Remote
+from course.brain import shop_brain
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
-from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, shop_brain, use
+from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("04")
@@ -50,7 +51,7 @@ _MISSING = object()
 @contextmanager
 def _world(model: FakeModel | None = None) -> Iterator[Shop]:
     """A fresh seeded shop as the current shop, and `model` (default: the shop brain) as the model."""
-    with Shop.create() as db, use(db), use_model(model or FakeModel(shop_brain)):
+    with Shop.create() as db, use_shop(db), use_model(model or FakeModel(shop_brain)):
         yield db
 
 

@@ -10,7 +10,7 @@ import json
 from pydantic import ValidationError
 
 from course.grading import visible
-from course.shop import Shop, get_scenario, use
+from course.shop import Shop, get_scenario, use_shop
 
 _FIELDS = ("order_id", "amount", "reason")
 
@@ -74,7 +74,7 @@ def tools_holds_your_refund_class(TOOLS, IssueRefund):
 
 @visible("1.4", hint="`match call:` with `case GetOrder(order_id=order_id):`, then `return result.model_dump_json()`.")
 def run_tool_returns_the_order_as_json(run_tool, GetOrder):
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         got = run_tool(GetOrder(order_id=1042), get_scenario("damaged_item").ticket)
     assert isinstance(got, str), f"run_tool returned a {type(got).__name__}; it should return a JSON string"
     try:

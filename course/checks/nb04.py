@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from course.brain import shop_brain
 from course.grading import visible
 from course.llm import FakeModel, Reply, use_model
-from course.shop import SCENARIOS, Shop, refunded_amount, shop_brain, use
+from course.shop import SCENARIOS, Shop, refunded_amount, use_shop
 
 _DAMAGED = SCENARIOS["damaged_item"]
 
 
 @contextmanager
 def _world(model: FakeModel) -> Iterator[Shop]:
-    with Shop.create() as db, use(db), use_model(model):
+    with Shop.create() as db, use_shop(db), use_model(model):
         yield db
 
 

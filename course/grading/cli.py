@@ -29,7 +29,7 @@ def carry_command(args: argparse.Namespace) -> int:
     return run(args.notebook, reference=args.reference)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `check`, and the grader's commands where it is installed."""
     check = subparsers.add_parser("check", help="grade one of your notebooks locally (score per graded cell)")
     check.add_argument("notebook", help="path of the notebook, e.g. notebooks/01-tools/01-tools.ipynb")

@@ -75,7 +75,7 @@ def _needs(node: ast.AST) -> frozenset[str]:
             found.add(item.id)
         for child in ast.iter_child_nodes(item):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                stack += _needs(child) and [ast.Name(id=n, ctx=ast.Load()) for n in _needs(child)]
+                found |= _needs(child)
             else:
                 stack.append(child)
     return frozenset(found)

@@ -157,7 +157,7 @@ def _run_case(fn: Callable[..., Any], hint: str, namespace: Mapping[str, Any]) -
         return CaseResult(name, "todo", f"{missing} still raises NotImplementedError; replace it with your code.", hint)
     except AssertionError as error:
         return CaseResult(name, "failed", str(error).strip() or f"{name.replace('_', ' ')}: not yet", hint)
-    except Exception as error:  # noqa: BLE001 - any learner error becomes a message, never a crash
+    except Exception as error:
         return CaseResult(name, "failed", f"your code raised {_describe(error)}", hint)
     return CaseResult(name, "passed")
 

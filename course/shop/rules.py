@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .models import Order, RefundDecision, to_cents, to_dollars
+from .records import Order, RefundDecision, to_cents, to_dollars
 from .policy import ShopPolicy
 
 __all__ = ["decide_refund", "refund_problem"]
