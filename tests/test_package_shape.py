@@ -53,7 +53,7 @@ def test_hidden_tests_and_checks_import_only_public_names():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("course.", "autograder.")):
                 module = importlib.import_module(node.module)
                 for alias in node.names:
-                    is_module = importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
+                    is_module = hasattr(module, "__path__") and importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
                     if not is_module and alias.name not in getattr(module, "__all__", []):
                         private.append(f"{path.name}: {node.module}.{alias.name}")
     assert private == []
