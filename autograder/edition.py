@@ -43,18 +43,23 @@ built-in fake model: no API key, no network.
 
 ```bash
 make check NB=notebooks/{first}/{first}.ipynb   # run your notebook and all its visible checks
+make carry NB=notebooks/{first}/{first}.ipynb   # once they pass: the next lesson starts from your agent
 ```
 
-Your instructor grades with hidden tests that are not in this edition, so a passing check is a good
+Each notebook N+1 starts from the reference agent of notebook N (`stage_NN.py` beside it) until you
+carry your own forward; `.venv/bin/course carry NOTEBOOK --reference` goes back. Your instructor grades with hidden tests that are not in this edition, so a passing check is a good
 sign, not a grade. Hand in the `.ipynb` file under its original name.
 """
 
 INSTRUCTOR_MARKER = "# ---- instructor targets"
 LEARNER_TARGETS = """\
-.PHONY: check
+.PHONY: check carry
 
 check: $(STAMP)  ## grade one notebook: make check NB=notebooks/NN-slug/NN-slug.ipynb
 \t$(BIN)/course check $(NB)
+
+carry: $(STAMP)  ## start the next lesson from your own agent: make carry NB=notebooks/NN-slug/NN-slug.ipynb
+\t$(BIN)/course carry $(NB)
 """
 
 
