@@ -73,8 +73,9 @@ def learner_makefile(repository_makefile: str) -> str:
 
 def _pyproject(text: str) -> str:
     trimmed = re.sub(r',\s*"autograder\*"|"autograder\*"\s*,?\s*', "", text)
-    trimmed = re.sub(r'(?ms)^(# [^\n]*\n)*\[project\.entry-points\."twelve_factor_course\.grader"\]\n.*?(?=^\[|\Z)', "",
-                     trimmed)
+    for table in (r'project\.entry-points\."twelve_factor_course\.grader"', r"tool\.ruff[\w.-]*", r"tool\.mypy[\w.-]*"):
+        # the grader's entry point and the repository's lint and type-check settings (they name autograder/)
+        trimmed = re.sub(rf"(?ms)^(# [^\n]*\n)*\[\[?{table}\]\]?\n.*?(?=^\[|\Z)", "", trimmed)
     try:
         import tomllib  # type: ignore[import-not-found, unused-ignore]  # Python 3.11+
     except ImportError:  # pragma: no cover - 3.10: the text check below still applies

@@ -143,7 +143,7 @@ from collections.abc import Mapping
 
 from course.prompts import read_template
 from course.shop import ShopPolicy
-from course.shop import current as current_shop  # the shop the tools act on (course.shop.use switches it)
+from course.shop import current_shop  # the shop the tools act on (use_shop switches it)
 
 
 class PromptError(ValueError):
