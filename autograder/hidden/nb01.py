@@ -5,6 +5,12 @@ its parameters are the learner's names, as `Remote` handles (autograder.remote).
 behaviour: what the argument classes accept and refuse, the tool definitions a strict endpoint
 accepts, what `parse_tool_call` returns or raises, what `run_tool` returns and does to the shop
 database, and what the whole agent does against the shop brain, scripted replies and injected faults.
+
+Each exercise is scored on its own: the tests of 1.2 look at the given tool classes and a probe
+(not at the learner's IssueRefund), those of 1.3 offer tool definitions made here (not by the
+learner's tool_schema) and read IssueRefund's values as the learner's class validates them. Only
+the two tests of the stage-1 agent (`invalid_calls_never_reach_the_shop`, `agent_handles_the_scenarios`)
+score the learner's answers together, as the notebook's opening cell says.
 """
 
 from __future__ import annotations

@@ -257,6 +257,10 @@ def prompt_version_identifies_the_template(system_prompt: Remote, prompt_version
         other = system_prompt(_other_policy())
     assert prompt.name.value == _NAME, f"system_prompt(policy).name should be {_NAME!r}, got {prompt.name!r}"
     template = read_template(_NAME)
+    asked = [text for text in versions.ids if text != template]
+    assert template in versions.ids or not asked, (
+        f"system_prompt(policy) asked prompt_version for the id of a text that is not the support_agent template "
+        f"(it begins {asked[0][:40]!r}): the version should identify the template")
     if template in versions.ids:  # the stand-in numbers the texts it is asked about
         expected, aside = versions.ids[template], " (here prompt_version is a stand-in that numbers the texts it is given)"
     else:  # system_prompt computed the version without calling prompt_version: compare with the learner's own
