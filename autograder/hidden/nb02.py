@@ -241,7 +241,7 @@ def _policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
         assert stale not in text, (f"with a policy whose values changed ({_OTHER}), the system prompt still "
                                    f"contains {stale!r}: a number typed by hand, not read from the policy")
     text = system_prompt(policy.model_copy(update={"approval_limit": 99.5})).text.value
-    assert "$99.5" in text, "with approval_limit=99.5 the system prompt should mention $99.50"
+    assert "$99.50" in text, "with approval_limit=99.5 the system prompt should mention $99.50"
 
     with Shop.create(policy=other) as db, use(db):
         text = system_prompt(policy).text.value

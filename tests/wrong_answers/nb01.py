@@ -177,6 +177,17 @@ def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]]
     except ValidationError as error:
         raise ToolCallError(f"Invalid arguments for {name}: {error}") from None
 ''',
+        # names the tool but not the problem: the model is told its call is wrong, not what to fix
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a validated, typed object."""
+    if name not in tools:
+        raise ToolCallError(f"Unknown tool {name!r}. Available tools: {', '.join(tools)}.")
+    try:
+        return tools[name].model_validate_json(arguments)
+    except ValidationError:
+        raise ToolCallError(f"Invalid arguments for {name}.") from None
+''',
     ],
     "run_tool": [
         # a fresh idempotency key on every call: a repeated refund call pays twice

@@ -151,6 +151,15 @@ def system_prompt(policy: ShopPolicy, name: str = "support_agent") -> Prompt:
               "approval_limit": "100.00", "currency": policy.currency}
     return Prompt(name=name, version=prompt_version(template), text=render(template, values))
 ''',
+        # the limit as Python prints a float: "$100.0", and "$99.5" for a limit of 99.50
+        '''
+def system_prompt(policy: ShopPolicy, name: str = "support_agent") -> Prompt:
+    """The system prompt, rendered from its template file with the numbers from the policy."""
+    template = read_template(name)
+    values = {"shop_name": policy.shop_name, "refund_window_days": policy.refund_window_days,
+              "approval_limit": policy.approval_limit, "currency": policy.currency}
+    return Prompt(name=name, version=prompt_version(template), text=render(template, values))
+''',
     ],
     "ask_model": [
         # puts the system prompt into the caller's list: the second call of a run sends it twice
