@@ -16,8 +16,8 @@ handy for an author trying a wrong answer:
 from __future__ import annotations
 
 import re
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import nbformat
 

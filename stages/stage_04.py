@@ -155,15 +155,17 @@ class PromptError(ValueError):
 def render(template: str, values: Mapping[str, object]) -> str:
     """Fill the template's $placeholders with `values`. Pure: same template and values, same text.
 
-    Raises PromptError naming every placeholder without a value, or every value without a placeholder.
+    Raises PromptError naming every placeholder without a value and every value without a placeholder.
     """
     needed = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)} - {None}
-    missing = sorted(needed - values.keys())
+    missing, unused = sorted(needed - values.keys()), sorted(values.keys() - needed)
+    problems = []
     if missing:
-        raise PromptError(f"The template needs {', '.join(missing)}, which {'was' if len(missing) == 1 else 'were'} not given.")
-    unused = sorted(values.keys() - needed)
+        problems.append(f"The template needs {', '.join(missing)}, which {'was' if len(missing) == 1 else 'were'} not given.")
     if unused:
-        raise PromptError(f"{', '.join(unused)} given but not used by the template: a stale value or a typo?")
+        problems.append(f"Not used by the template: {', '.join(unused)} (a stale value or a typo?).")
+    if problems:
+        raise PromptError(" ".join(problems))
     return string.Template(template).substitute(values)
 
 

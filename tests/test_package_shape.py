@@ -14,8 +14,8 @@ import pytest
 import autograder
 import course
 
-# Hidden tests are instructor test code, long by nature; the nbgrader config is a file traitlets executes.
-EXEMPT_FROM_SIZE = ("autograder.hidden.",)
+# Hidden tests and visible checks are test code, long by nature; the nbgrader config is a file traitlets executes.
+EXEMPT_FROM_SIZE = ("autograder.hidden.", "course.checks.")
 NOT_MODULES = ("autograder.nbgrader_config",)
 MODULES = [info.name for package in (course, autograder)
            for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")

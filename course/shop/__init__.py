@@ -14,6 +14,7 @@ module's docstring for why it is shaped the way it is.
 from .context import current_shop, use_shop
 from .db import DEFAULT_TODAY, Shop
 from .errors import BadArguments, NotFound, PaymentProviderDown, RefundRejected, ShopError, ToolTimeout
+from .policy import ShopPolicy
 from .records import (
     Customer,
     Message,
@@ -24,7 +25,6 @@ from .records import (
     RefundDecision,
     Shipment,
 )
-from .policy import ShopPolicy
 from .registry import TOOLS, Tool, tool_schemas
 from .scenarios import (
     SCENARIOS,

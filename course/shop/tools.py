@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from .context import current_shop
 from .db import Shop
 from .errors import NotFound, RefundRejected, ShopError
-from .records import Customer, Message, Order, Refund, RefundDecision, Shipment, to_cents
 from .queries import load_customer, load_message, load_order, load_refund, load_shipment
+from .records import Customer, Message, Order, Refund, RefundDecision, Shipment, to_cents
 from .rules import decide_refund, refund_problem
 
 __all__ = [
