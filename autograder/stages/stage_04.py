@@ -485,7 +485,8 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
         except ToolCallError as error:
             thread.events.append(ToolFailed(name="model", error=str(error)))
             continue
-        thread.events.append(ToolRequested(name=intent_name(intent), arguments=intent.model_dump_json()))
+        if not isinstance(intent, Done):  # a Done is recorded by its Finished
+            thread.events.append(ToolRequested(name=intent_name(intent), arguments=intent.model_dump_json()))
         event = execute(intent, thread.ticket)
         thread.events.append(event)
         if isinstance(event, Finished):
