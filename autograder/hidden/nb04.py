@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
-from autograder.remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
+from autograder.remote import LearnerError, LearnerNotImplemented, Remote, raised
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
 from course.llm.settings import ConfigError
 from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, shop_brain, use

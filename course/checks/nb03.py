@@ -2,13 +2,18 @@
 
 Cheap and public, worth no points: they try each behaviour the exercise asks for, on inputs of their
 own (Omar's order 1091, a short thread of numbered messages), and say what to fix. The hidden tests
-carry the points and try many more inputs.
+carry the points and try many more inputs. Where a check needs an earlier exercise it runs with a
+simple stand-in of its own (the notebook's function is put back afterwards): `redact` in the format
+checks of 3.2, `render_event` in the checks of 3.3; so each exercise can be checked on its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from course.grading import visible
 from course.llm import count_message_tokens
@@ -27,9 +32,43 @@ def _given(ns, name):
     return ns[name]
 
 
+@contextmanager
+def _standing_in(ns, **functions: Callable[..., Any]) -> Iterator[None]:
+    """Run with these functions in place of the notebook's, then put the notebook's own back."""
+    saved = {name: ns[name] for name in functions if name in ns}
+    ns.update(functions)
+    try:
+        yield
+    finally:
+        for name in functions:
+            if name in saved:
+                ns[name] = saved[name]
+            else:
+                ns.pop(name, None)
+
+
+def _masked(text: str) -> str:
+    """A stand-in for redact: masks the card number and the address these checks use, nothing else."""
+    return text.replace(_SECRET_CARD, "[card]").replace(_SECRET_EMAIL, "[email]")
+
+
+def _plain_render(event) -> str:
+    """A stand-in for render_event: the event's fields on one line, masked."""
+    fields = event.model_dump(mode="json")
+    return _masked(f"<{fields.pop('kind', '?')} " + " ".join(str(v) for v in fields.values()) + ">")
+
+
+def _ready(ns, name: str, exercise: str, *args):
+    """Call an earlier exercise's function, saying which exercise to finish first if it still raises NotImplementedError."""
+    try:
+        return _given(ns, name)(*args)
+    except NotImplementedError:
+        raise AssertionError(f"`{name}` still raises NotImplementedError: finish Exercise {exercise} first") from None
+
+
 # --- 3.1 redact ----------------------------------------------------------------------------------
 
-@visible("3.1", hint="A card is 13 to 19 digits, each maybe followed by one space or dash: build CARD from (?:\\d[ -]?).")
+@visible("3.1", hint="A card is 13 to 19 digits, each maybe followed by one space or dash: see the hint above the exercise.")
 def redact_masks_cards_in_every_spacing(redact):
     for card in _CARDS:
         text = f"I paid with {card} last week."
@@ -82,6 +121,11 @@ def _events(ns) -> list:
 
 @visible("3.2", hint="One case per event class, each returning its tag with the event's fields, as in the table.")
 def renders_every_kind_of_event(render_event, ns):
+    with _standing_in(ns, redact=_masked):
+        _renders_every_kind_of_event(render_event, ns)
+
+
+def _renders_every_kind_of_event(render_event, ns):
     cases = [
         (_given(ns, "Earlier")(sender="agent", sent_on="2026-11-02", body="The lamp ships today."),
          ["The lamp ships today.", "agent", "2026-11-02", "<earlier"]),
@@ -103,6 +147,11 @@ def renders_every_kind_of_event(render_event, ns):
 
 @visible("3.2", hint="For a ToolResult: compact(json.loads(result)) between <name_result> tags.")
 def renders_a_tool_result_compactly(render_event, ns):
+    with _standing_in(ns, redact=_masked):
+        _renders_a_tool_result_compactly(render_event, ns)
+
+
+def _renders_a_tool_result_compactly(render_event, ns):
     result = json.dumps({"order_id": 1091, "status": "shipped", "carrier": "UPS", "refunded_on": None, "items": [],
                          "total": 36.5})
     got = render_event(_given(ns, "ToolResult")(name="track_shipment", result=result))
@@ -115,8 +164,7 @@ def renders_a_tool_result_compactly(render_event, ns):
 
 @visible("3.2", hint="Build the whole text first, whatever the kind, then return redact(text).")
 def every_kind_of_event_is_redacted(render_event, ns):
-    redact = _given(ns, "redact")
-    probe = redact(f"card {_SECRET_CARD}, {_SECRET_EMAIL}")
+    probe = _ready(ns, "redact", "3.1", f"card {_SECRET_CARD}, {_SECRET_EMAIL}")
     assert _SECRET_CARD not in probe and _SECRET_EMAIL not in probe, \
         f"redact(...) does not mask {_SECRET_CARD} and {_SECRET_EMAIL} yet: finish Exercise 3.1 first"
     for event in _events(ns):
@@ -163,62 +211,67 @@ def _kept(text: str) -> list[int]:
 
 @visible("3.3", hint="Render the TicketReceived event and every event after it with render_event; they always go in.")
 def ticket_and_later_events_fit_the_budget(build_context, ns):
-    thread, ContextTooLong = _omar_thread(ns), _given(ns, "ContextTooLong")
-    for budget in range(100, 1_000, 3):
-        try:
-            used = count_message_tokens(build_context(thread, budget))
-        except ContextTooLong:
-            raise AssertionError(f"build_context(thread, {budget}) raised ContextTooLong, but Omar's ticket and the "
-                                 "events since it fit in 100 tokens: drop earlier messages until the rest fits") from None
-        assert used <= budget, (f"with a budget of {budget}, Omar's context took {used} tokens, as count_message_tokens "
-                                "counts them (4 more per message than its text)")
-    text = _context(build_context, thread, 400)
-    found = [text.find(mark) for mark in ("ticketmark", "get_order", "resultmark")]
-    assert -1 not in found, "with a budget of 400 the context lacks the ticket or the tool call and result after it"
-    assert found == sorted(found), "the ticket and the events after it are out of order"
+    with _standing_in(ns, render_event=_plain_render):  # 3.3 is checked on its own
+        thread, ContextTooLong = _omar_thread(ns), _given(ns, "ContextTooLong")
+        for budget in range(100, 1_000, 3):
+            try:
+                used = count_message_tokens(build_context(thread, budget))
+            except ContextTooLong:
+                raise AssertionError(f"build_context(thread, {budget}) raised ContextTooLong, but Omar's ticket and the "
+                                     "events since it, each rendered with render_event, fit in 100 tokens: drop earlier messages until the rest fits") from None
+            assert used <= budget, (f"with a budget of {budget}, Omar's context took {used} tokens, as count_message_tokens "
+                                    "counts them (4 more per message than its text)")
+        text = _context(build_context, thread, 400)
+        found = [text.find(mark) for mark in ("ticketmark", "get_order", "resultmark")]
+        assert -1 not in found, "with a budget of 400 the context lacks the ticket or the tool call and result after it"
+        assert found == sorted(found), "the ticket and the events after it are out of order"
 
 
 @visible("3.3", hint="With room for everything, every earlier message goes in, oldest first, and no note.")
 def room_for_everything_keeps_everything(build_context, ns):
-    text = _context(build_context, _omar_thread(ns), 100_000)
-    kept = _kept(text)
-    assert kept == list(range(20)), f"with room for everything the context kept earlier messages {[i + 1 for i in kept]} of 1-20"
-    assert [text.find(m) for m in _MARKS] == sorted(text.find(m) for m in _MARKS), "the earlier messages are out of order"
+    with _standing_in(ns, render_event=_plain_render):  # 3.3 is checked on its own
+        text = _context(build_context, _omar_thread(ns), 100_000)
+        kept = _kept(text)
+        assert kept == list(range(20)), f"with room for everything the context kept earlier messages {[i + 1 for i in kept]} of 1-20"
+        assert [text.find(m) for m in _MARKS] == sorted(text.find(m) for m in _MARKS), "the earlier messages are out of order"
 
 
 @visible("3.3", hint="Drop 0, 1, 2, ... of the oldest; return the first context that fits, with <omitted>N earlier messages</omitted>.")
 def oldest_history_is_dropped_first_with_a_note(build_context, ns):
-    text = _context(build_context, _omar_thread(ns), 500)
-    kept = _kept(text)
-    assert kept, "with a budget of 500 there is room for some earlier messages, but the context kept none"
-    assert kept == list(range(20 - len(kept), 20)), \
-        f"with a budget of 500 the context kept earlier messages {[i + 1 for i in kept]} of 1-20: drop the oldest first"
-    assert len(kept) < 20, "with a budget of 500 not all 20 earlier messages fit, but the context kept them all"
-    dropped = 20 - len(kept)
-    before = text[:text.find(_MARKS[kept[0]])]
-    assert str(dropped) in before, f"{dropped} earlier messages were dropped, but no note where they were says how many"
+    with _standing_in(ns, render_event=_plain_render):  # 3.3 is checked on its own
+        text = _context(build_context, _omar_thread(ns), 500)
+        kept = _kept(text)
+        assert kept, "with a budget of 500 there is room for some earlier messages, but the context kept none"
+        assert kept == list(range(20 - len(kept), 20)), \
+            f"with a budget of 500 the context kept earlier messages {[i + 1 for i in kept]} of 1-20: drop the oldest first"
+        assert len(kept) < 20, "with a budget of 500 not all 20 earlier messages fit, but the context kept them all"
+        dropped = 20 - len(kept)
+        before = text[:text.find(_MARKS[kept[0]])]
+        assert str(dropped) in before, f"{dropped} earlier messages were dropped, but no note where they were says how many"
 
 
 @visible("3.3", hint="Build from the events, change nothing in them, and use nothing that changes between calls.")
 def the_thread_stays_as_it_was(build_context, ns):
-    thread = _omar_thread(ns)
-    stored = thread.model_dump_json()
-    first = build_context(thread, 100_000)
-    assert thread.model_dump_json() == stored, \
-        "build_context changed the stored thread: the thread is the record; redact only the text you render"
-    assert build_context(thread, 100_000) == first, "two calls with the same thread and budget gave different contexts"
-    text = "\n".join(str(m.get("content") or "") for m in first)
-    assert _SECRET_CARD not in text and _SECRET_EMAIL not in text, \
-        "the context shows Omar's card number or address: render each event with render_event"
+    with _standing_in(ns, render_event=_plain_render):  # 3.3 is checked on its own
+        thread = _omar_thread(ns)
+        stored = thread.model_dump_json()
+        first = build_context(thread, 100_000)
+        assert thread.model_dump_json() == stored, \
+            "build_context changed the stored thread: the thread is the record; redact only the text you render"
+        assert build_context(thread, 100_000) == first, "two calls with the same thread and budget gave different contexts"
+        text = "\n".join(str(m.get("content") or "") for m in first)
+        assert _SECRET_CARD not in text and _SECRET_EMAIL not in text, \
+            "the context shows Omar's card number or address: render each event with render_event"
 
 
 @visible("3.3", hint="When even the ticket and the events since it do not fit, raise ContextTooLong(...).")
 def too_small_a_budget_is_an_error(build_context, ns):
-    thread = _omar_thread(ns)
-    ContextTooLong = _given(ns, "ContextTooLong")
-    try:
-        messages = build_context(thread, 40)
-    except ContextTooLong:
-        return
-    raise AssertionError(f"with a budget of 40 tokens build_context returned {count_message_tokens(messages)} tokens "
-                         "instead of raising ContextTooLong")
+    with _standing_in(ns, render_event=_plain_render):  # 3.3 is checked on its own
+        thread = _omar_thread(ns)
+        ContextTooLong = _given(ns, "ContextTooLong")
+        try:
+            messages = build_context(thread, 40)
+        except ContextTooLong:
+            return
+        raise AssertionError(f"with a budget of 40 tokens build_context returned {count_message_tokens(messages)} tokens "
+                             "instead of raising ContextTooLong")
