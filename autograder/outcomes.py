@@ -15,7 +15,8 @@ from course.worker.values import short_text
 if TYPE_CHECKING:
     from .remote import Remote
 
-__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "LearnerError", "LearnerNotImplemented", "NoValue", "raised"]
+__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "LearnerError", "LearnerNotImplemented", "NoValue", "RaiseInWorker",
+           "raised"]
 
 
 class NoValue:
@@ -73,3 +74,14 @@ def raised(fn: Remote, *args: Any, **kwargs: Any) -> LearnerError | None:
     except LearnerError as error:
         return error
     return None
+
+
+class RaiseInWorker(Exception):
+    """Raised by a stand-in (`Learner.stand_ins`): the learner's code that called it sees `cls(message)`.
+
+    So a stand-in for the learner's `determine_next_step` can raise the learner's own `ToolCallError`.
+    """
+
+    def __init__(self, cls: Remote, message: str) -> None:
+        super().__init__(message)
+        self.cls, self.message = cls, message

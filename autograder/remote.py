@@ -27,10 +27,19 @@ from typing import Any
 
 from course.worker.values import short_text
 
-from .outcomes import NO_VALUE, FreshWorkerUnavailable, LearnerError, LearnerNotImplemented, NoValue, raised
+from .outcomes import (
+    NO_VALUE,
+    FreshWorkerUnavailable,
+    LearnerError,
+    LearnerNotImplemented,
+    NoValue,
+    RaiseInWorker,
+    raised,
+)
 from .session import WorkerDied
 
-__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "NoValue", "Remote", "class_name", "encode", "raised"]
+__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "NoValue",
+           "RaiseInWorker", "Remote", "class_name", "encode", "raised"]
 
 
 def class_name(cls: Remote | str) -> str:
@@ -189,7 +198,9 @@ class Learner:
         kwargs = {str(k): Remote(self, {"ref": info["ref"]}, info) for k, info in (question.get("kwargs") or {}).items()}
         try:
             return {"returned": self.encode(fn(*args, **kwargs))}
-        except Exception as error:
+        except RaiseInWorker as order:
+            return {"raise": self.encode(order.cls), "message": order.message}
+        except Exception as error:  # a stand-in that fails makes the learner's call fail, visibly
             return {"failed_callback": f"{type(error).__name__}: {error}"}
 
     @contextlib.contextmanager

@@ -16,11 +16,9 @@ A failure raises AssertionError saying what went wrong, in the learner's terms.
 
 Each exercise is scored on its own. The tests of 4.3 run the learner's loop with scripted stand-ins
 for `determine_next_step` and `execute` (`Learner.stand_ins`: a list of intents made from the
-learner's INTENTS, events made from the learner's event classes), except
-`malformed_call_does_not_stop_the_agent`, which needs a ToolCallError raised inside the learner's
-process and so decides with the learner's own `determine_next_step` on a scripted model (a stand-in
-runs here and cannot raise the learner's exception there). `agent_handles_the_scenarios` scores the
-agent as a whole: the learner's three functions on the shop brain.
+learner's INTENTS, events made from the learner's event classes; a stand-in raises the learner's
+own ToolCallError with `RaiseInWorker`). `agent_handles_the_scenarios` scores the agent as a whole:
+the learner's three functions on the shop brain.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
-from autograder.remote import LearnerError, LearnerNotImplemented, Remote, raised
+from autograder.remote import LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
 from course.llm.settings import ConfigError
@@ -471,15 +469,19 @@ def agent_handles_the_scenarios(run_agent):
 
 
 class _Decisions:
-    """A scripted stand-in for determine_next_step: returns `intents` in order, then `then` for ever; counts the calls."""
+    """A scripted stand-in for determine_next_step: returns `intents` in order (a RaiseInWorker is raised instead),
+    then `then` for ever; counts the calls."""
 
-    def __init__(self, intents: list[Remote], then: Remote | None = None):
+    def __init__(self, intents: list[Remote | RaiseInWorker], then: Remote | None = None):
         self.intents, self.then, self.calls = intents, then, 0
 
     def __call__(self, thread: Remote, *args: Remote, **kwargs: Remote) -> Remote:
         self.calls += 1
         if self.calls <= len(self.intents):
-            return self.intents[self.calls - 1]
+            step = self.intents[self.calls - 1]
+            if isinstance(step, RaiseInWorker):
+                raise step
+            return step
         assert self.then is not None, "the stand-in for determine_next_step has no more steps"
         return self.then
 
@@ -520,41 +522,33 @@ def max_steps_bounds_the_loop(run_agent, INTENTS, ToolResult, ToolFailed, Finish
         assert _has(thread, "events"), f"run_agent returned {thread!r} when it ran out of steps; it should return the thread."
 
 
-_MALFORMED = [Reply.tool_call("refund_everything", {"order_id": 1042}),
-              Reply.tool_call("issue_refund", '{"order_id": 1042, "amount": ')]
-
-
 @hidden.test("malformed_call_does_not_stop_the_agent")
-def malformed_call_does_not_stop_the_agent(run_agent, determine_next_step, thread_for, system_prompt, ToolCallError,
-                                           INTENTS, ToolResult, Finished, learner):
+def malformed_call_does_not_stop_the_agent(run_agent, ToolCallError, INTENTS, ToolResult, Finished, learner):
     """A malformed tool call becomes an error event the model reads on the next step; the run goes on and refunds nothing."""
     damaged = SCENARIOS["damaged_item"]
-    for reply in _MALFORMED:  # this test needs the ToolCallError of Exercise 4.1; say so if it is not there
-        with _world(FakeModel.scripted(reply)) as db:
-            error = raised(determine_next_step, thread_for(damaged.ticket), system_prompt(db.policy), [])
-        assert error is not None and _isinstance(error, ToolCallError), (
-            "determine_next_step does not raise ToolCallError for a malformed tool call (Exercise 4.1), so this test "
-            "cannot see what run_agent does with one: finish 4.1 first.")
-    replies = [*_MALFORMED, Reply.text("Sorry, I could not process that.")]
-    model = FakeModel(lambda request: replies[min(model.calls - 1, 2)] if model.calls <= 3 else
-                      Reply.tool_call("get_order", {"order_id": 1042}))
-    with _world(model) as db, learner.stand_ins(execute=_executor(INTENTS, ToolResult, Finished)):
-        thread = _call("run_agent on a model whose tool calls are malformed", run_agent, damaged.ticket)
+    problems = ["Unknown tool 'refund_everything'. Available tools: get_order, check_refund_policy, issue_refund.",
+                "issue_refund: the arguments are not valid JSON."]
+    decide = _Decisions([*(RaiseInWorker(ToolCallError, problem) for problem in problems),
+                         INTENTS["done"](summary="Sorry, I could not process that.")],
+                        then=INTENTS["get_order"](order_id=1042))
+    with _world(FakeModel.scripted()) as db, learner.stand_ins(determine_next_step=decide,
+                                                               execute=_executor(INTENTS, ToolResult, Finished)):
+        thread = _call("run_agent when the model's tool calls are malformed", run_agent, damaged.ticket)
         assert refunded_amount(db, damaged) == 0, "A malformed tool call led to a refund."
-    assert model.calls <= 3, (
+    assert decide.calls <= 3, (
         f"After two malformed tool calls the model answered in text (a Done), and run_agent asked it again: "
-        f"{_times(model.calls)} in all. Stop at the first Finished.")
-    kinds = [_kind(event) for event in _attr(thread, "events")]
-    assert model.calls == 3 or not kinds or kinds[-1] != "tool_error", (
-        f"After a malformed tool call run_agent stopped ({_times(model.calls)} asked): record the ToolFailed and go on "
+        f"{_times(decide.calls)} in all. Stop at the first Finished.")
+    events = list(_attr(thread, "events"))
+    kinds = [_kind(event) for event in events]
+    assert decide.calls == 3 or not kinds or kinds[-1] != "tool_error", (
+        f"After a malformed tool call run_agent stopped ({_times(decide.calls)} asked): record the ToolFailed and go on "
         "to the next step, so that the model can try again.")
-    assert model.calls == 3, (
-        f"With two malformed tool calls and then a text reply, the model was asked {_times(model.calls)} in all, not 3.")
-    kinds = [_kind(event) for event in _attr(thread, "events")]
+    assert decide.calls == 3, (
+        f"With two malformed tool calls and then a text reply, the model was asked {_times(decide.calls)} in all, not 3.")
     assert kinds.count("tool_error") >= 2, f"The thread records {kinds.count('tool_error')} error events for 2 malformed calls."
     assert kinds[-1] == "finished", "After the malformed calls, the thread does not end with the model's Finished."
-    second = model.transcript.requests[1].text()
-    assert "refund_everything" in second, "The model was not shown its failed call on the next step."
+    errors = " ".join(str(_value(event, "error")) for event, kind in zip(events, kinds, strict=True) if kind == "tool_error")
+    assert "refund_everything" in errors, "The model was not shown its failed call on the next step."
 
 
 _STEPS = [("get_order", {"order_id": 1042}), ("check_refund_policy", {"order_id": 1042, "amount": 18.5}),

@@ -154,6 +154,8 @@ class Worker:
             answer = worker._ask_grader(question)
             if "returned" in answer:
                 return worker._decode(answer["returned"])
+            if "raise" in answer:  # the stand-in raises one of the learner's exceptions, as their code would
+                raise worker._decode(answer["raise"])(str(answer.get("message", "")))
             raise RuntimeError(short_text(str(answer.get("failed_callback", "the grader's function failed"))))
 
         ask_the_grader.__qualname__ = ask_the_grader.__name__ = f"grader_function_{number}"
@@ -168,7 +170,7 @@ class Worker:
         channel.send(self.sock, question)
         while True:
             message: dict[str, Any] = channel.receive(self.sock)
-            if "returned" in message or "failed_callback" in message:
+            if "returned" in message or "failed_callback" in message or "raise" in message:
                 return message
             channel.send(self.sock, self.answer(message))
 
