@@ -28,7 +28,7 @@ endif
 env: $(STAMP)  ## create or update the environment only
 
 lab: $(STAMP)  ## open the course in JupyterLab (headless: make lab LAB_ARGS=--no-browser)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/learner $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
 
 doctor: $(STAMP)  ## check Python, packages, kernel and the model endpoint
 	$(BIN)/course doctor
@@ -41,9 +41,14 @@ clean:
 TEST_ARGS ?=
 UPTO      ?=
 
-.PHONY: test release student-edition bench compat
+.PHONY: test release student-edition bench compat instructor-lab
 
-test: $(STAMP)  ## run the whole suite
+instructor-lab: $(STAMP)  ## JupyterLab with nbgrader's instructor tools (formgrader, Create Assignment)
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_ARG) $(LAB_ARGS)
+
+test: $(STAMP)  ## run the whole suite: lint, types, then the tests
+	$(BIN)/ruff check course autograder tests benchmarks compat
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
 release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader

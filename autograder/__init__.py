@@ -16,7 +16,7 @@ and nothing under `course/` imports it: the `course` command finds it through an
   nbgrader and the course tree
     config.py, nbgrader_config.py, nbgrader_run.py, preprocessors.py, results.py
     authoring.py    build a solution notebook; `lint` one edited by hand
-    export.py, stages/   the reference agent of each stage (generated), `stages.load(n)`
+    export.py, reference.py   the reference agent of each stage (stages/, generated), `reference.load(n)`
     release.py, leaks.py, edition.py   releases, what must never reach a learner, the student edition
     scratch.py, variants.py   grade in a throwaway course; score wrong answers
 

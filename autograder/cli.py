@@ -35,8 +35,9 @@ def sandbox_description() -> str:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from .export import export_all
     from course.grading.layout import REPO_ROOT
+
+    from .export import export_all
 
     touched = export_all()
     for path in touched:
@@ -46,8 +47,9 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def release_command(args: argparse.Namespace) -> int:
-    from .authoring import lint
     from course.grading.layout import lessons
+
+    from .authoring import lint
     from .release import release_all
 
     problems = [f"{lesson.source}: {p}" for lesson in lessons() for p in lint(lesson.source)]
@@ -60,8 +62,9 @@ def release_command(args: argparse.Namespace) -> int:
 
 
 def lint_command(args: argparse.Namespace) -> int:
-    from .authoring import lint
     from course.grading.layout import lessons
+
+    from .authoring import lint
 
     paths = [Path(p) for p in args.notebooks] or [lesson.source for lesson in lessons()]
     problems = [f"{path}: {p}" for path in paths for p in lint(path)]
@@ -100,9 +103,9 @@ def student_edition_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the instructor's subcommands to `course`'s subparsers (course.grading.cli calls this)."""
-    subparsers.add_parser("export", help="regenerate autograder/stages/ and solutions/*/stage_*.py").set_defaults(
+    subparsers.add_parser("export", help="regenerate stages/ and the links to them in solutions/").set_defaults(
         handler=export_command)
     subparsers.add_parser("release", help="export, then regenerate notebooks/ from solutions/ with nbgrader").set_defaults(
         handler=release_command)

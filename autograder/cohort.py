@@ -38,13 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from course.grading.layout import REPO_ROOT, Lesson, lessons
+
 from . import nbgrader_run
 from .batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
 from .config import GRADEBOOK
 from .intake import InputError, Intake, Submission, read_input
 from .report import LessonRow, TestRow, write_csv, write_report
 from .results import NotebookGrade, read_grades
-from course.grading.layout import REPO_ROOT, Lesson, lessons
 
 __all__ = ["CohortResult", "GradebookBusy", "InputError", "autograde_cohort"]
 

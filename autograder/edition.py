@@ -5,6 +5,7 @@
                               `course check` in visible-only mode, the grading worker)
     DIR/pyproject.toml        the repository's, packaging `course` only (no `autograder`, no grader entry point)
     DIR/environment.yml       as in the repository
+    DIR/jupyter/learner/      JupyterLab without nbgrader's instructor tools (what `make lab` uses)
     DIR/README.md, Makefile   for learners: `make lab`, `make check NB=...`
 
 Left out: solutions/, autograder/ (the grader: hidden tests, stage modules, release and cohort
@@ -21,6 +22,7 @@ import shutil
 from pathlib import Path
 
 from course.grading.layout import REPO_ROOT, lessons
+
 from .leaks import scan
 
 __all__ = ["build_student_edition", "learner_makefile"]
@@ -41,18 +43,23 @@ built-in fake model: no API key, no network.
 
 ```bash
 make check NB=notebooks/{first}/{first}.ipynb   # run your notebook and all its visible checks
+make carry NB=notebooks/{first}/{first}.ipynb   # once they pass: the next lesson starts from your agent
 ```
 
-Your instructor grades with hidden tests that are not in this edition, so a passing check is a good
+Each notebook N+1 starts from the reference agent of notebook N (`stage_NN.py` beside it) until you
+carry your own forward; `.venv/bin/course carry NOTEBOOK --reference` goes back. Your instructor grades with hidden tests that are not in this edition, so a passing check is a good
 sign, not a grade. Hand in the `.ipynb` file under its original name.
 """
 
 INSTRUCTOR_MARKER = "# ---- instructor targets"
 LEARNER_TARGETS = """\
-.PHONY: check
+.PHONY: check carry
 
 check: $(STAMP)  ## grade one notebook: make check NB=notebooks/NN-slug/NN-slug.ipynb
 \t$(BIN)/course check $(NB)
+
+carry: $(STAMP)  ## start the next lesson from your own agent: make carry NB=notebooks/NN-slug/NN-slug.ipynb
+\t$(BIN)/course carry $(NB)
 """
 
 
@@ -66,10 +73,11 @@ def learner_makefile(repository_makefile: str) -> str:
 
 def _pyproject(text: str) -> str:
     trimmed = re.sub(r',\s*"autograder\*"|"autograder\*"\s*,?\s*', "", text)
-    trimmed = re.sub(r'(?ms)^(# [^\n]*\n)*\[project\.entry-points\."twelve_factor_course\.grader"\]\n.*?(?=^\[|\Z)', "",
-                     trimmed)
+    for table in (r'project\.entry-points\."twelve_factor_course\.grader"', r"tool\.ruff[\w.-]*", r"tool\.mypy[\w.-]*"):
+        # the grader's entry point and the repository's lint and type-check settings (they name autograder/)
+        trimmed = re.sub(rf"(?ms)^(# [^\n]*\n)*\[\[?{table}\]\]?\n.*?(?=^\[|\Z)", "", trimmed)
     try:
-        import tomllib  # Python 3.11+
+        import tomllib  # type: ignore[import-not-found, unused-ignore]  # Python 3.11+
     except ImportError:  # pragma: no cover - 3.10: the text check below still applies
         tomllib = None
     if tomllib is not None:
@@ -102,6 +110,7 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
             shutil.copytree(lesson.release_dir, dest / "notebooks" / lesson.slug, ignore=_IGNORE)
     shutil.copytree(REPO_ROOT / "course", dest / "course", ignore=_IGNORE)  # the package, whatever `root`
     (dest / "pyproject.toml").write_text(_pyproject((REPO_ROOT / "pyproject.toml").read_text("utf-8")), "utf-8")
+    shutil.copytree(REPO_ROOT / "jupyter" / "learner", dest / "jupyter" / "learner", ignore=_IGNORE)
     for name in ("environment.yml", "LICENSE", "LICENSE.md", "LICENSE.txt"):
         if (REPO_ROOT / name).is_file():
             shutil.copy(REPO_ROOT / name, dest / name)

@@ -102,7 +102,8 @@ class Graded:
 def hidden_tests(lesson: int) -> HiddenTests:
     """The hidden tests of lesson `lesson` (autograder/hidden/nbNN.py)."""
     module = importlib.import_module(f"autograder.hidden.nb{lesson:02d}")
-    return module.hidden
+    tests: HiddenTests = module.hidden
+    return tests
 
 
 def _meta(cell: Any) -> dict[str, Any]:
@@ -145,18 +146,19 @@ def read_submission(path_or_nb: Path | str | Any) -> tuple[list[Any] | None, str
 
 def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
     """The steps to run for a submission (see the module docstring), and notes on what was repaired."""
-    by_id = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
-    order = [_meta(c).get("grade_id") for c in source.cells]
+    by_id: dict[str, Any] = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
+    order: list[str] = [str(_meta(c).get("grade_id") or "") for c in source.cells]
     steps: list[Step] = []
     placed: dict[str, int] = {}
     notes: list[str] = []
     for cell in cells:
-        gid = _meta(cell).get("grade_id")
-        original = by_id.get(gid) if isinstance(gid, str) else None
+        found = _meta(cell).get("grade_id")
+        gid = found if isinstance(found, str) else ""
+        original = by_id.get(gid) if gid else None
         if original is None or gid in placed:
-            if isinstance(gid, str) and gid and gid in placed:
+            if gid and gid in placed:
                 notes.append(f"a second cell with the id {short_text(gid, 60)!r} ran as ordinary code")
-            elif isinstance(gid, str) and gid and _kind(cell) == "test":
+            elif gid and _kind(cell) == "test":
                 notes.append(f"a test cell with the unknown id {short_text(gid, 60)!r} ran as ordinary code")
             if cell.get("cell_type") == "code":
                 steps.append(Step("code", _source(cell)))
@@ -242,7 +244,7 @@ def _run_test(registry: HiddenTests, grade_id: str, learner: Learner) -> Verdict
     """One hidden test; a failure of the grader itself scores 0 with a plain message, and is logged."""
     try:
         return registry.run(grade_id, learner)
-    except Exception as error:  # noqa: BLE001 - a bug in a hidden test must not stop the batch
+    except Exception as error:
         log.exception("hidden test %s failed to run", grade_id)
         return Verdict("failed", "this test could not run because of a problem in the course's grader, not in "
                        f"your code; your instructor can see why ({type(error).__name__})")

@@ -21,5 +21,5 @@ from pathlib import Path
 from autograder.config import apply
 
 os.environ["COURSE_OFFLINE"] = "1"
-c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by traitlets when it loads this file
 apply(c, Path(__file__).resolve().parent.parent)

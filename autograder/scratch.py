@@ -22,8 +22,9 @@ from typing import Any
 
 import nbformat
 
-from . import nbgrader_run
 from course.grading.layout import Lesson
+
+from . import nbgrader_run
 from .engine import Graded as Verdict
 from .results import NotebookGrade, read_grades
 from .trusted import trusted_autograde
@@ -42,7 +43,7 @@ class ScratchCourse:
     def __init__(self, lesson: Lesson, root: Path | str | None = None) -> None:
         self.lesson = lesson
         self._tmp = None if root else tempfile.TemporaryDirectory(prefix="course-scratch-")
-        self.root = Path(root or self._tmp.name)
+        self.root = Path(root) if root else Path(self._tmp.name)  # type: ignore[union-attr]
         shutil.copytree(lesson.source_dir, self.root / "solutions" / lesson.slug, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
         self.gradebook = nbgrader_run.new_gradebook(self.root / "var" / "gradebook.db")

@@ -32,7 +32,7 @@ from .sandbox import Limits, PidsCgroup, Sandbox, detect, launch
 __all__ = ["LearnerSession", "LocalSession", "WorkerDied"]
 
 _MAX_RESTARTS = 8
-_SIGNALS = {signal.SIGKILL: "it was killed (out of memory, or stopped from outside)",
+_SIGNALS: dict[int, str] = {signal.SIGKILL: "it was killed (out of memory, or stopped from outside)",
             signal.SIGXCPU: "it used up its CPU time", signal.SIGXFSZ: "it wrote a file larger than allowed",
             signal.SIGSEGV: "it crashed (segmentation fault)", signal.SIGABRT: "it aborted"}
 
@@ -243,4 +243,5 @@ class LocalSession:
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
         import json
 
-        return json.loads(json.dumps(self._worker.answer(message)))  # plain data, exactly as over the channel
+        answer: dict[str, Any] = json.loads(json.dumps(self._worker.answer(message)))  # plain data, as over the channel
+        return answer

@@ -2,9 +2,10 @@
 
 A full grading run per wrong answer costs a worker start and a whole notebook run. Here the
 solution notebook runs once in one sandboxed worker (autograder.session); then, for each variant
-of a solution cell, the variant is defined in the same worker, the hidden tests of that exercise
-(the graded cells after the solution cell, up to the next one) run exactly as the trusted grader
-runs them, and the right solution is defined again. Used by tests/test_grading_wrong_answers.py;
+of a solution cell, the variant is defined in the same worker with the later cells that build the
+agent from it (those tagged `export`), the hidden tests of that exercise (the graded cells after the
+solution cell, up to the next one) run exactly as the trusted grader runs them, and the right
+solution is defined again, with the same later cells. Used by tests/test_grading_wrong_answers.py;
 handy for an author trying a wrong answer:
 
     from course.grading.layout import find_lesson
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import nbformat
 
@@ -42,7 +44,7 @@ class VariantResult:
         return sum(top - got for got, top in self.scores.values())
 
 
-def exercises(nb) -> dict[str, list[int]]:
+def exercises(nb: Any) -> dict[str, list[int]]:
     """Solution grade id -> indices of the graded cells after it, up to the next solution cell."""
     out: dict[str, list[int]] = {}
     current = None
@@ -56,7 +58,7 @@ def exercises(nb) -> dict[str, list[int]]:
     return out
 
 
-def visible_exercises(nb) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def visible_exercises(nb: Any) -> dict[str, str]:
     """Solution grade id -> the exercise its visible check names ("1.2"), from the `check("1.2")` cell after it."""
     out: dict[str, str] = {}
     current = None
@@ -89,8 +91,11 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
             if cell.cell_type == "code" and index not in tests:
                 session.run_cell(cell.source)
         for solution, sources in variants.items():
+            later = _definitions_after(nb, cell_of[solution])
             for k, source in enumerate(sources):
                 session.run_cell(source.strip("\n"))
+                for cell in later:  # what later cells built from it (TOOLS, default arguments) uses the variant too
+                    session.run_cell(cell)
                 scores, messages = {}, {}
                 for index in by_exercise[solution]:
                     grade_id, points = tests[index]
@@ -102,5 +107,12 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
                 if solution in checks:
                     shown = str(run_exercise(checks[solution], learner["get_ipython"]().user_ns).status.value)
                 results.append(VariantResult(solution, k, scores, messages, shown))
-                session.run_cell(nb.cells[cell_of[solution]].source)
+                for cell in [nb.cells[cell_of[solution]].source, *later]:
+                    session.run_cell(cell)
     return results
+
+
+def _definitions_after(nb: Any, index: int) -> list[str]:
+    """The later cells that define the agent (tagged `export`): re-run so they see a replaced answer."""
+    return [cell.source for cell in nb.cells[index + 1:]
+            if cell.cell_type == "code" and "export" in cell.metadata.get("tags", [])]

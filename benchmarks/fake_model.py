@@ -16,16 +16,17 @@ from collections.abc import Callable
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from course.llm import FakeModel, Reply
 from course.llm.server import FakeModelServer
 from course.llm.wire import completion
 
-MESSAGES = [
+MESSAGES: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "You are the support agent of a small online shop."},
     {"role": "user", "content": "Hi, the mug from order 1042 arrived broken. Can I get a refund?"},
 ]
-TOOLS = [
+TOOLS: list[ChatCompletionToolParam] = [
     {
         "type": "function",
         "function": {

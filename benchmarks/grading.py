@@ -12,12 +12,13 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
-from autograder.session import LearnerSession
 from autograder import nbgrader_run
-from course.grading.layout import find_lesson
 from autograder.scratch import ScratchCourse
+from autograder.session import LearnerSession
 from autograder.trusted import trusted_autograde
+from course.grading.layout import Lesson, find_lesson
 
 
 def _median(action: Callable[[], object], repeat: int) -> float:
@@ -29,7 +30,7 @@ def _median(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def _cells_only(lesson) -> None:  # type: ignore[no-untyped-def]
+def _cells_only(lesson: Lesson) -> None:
     import nbformat
 
     nb = nbformat.read(str(lesson.source), as_version=4)
@@ -47,11 +48,11 @@ def report(lessons: tuple[int, ...] = (1, 4), repeat: int = 3) -> None:
             folder = course.root / "var" / "submitted" / "bench" / lesson.slug
             folder.mkdir(parents=True)
             shutil.copyfile(lesson.source, folder / f"{lesson.slug}.ipynb")
-            plain = _median(lambda: nbgrader_run.autograde(course.root, lesson.slug, "bench",
-                                                           gradebook=course.gradebook), repeat)
-            trusted = _median(lambda: trusted_autograde(course.root, lesson, "bench", gradebook=course.gradebook,
-                                                        files=course.release.parent), repeat)
-        floor = _median(lambda: _cells_only(lesson), repeat)
+            plain = _median(partial(nbgrader_run.autograde, course.root, lesson.slug, "bench",
+                                    gradebook=course.gradebook), repeat)
+            trusted = _median(partial(trusted_autograde, course.root, lesson, "bench", gradebook=course.gradebook,
+                                      files=course.release.parent), repeat)
+        floor = _median(partial(_cells_only, lesson), repeat)
         print(f"  {lesson.slug}")
         print(f"    plain nbgrader autograde   {plain:6.2f} s (baseline)")
         print(f"    trusted path               {trusted:6.2f} s  ({trusted / plain:.2f}× plain)")

@@ -66,8 +66,8 @@ def base_url() -> Iterator[str]:
 @pytest.fixture
 def fake():  # type: ignore[no-untyped-def]
     """A fresh in-process fake driven by the shop brain, as `course.llm.client()` gives by default."""
+    from course.brain import shop_brain
     from course.llm import FakeModel
-    from course.shop.brain import shop_brain
 
     return FakeModel(shop_brain)
 

@@ -10,9 +10,9 @@ __all__ = ["main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from course.brain import shop_brain
     from course.llm import FakeModel
     from course.llm.server import serve
-    from course.shop.brain import shop_brain
 
     try:
         server = serve(FakeModel(shop_brain, context_window=args.context_window, seed=args.seed), args.host, args.port)

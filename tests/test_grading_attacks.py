@@ -17,13 +17,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.engine import grade_submission
-from autograder.sandbox import Limits, detect
-from autograder import cohort
-from course.grading.layout import REPO_ROOT
-from autograder.release import release_all
 from attacks import FORK_BOMB, KILLERS, REPLACERS, REWRITERS, gradebook_writer
 from toy_course import build_toy_course
+
+from autograder import cohort
+from autograder.engine import grade_submission
+from autograder.release import release_all
+from autograder.sandbox import Limits, detect
+from course.grading.layout import REPO_ROOT
 
 LESSON = "00-toy"
 RIGHT_ADD = "def add(a, b):\n    return a + b"
@@ -273,3 +274,23 @@ def test_a_hostile_cohort_member_changes_no_grade_and_no_file(toy, tmp_path):
     feedback = (toy / "var" / "feedback" / "attacker" / LESSON / f"{LESSON}.html").read_text()
     _assert_nothing_leaked(feedback.replace("hidden(", ""))  # the word appears in nbgrader's own page script
     assert os.environ.get("COURSE_OFFLINE") == "1"
+
+
+def test_the_worker_has_no_network_not_even_the_graders_loopback(toy):
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    try:
+        reach = (f"import socket\ndef add(a, b):\n    try:\n        socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+                 "    except OSError:\n        return a + b\n    return 'reached the grader'")
+        graded = _grade(toy, _submission(toy, add=reach))
+    finally:
+        server.close()
+    assert _scores(graded) == HONEST_ADD, _text(graded)
+
+
+def test_a_file_larger_than_the_limit_costs_only_its_test(toy):
+    writer = "def add(a, b):\n    open('big.bin', 'wb').write(b'x' * 3 * 1024 * 1024)\n    return a + b"
+    graded = _grade(toy, _submission(toy, add=writer, shout=RIGHT_SHOUT), limits=Limits(file_mb=1))
+    assert _scores(graded) == {"add_adds": 0.0, "shout_shouts": 2.0}

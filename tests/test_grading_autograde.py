@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from toy_course import build_toy_course
 
 from autograder import cohort
-from course.grading import local
 from autograder.edition import build_student_edition
-from toy_course import build_toy_course
 from autograder.release import release_all
+from course.grading import local
 
 LESSON = "00-toy"
 PLAUSIBLE_SHOUT = 'def shout(text: str) -> str:\n    """Return text in upper case, ending with \'!\'."""\n    return text.upper()'

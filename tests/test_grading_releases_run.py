@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.grading.layout import Lesson, lessons
 from autograder.scratch import ScratchCourse
+from course.grading.layout import Lesson, lessons
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")

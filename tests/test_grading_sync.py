@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import export, stages
+from autograder import export, reference
 from autograder.authoring import lint
-from course.grading.layout import REPO_ROOT, lessons
 from autograder.leaks import scan
 from autograder.release import drift
+from course.grading.layout import REPO_ROOT, lessons
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")
@@ -43,6 +43,24 @@ def test_the_student_edition_of_the_course_reveals_nothing(tmp_path):
     assert scan(dest) == []
 
 
-@pytest.mark.parametrize("number", sorted(int(p.stem[6:]) for p in (REPO_ROOT / "autograder" / "stages").glob("stage_[0-9][0-9].py")))
-def test_every_stage_module_imports_on_its_own(number):
-    assert stages.load(number).__doc__.startswith(f"Stage {number:02d}")
+STAGES = sorted(int(p.stem[6:]) for p in (REPO_ROOT / "stages").glob("stage_[0-9][0-9].py"))
+
+
+@pytest.mark.parametrize("number", STAGES)
+def test_every_stage_module_imports_on_its_own_and_defines_each_name_once(number):
+    import ast
+
+    module = reference.load(number)
+    assert module.__doc__.startswith(f"Stage {number:02d}")
+    tree = ast.parse((REPO_ROOT / "stages" / f"stage_{number:02d}.py").read_text(encoding="utf-8"))
+    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    assert sorted({n for n in defined if defined.count(n) > 1}) == []
+    assert set(module.__all__) >= set(defined) - {n for n in defined if n.startswith("_")}
+
+
+def test_each_lesson_links_to_the_one_copy_of_its_stage():
+    for lesson in LESSONS[1:]:
+        for folder in (lesson.source_dir, lesson.release_dir):
+            link = folder / f"stage_{lesson.number - 1:02d}.py"
+            assert link.is_symlink(), f"{link} should be a link into stages/"
+            assert link.resolve() == (REPO_ROOT / "stages" / link.name).resolve()

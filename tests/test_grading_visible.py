@@ -159,3 +159,16 @@ def test_a_missing_name_and_an_unknown_test_are_reported():
         toy("nope", {})
     with pytest.raises(ValueError):
         toy.test("sums")(lambda: None)
+
+
+def test_an_unfinished_exercise_is_named_by_the_function_that_still_raises():
+    @visible("98.2")
+    def uses_two(add, shout):
+        add(1, 2)
+        shout("x")
+
+    namespace: dict = {"__name__": "__main__"}
+    exec("def add(a, b):\n    return a + b\ndef shout(text):\n    raise NotImplementedError()", namespace)
+    result = run_exercise("98.2", namespace)
+    todo = next(c for c in result.cases if c.name == "uses_two")
+    assert todo.status == "todo" and todo.message.startswith("`shout` still raises") and "`add`" not in todo.message

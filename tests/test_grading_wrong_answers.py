@@ -15,8 +15,8 @@ import importlib
 
 import pytest
 
-from course.grading.layout import Lesson, lessons
 from autograder.variants import grade_variants
+from course.grading.layout import Lesson, lessons
 
 
 def _module(lesson: Lesson):  # type: ignore[no-untyped-def]
@@ -69,6 +69,7 @@ def test_each_kept_wrong_answer_fails_its_visible_check(scored):
 
 def test_a_wrong_answer_that_is_in_fact_right_would_be_reported(tmp_path):
     from toy_course import ADD_SOLUTION, build_toy_course
+
     from autograder.export import export_all
     from course.grading.layout import find_lesson
 

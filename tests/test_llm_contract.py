@@ -10,8 +10,8 @@ import openai
 import pytest
 from pydantic import BaseModel
 
+from course.brain import shop_brain
 from course.llm import ErrorReply, FakeModel, Reply, async_client, client, faults, use_model
-from course.shop.brain import shop_brain
 
 TICKET = [{"role": "user", "content": "Hi, I'm Ada Lovelace (ada@example.com). The mug from order 1042 arrived broken; I paid $18.50."}]
 

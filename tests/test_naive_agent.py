@@ -14,7 +14,7 @@ import pytest
 from course.agents import naive
 from course.agents.demo import run_naive
 from course.llm import FakeModel, Reply, use_model
-from course.shop import NotFound, Shop, get_scenario, use
+from course.shop import NotFound, Shop, get_scenario, use_shop
 
 
 @pytest.mark.parametrize("name", ["damaged_item", "out_of_window", "where_is_my_order", "change_address", "long_thread"])
@@ -44,19 +44,19 @@ def test_the_naive_agent_resends_the_whole_history_every_turn():
 
 def test_the_naive_agent_runs_whatever_function_name_the_model_returns():
     fake = FakeModel.scripted(Reply.tool_call("client", {}), Reply.text("done"))
-    with Shop.create() as shop, use(shop), use_model(fake):
+    with Shop.create() as shop, use_shop(shop), use_model(fake):
         assert naive.run_agent("hello") == "done"  # `client` is not a tool, yet it ran
     assert "OpenAI object" in fake.transcript.last_request.messages[-1]["content"]
 
 
 def test_the_naive_agent_crashes_on_a_tool_that_does_not_exist():
-    with Shop.create() as shop, use(shop), use_model(FakeModel.scripted(Reply.tool_call("delete_all_orders"))):
+    with Shop.create() as shop, use_shop(shop), use_model(FakeModel.scripted(Reply.tool_call("delete_all_orders"))):
         with pytest.raises(KeyError, match="delete_all_orders"):
             naive.run_agent("hello")
 
 
 def test_the_naive_agent_crashes_on_malformed_arguments():
-    with Shop.create() as shop, use(shop), use_model(FakeModel.scripted(Reply.tool_call("get_order", '{"order_id": 10'))):
+    with Shop.create() as shop, use_shop(shop), use_model(FakeModel.scripted(Reply.tool_call("get_order", '{"order_id": 10'))):
         with pytest.raises(ValueError):
             naive.run_agent("hello")
 

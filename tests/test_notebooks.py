@@ -14,11 +14,10 @@ import importlib
 import re
 
 import nbformat
-
 import pytest
 
-from course.grading.layout import Lesson, lessons
 from autograder.scratch import ScratchCourse
+from course.grading.layout import Lesson, lessons
 
 LESSONS = lessons()
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import threading
-import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,8 +69,16 @@ def _get(url: str) -> bytes | None:
         raise
 
 
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 @pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "jupyter").exists(), reason="needs the environment made by make")
-def test_make_lab_serves_jupyterlab_headless():
+def test_make_lab_serves_jupyterlab_headless_without_the_instructor_tools():
     port = _free_port()
     args = f"--no-browser --port={port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token=course-test"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(ROOT / "var" / "jupyter-runtime-test")}
@@ -93,6 +102,10 @@ def test_make_lab_serves_jupyterlab_headless():
         assert b"JupyterLab" in page
         listing = _get(f"http://127.0.0.1:{port}/api/contents/01-natural-language-to-tool-calls?token=course-test")
         assert listing is not None and b"01-natural-language-to-tool-calls.ipynb" in listing
+        config = json.loads(re.search(rb'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+        assert "@jupyter/nbgrader" in str(config.get("disabledExtensions")), "nbgrader's instructor tools show"
+        assert not config.get("newsUrl"), "the learner is asked about Jupyter news"
+        assert _status(f"http://127.0.0.1:{port}/formgrader?token=course-test") == 404
     finally:
         watchdog.cancel()
         os.killpg(process.pid, 15)

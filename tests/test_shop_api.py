@@ -13,9 +13,9 @@ PUBLIC = [
     "IssueRefund", "LookupCustomer", "Message", "NotFound", "Order", "OrderItem", "OrderSummary", "Outcome",
     "PaymentProviderDown", "Refund", "RefundDecision", "RefundRejected", "SCENARIOS", "Scenario", "SendMessage",
     "Shipment", "Shop", "ShopError", "ShopPolicy", "TOOLS", "Ticket", "Tool", "ToolTimeout", "TrackShipment",
-    "UpdateAddress", "check_refund_policy", "current", "get_order", "get_scenario", "issue_refund", "lookup_customer",
-    "outcome_of", "refunded_amount", "send_message", "shop_brain", "tool_schemas", "track_shipment",
-    "update_address", "use",
+    "UpdateAddress", "check_refund_policy", "current_shop", "get_order", "get_scenario", "issue_refund", "lookup_customer",
+    "outcome_of", "refunded_amount", "send_message", "tool_schemas", "track_shipment",
+    "update_address", "use_shop",
 ]
 
 

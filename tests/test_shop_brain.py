@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from course.brain import shop_brain
 from course.llm.reply import Reply
 from course.llm.request import ChatRequest
 from course.shop import (
@@ -26,9 +27,8 @@ from course.shop import (
     get_scenario,
     outcome_of,
     refunded_amount,
-    shop_brain,
     tool_schemas,
-    use,
+    use_shop,
 )
 
 
@@ -136,7 +136,7 @@ def drive(name: str, *, render: str = "chat", tools: list[dict[str, Any]] | None
         run.events.append({"kind": "call", "id": f"call_{step}", "name": call.name, "args": args})
         if call.name in TOOLS:
             try:
-                with use(run.shop):
+                with use_shop(run.shop):
                     data = TOOLS[call.name].run(args).model_dump(mode="json")
             except ShopError as error:
                 data = {"error": f"{type(error).__name__}: {error}"}
@@ -312,7 +312,7 @@ def test_the_brain_recovers_when_a_malformed_call_named_another_order():
     scenario = get_scenario("damaged_item")
     fake = FakeModel(shop_brain, faults={1: faults.malformed_arguments("get_order", '{"order_id": 1043')})
     names = ("get_order", "check_refund_policy", "issue_refund", "send_message")
-    with Shop.create() as shop, use(shop), use_model(fake):
+    with Shop.create() as shop, use_shop(shop), use_model(fake):
         messages: list[dict[str, Any]] = [{"role": "user", "content": scenario.ticket.render()}]
         for _ in range(8):
             reply = fake.client().chat.completions.create(model="m", messages=messages, tools=tool_schemas(*names))
@@ -323,7 +323,7 @@ def test_the_brain_recovers_when_a_malformed_call_named_another_order():
             for call in message.tool_calls:
                 try:
                     result = TOOLS[call.function.name].run(call.function.arguments).model_dump_json()
-                except Exception as error:  # noqa: BLE001 - the error goes back to the model, as an agent does
+                except Exception as error:
                     result = f"Error: {error}"
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         assert outcome_of(shop, scenario) == "refunded"
@@ -335,6 +335,6 @@ def test_the_brain_recovers_when_a_malformed_call_named_another_order():
     '{"subject": "Broken mug", "body": "Hi"}',
 ])
 def test_the_refund_reason_quotes_the_subject_whatever_the_context_format(rendered):
-    from course.shop.brain import _subject
+    from course.brain.policy import _subject
 
     assert _subject(rendered) == "Broken mug"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from course.shop import DEFAULT_TODAY, Shop, ShopError, ShopPolicy, get_order, issue_refund, use
+from course.shop import DEFAULT_TODAY, Shop, ShopError, ShopPolicy, get_order, issue_refund, use_shop
 from course.shop.fixtures import ORDERS, UNKNOWN_ORDER_ID
 from course.shop.policy import POLICY_FILE
 
@@ -60,10 +60,10 @@ def test_seeded_orders_are_consistent_with_today() -> None:
 
 
 def test_today_is_injected_not_read_from_the_clock() -> None:
-    with Shop.create(today=date(2030, 1, 15)) as shop, use(shop):
+    with Shop.create(today=date(2030, 1, 15)) as shop, use_shop(shop):
         assert shop.today == date(2030, 1, 15)
         assert (shop.today - get_order(1013).delivered_on).days == 75
-    assert DEFAULT_TODAY == date(2026, 11, 2)
+    assert date(2026, 11, 2) == DEFAULT_TODAY
 
 
 def test_creating_a_shop_is_fast() -> None:
@@ -83,9 +83,9 @@ def test_a_temporary_shop_file_is_deleted_on_close() -> None:
 
 def test_a_shop_reopens_with_its_data_date_and_policy(tmp_path: Path) -> None:
     path = tmp_path / "shop.sqlite3"
-    with Shop.create(path, seed=5, today=date(2026, 12, 1)) as shop, use(shop):
+    with Shop.create(path, seed=5, today=date(2026, 12, 1)) as shop, use_shop(shop):
         issue_refund(order_id=1042, amount=18.5, reason="mug broken", idempotency_key="k")
-    with Shop.open(path) as again, use(again):
+    with Shop.open(path) as again, use_shop(again):
         assert (again.seed, again.today, again.policy) == (5, date(2026, 12, 1), ShopPolicy.load())
         assert get_order(1042).refunded == 18.5
     assert path.exists()
@@ -94,7 +94,7 @@ def test_a_shop_reopens_with_its_data_date_and_policy(tmp_path: Path) -> None:
 def test_creating_over_an_existing_file_needs_replace(tmp_path: Path) -> None:
     path = tmp_path / "shop.sqlite3"
     Shop.create(path).close()
-    with pytest.raises(ShopError, match="already exists.*replace=True"):
+    with pytest.raises(ShopError, match=r"already exists.*replace=True"):
         Shop.create(path)
     Shop.create(path, replace=True).close()
 
@@ -116,7 +116,7 @@ def test_a_missing_or_corrupt_file_gives_a_shop_error_saying_what_to_do(tmp_path
 def test_a_sqlite_file_that_is_not_a_shop_names_the_missing_tables(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite3"
     sqlite3.connect(path).execute("CREATE TABLE notes (id INTEGER)").connection.close()
-    with pytest.raises(ShopError, match="not a shop: missing table.*customers"):
+    with pytest.raises(ShopError, match=r"not a shop: missing table.*customers"):
         Shop.open(path)
 
 
@@ -149,7 +149,7 @@ def test_a_shop_can_carry_its_own_policy() -> None:
 
 
 def test_an_outer_transaction_rolls_back_a_tool_effect_inside_it() -> None:
-    with Shop.create() as shop, use(shop):
+    with Shop.create() as shop, use_shop(shop):
         with pytest.raises(RuntimeError), shop.transaction():
             issue_refund(order_id=1042, amount=18.5, reason="mug broken")
             raise RuntimeError("crash before the agent recorded its event")

@@ -19,7 +19,7 @@ from course.shop import (
     send_message,
     track_shipment,
     update_address,
-    use,
+    use_shop,
 )
 from course.shop.fixtures import CUSTOMERS
 
@@ -36,7 +36,7 @@ EXPECTED = {
 
 @pytest.fixture
 def shop():  # type: ignore[no-untyped-def]
-    with Shop.create() as fresh, use(fresh):
+    with Shop.create() as fresh, use_shop(fresh):
         yield fresh
 
 

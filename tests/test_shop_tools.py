@@ -16,7 +16,7 @@ from course.shop import (
     ShopError,
     ToolTimeout,
     check_refund_policy,
-    current,
+    current_shop,
     get_order,
     issue_refund,
     lookup_customer,
@@ -24,13 +24,13 @@ from course.shop import (
     tool_schemas,
     track_shipment,
     update_address,
-    use,
+    use_shop,
 )
 
 
 @pytest.fixture
 def shop():  # type: ignore[no-untyped-def]
-    with Shop.create() as fresh, use(fresh):
+    with Shop.create() as fresh, use_shop(fresh):
         yield fresh
 
 
@@ -40,7 +40,7 @@ def refund_count(shop: Shop) -> int:
 
 def test_get_order_returns_items_total_dates_and_shipment(shop: Shop) -> None:
     order = get_order(order_id=1042)
-    assert [(item.name, item.quantity, item.price) for item in order.items][0] == ("Speckled Stoneware Mug", 1, 18.5)
+    assert next((item.name, item.quantity, item.price) for item in order.items) == ("Speckled Stoneware Mug", 1, 18.5)
     assert order.total == 66.5 and order.refunded == 0
     assert order.customer_email == "maya.chen@example.com"
     assert order.shipment is not None and order.shipment.status == "delivered"
@@ -232,12 +232,12 @@ def test_bad_arguments_are_rejected_and_nothing_runs(shop: Shop, args: object, m
 
 
 def test_use_switches_the_current_shop_and_restores_it() -> None:
-    outer = current()
-    assert current() is outer
+    outer = current_shop()
+    assert current_shop() is outer
     with Shop.create(seed=1) as inner:
-        with use(inner):
-            assert current() is inner
-        assert current() is outer
+        with use_shop(inner):
+            assert current_shop() is inner
+        assert current_shop() is outer
 
 
 def test_results_serialise_to_json_in_dollars(shop: Shop) -> None:
@@ -249,7 +249,7 @@ def test_threads_without_a_use_block_share_the_default_shop() -> None:
     import threading
 
     seen: list[Shop] = []
-    worker = threading.Thread(target=lambda: seen.append(current()))
+    worker = threading.Thread(target=lambda: seen.append(current_shop()))
     worker.start()
     worker.join()
-    assert seen == [current()]
+    assert seen == [current_shop()]

@@ -103,7 +103,7 @@ class HiddenTests:
 
     def __call__(self, grade_id: str, namespace: Mapping[str, Any]) -> None:
         """Plain nbgrader: run the test in the learner's kernel, against its globals."""
-        __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+        __tracebackhide__ = True
         verdict = self.run(grade_id, Learner(LocalSession(dict(namespace) if not isinstance(namespace, dict)
                                                           else namespace)))
         if verdict.status == "todo":

@@ -20,3 +20,5 @@ def _(shout):
         assert got.isa("str"), f"shout({text!r}) should return a str, got {got.type}"
         assert got.value == got.value.upper(), f"shout({text!r}) returned {got}: some letters are still lower case"
         assert got.value.endswith("!"), f"shout({text!r}) returned {got}: it should end with '!'"
+
+__all__ = ["hidden"]

@@ -5,6 +5,12 @@ its parameters are the learner's names, as `Remote` handles (autograder.remote).
 behaviour: what the argument classes accept and refuse, the tool definitions a strict endpoint
 accepts, what `parse_tool_call` returns or raises, what `run_tool` returns and does to the shop
 database, and what the whole agent does against the shop brain, scripted replies and injected faults.
+
+Each exercise is scored on its own: the tests of 1.2 look at the given tool classes and a probe
+(not at the learner's IssueRefund), those of 1.3 offer tool definitions made here (not by the
+learner's tool_schema) and read IssueRefund's values as the learner's class validates them. Only
+the two tests of the stage-1 agent (`invalid_calls_never_reach_the_shop`, `agent_handles_the_scenarios`)
+score the learner's answers together, as the notebook's opening cell says.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import Any
 
 from autograder.hidden import HiddenTests
 from autograder.remote import Learner, LearnerError, Remote, raised
+from course.brain import shop_brain
 from course.llm import FakeModel, Reply, faults, use_model
 from course.llm.validate import strict_schema_problem
-from course.shop import Shop, get_scenario, outcome_of, refunded_amount, shop_brain, use
+from course.shop import Shop, get_scenario, outcome_of, refunded_amount, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("01")
@@ -56,6 +63,25 @@ def _property(schema: dict[str, Any], name: str) -> dict[str, Any]:
         target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {})
         prop = {**target, **{k: v for k, v in prop.items() if k not in ("$ref", "allOf")}}
     return prop
+
+
+def _validated(model: Remote, data: dict[str, Any]) -> Any:
+    """`data` as the learner's `model` validates it (plain JSON), or None when the class refuses it."""
+    try:
+        return model.model_validate(data).model_dump(mode="json").value
+    except LearnerError:
+        return None
+
+
+_REFUND_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["order_id", "amount", "reason"],
+    "description": "Refund money on an order.",
+    "properties": {
+        "order_id": {"type": "integer", "description": "The order number."},
+        "amount": {"type": "number", "description": "Amount in US dollars."},
+        "reason": {"type": "string", "enum": sorted(REASONS), "description": "Why the customer is refunded."},
+    },
+}
 
 
 def _table(db: Shop, sql: str) -> list[tuple[Any, ...]]:
@@ -166,7 +192,9 @@ def refund_amount_must_be_positive(IssueRefund):
 
 @hidden.test("tool_schema_is_a_strict_tool_definition")
 def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput, learner):
-    cases = [*((name, TOOLS[name]) for name in _keys(TOOLS)), ("weigh_parcel", _probe(learner, ToolInput))]
+    # the given tools and a probe; not issue_refund, whose class is Exercise 1.1's (scored there)
+    cases = [*((name, TOOLS[name]) for name in _keys(TOOLS) if name != "issue_refund"),
+             ("weigh_parcel", _probe(learner, ToolInput))]
     definitions = []
     for name, model in cases:
         fields = _keys(model.model_fields)
@@ -225,11 +253,14 @@ def parse_returns_the_right_type(parse_tool_call, GetOrder, CheckRefundPolicy, I
         ("send_message", {"body": "Hi Maya,\n\nYour refund is on its way."}, SendMessage),
     ]
     for name, arguments, cls in cases:
+        expected = arguments if name != "issue_refund" else _validated(cls, arguments)  # 1.1's class, as it is
+        if expected is None:
+            continue  # the learner's IssueRefund refuses a valid refund: Exercise 1.1's tests say so
         text = json.dumps(arguments)
         got = parse_tool_call(name, text)
         assert got.isa(cls), (
             f"parse_tool_call({name!r}, {text!r}) returned {got!r}; expected an instance of {cls.classes[0]}")
-        assert got.model_dump(mode="json").value == arguments, (
+        assert got.model_dump(mode="json").value == expected, (
             f"parse_tool_call({name!r}, {text!r}) returned {got!r}: the values differ from the arguments")
     got = parse_tool_call("lookup", '{"order_id": 7}', tools={"lookup": GetOrder})
     assert got.isa(GetOrder) and got.order_id.value == 7, (
@@ -262,9 +293,25 @@ def parse_rejects_invalid_calls(parse_tool_call, ToolCallError, GetOrder):
     _expect_tool_call_error(parse_tool_call, ToolCallError, "get_order", '{"order_id": 7}', tools={"lookup": GetOrder})
 
 
+def _offered(TOOLS: Remote) -> list[dict[str, Any]]:
+    """Strict tool definitions made here, not by the learner's tool_schema (Exercise 1.2 is scored on its own):
+    the given classes' schemas, and a fixed one for issue_refund (Exercise 1.1's class)."""
+    out = []
+    for name in _keys(TOOLS):
+        if name == "issue_refund":
+            parameters = _REFUND_SCHEMA
+        else:
+            model = TOOLS[name]
+            parameters = _schema(model)
+        doc = parameters.get("description") or name.replace("_", " ")
+        out.append({"type": "function", "function": {"name": name, "description": doc, "parameters": parameters,
+                                                     "strict": True}})
+    return out
+
+
 @hidden.test("first_step_is_right_on_the_scenarios")
-def first_step_is_right_on_the_scenarios(tool_schema, parse_tool_call, TOOLS, GetOrder, TrackShipment, UpdateAddress):
-    schemas = [tool_schema(name, TOOLS[name]).value for name in _keys(TOOLS)]
+def first_step_is_right_on_the_scenarios(parse_tool_call, TOOLS, GetOrder, TrackShipment, UpdateAddress):
+    schemas = _offered(TOOLS)
     expected = {
         "damaged_item": (GetOrder, {"order_id": 1042}),
         "large_refund": (GetOrder, {"order_id": 1057}),
@@ -274,7 +321,7 @@ def first_step_is_right_on_the_scenarios(tool_schema, parse_tool_call, TOOLS, Ge
         "change_address": (UpdateAddress, {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}),
     }
     for scenario, (cls, fields) in expected.items():
-        with Shop.create() as db, use(db), use_model(FakeModel(shop_brain)) as fake:
+        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)) as fake:
             before = _snapshot(db)
             reply = _ask(schemas, get_scenario(scenario).ticket.render(), fake)
             calls = reply.choices[0].message.tool_calls or []
@@ -300,7 +347,7 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
         (CheckRefundPolicy(order_id=1013, amount=64.0), lambda: shop_tools.check_refund_policy(1013, 64.0)),
         (TrackShipment(order_id=1077), lambda: shop_tools.track_shipment(1077)),
     ]
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         for call, shop_result in cases:
             returned = run_tool(call, ticket)
             got = returned.value
@@ -314,7 +361,7 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
 
     Stray = learner.subclass(ToolInput, "Stray", "A class with no tool behind it.",
                              {"note": {"type": "str", "description": "Anything."}})
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         try:
             got = run_tool(Stray(note="hello"), ticket)
         except NotImplementedError:
@@ -331,7 +378,7 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
 def refund_is_idempotent(run_tool, IssueRefund):
     maya = get_scenario("damaged_item").ticket
     query = "SELECT id, amount_cents FROM refunds WHERE order_id = 1042"
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         first = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya).value
         rows = _table(db, query)
         assert [cents for _, cents in rows] == [1850], (
@@ -349,13 +396,20 @@ def refund_is_idempotent(run_tool, IssueRefund):
             f"the model asked twice for the same $18.50 refund on ticket {maya.ticket_id} and the shop refunded "
             f"{len(again)} times")
         assert isinstance(second, str) and json.loads(second) == result, "the repeated refund call should return the same refund as the first"
+        grace = get_scenario("long_thread").ticket
+        error = raised(run_tool, IssueRefund(order_id=1088, amount=24.0, reason="damaged"), grace)
+        paid = [cents for _, cents in _table(db, "SELECT id, amount_cents FROM refunds WHERE order_id = 1088")]
+        assert error is None and paid == [2400], (
+            f"after that refund, a $24.00 refund of order 1088 on ticket {grace.ticket_id} was not paid"
+            + (f" (run_tool raised {error.type}: {error.message})" if error is not None else "")
+            + ": another ticket and order need another idempotency key")
 
 
 @hidden.test("identity_comes_from_the_ticket")
 def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage):
     luis, tom, priya = (get_scenario(name).ticket for name in ("change_address", "out_of_window", "unknown_order"))
     new_address = "2150 Larimer St Unit 5B, Denver, CO 80205"
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         before = dict(_table(db, "SELECT email, address FROM customers"))
         run_tool(UpdateAddress(address=new_address), luis)
         after = dict(_table(db, "SELECT email, address FROM customers"))
@@ -397,7 +451,7 @@ def invalid_calls_never_reach_the_shop(run_agent, learner):
         Reply.tool_call("model_name", {}),
     ]
     maya = get_scenario("damaged_item").ticket
-    with Shop.create() as db, use(db), use_model(FakeModel.scripted(*bad, Reply.text("Done."))) as fake:
+    with Shop.create() as db, use_shop(db), use_model(FakeModel.scripted(*bad, Reply.text("Done."))) as fake:
         before = _snapshot(db)
         answer = run_agent(maya).value
         after = _snapshot(db)
@@ -405,7 +459,7 @@ def invalid_calls_never_reach_the_shop(run_agent, learner):
     assert not changed, f"invalid tool calls changed the shop's {', '.join(changed)}"
     assert answer == "Done.", f"run_agent returned {answer!r}, not the model's final answer 'Done.'"
     results = [m for m in fake.transcript.last_request.messages if m.get("role") == "tool"]
-    for reply, message in zip(bad, results):
+    for reply, message in zip(bad, results, strict=False):
         call = reply.tool_calls[0]
         content = str(message.get("content"))
         assert content.startswith("Error"), (
@@ -418,7 +472,7 @@ def agent_handles_the_scenarios(run_agent, learner):
     _agent_is_assembled(learner)
     for name in ["damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"]:
         scenario = get_scenario(name)
-        with Shop.create() as db, use(db), use_model(FakeModel(shop_brain)):
+        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)):
             run_agent(scenario.ticket)
             got = outcome_of(db, scenario)
             assert got == scenario.expected.outcome, f"on {name} the outcome was {got}, expected {scenario.expected.outcome}"
@@ -427,7 +481,9 @@ def agent_handles_the_scenarios(run_agent, learner):
                 assert paid == scenario.expected.refund_amount, f"on {name} the shop refunded ${paid:.2f}"
     scenario = get_scenario("damaged_item")
     broken_first = FakeModel(shop_brain, faults={1: faults.malformed_arguments("get_order")})
-    with Shop.create() as db, use(db), use_model(broken_first):
+    with Shop.create() as db, use_shop(db), use_model(broken_first):
         run_agent(scenario.ticket)
         got = outcome_of(db, scenario)
     assert got == "refunded", f"on damaged_item with a malformed first call the outcome was {got}, expected refunded"
+
+__all__ = ["hidden"]

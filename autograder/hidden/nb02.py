@@ -12,6 +12,12 @@ test can look at it again after the call; an argument sent as plain data is a co
 sees again. `prompt_version_is_stable_across_processes` compares the ids with those of the same
 notebook replayed in a brand-new worker (`learner.fresh()`, its own hash salt); under plain nbgrader
 there is no other worker, and that comparison is skipped.
+
+Each exercise is scored on its own: the tests of `system_prompt` run it with simple stand-ins for
+`render` and `prompt_version` (`learner.stand_ins`), and the whole run of 2.4 with a stand-in
+`system_prompt`, so a mistake in an earlier exercise costs points only there. The model answers
+as a dated snapshot of the model asked for (`_Snapshot`), as real endpoints do, so a record that
+names the model asked for instead of the one that answered is seen.
 """
 
 from __future__ import annotations
@@ -22,14 +28,44 @@ from typing import Any
 
 from autograder.hidden import HiddenTests
 from autograder.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
+from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.prompts import read_template
-from course.shop import Shop, ShopPolicy, get_scenario, outcome_of, shop_brain, use
+from course.shop import Shop, ShopPolicy, get_scenario, outcome_of, use_shop
 
 hidden = HiddenTests("02")
 
 _NAME = "support_agent"
 _OTHER = {"shop_name": "Nimbus Kites", "refund_window_days": 45, "approval_limit": 250.0, "currency": "EUR"}
+
+
+class _Snapshot(FakeModel):
+    """The fake, answering as a dated snapshot of the model asked for (`gpt-4o-mini` -> `gpt-4o-mini-2024-07-18`)."""
+
+    def _render(self, reply, request, call, tokens):  # type: ignore[no-untyped-def]
+        response = super()._render(reply, request, call, tokens)
+        if response.body is not None:
+            response.body["model"] = _answered_by(request.model)
+        return response
+
+
+def _answered_by(asked: str) -> str:
+    return f"{asked}-2026-01-15"
+
+
+def _render_stand_in(template: Remote, values: Remote) -> str:
+    """A plain `render` for the tests of system_prompt: substitute, nothing else."""
+    return string.Template(template.value).substitute(values.value)
+
+
+class _Versions:
+    """A scripted `prompt_version`: "version-1" for the first text it is asked about, "version-2" for the next…"""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def __call__(self, template: Remote) -> str:
+        return self.ids.setdefault(template.value, f"version-{len(self.ids) + 1}")
 
 
 def _other_policy() -> ShopPolicy:
@@ -126,6 +162,9 @@ def render_names_missing_and_unused_values(render: Remote, PromptError: Remote) 
     error = refused("No placeholders here.", {"currency": "USD"})
     assert "currency" in error.message, \
         f"the PromptError for an unused value should name it; it said {error.message!r}"
+    error = refused("Refunds within $days days.", {"dayz": 30})
+    assert "days" in error.message.replace("dayz", "") and "dayz" in error.message, (
+        f"with a value missing (days) and one unused (dayz), the PromptError should name both; it said {error.message!r}")
 
 
 # --- Exercise 2.2: prompt_version -------------------------------------------------------------
@@ -178,7 +217,12 @@ def _placeholders_left(text: str) -> list[str]:
 
 
 @hidden.test("policy_numbers_come_from_the_shop_config")
-def policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
+def policy_numbers_come_from_the_shop_config(system_prompt: Remote, learner: Learner) -> None:
+    with learner.stand_ins(render=_render_stand_in, prompt_version=_Versions()):
+        _policy_numbers_come_from_the_shop_config(system_prompt)
+
+
+def _policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
     policy = ShopPolicy.load()
     got = system_prompt(policy).text
     text = got.value
@@ -198,23 +242,33 @@ def policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
         assert stale not in text, (f"with a policy whose values changed ({_OTHER}), the system prompt still "
                                    f"contains {stale!r}: a number typed by hand, not read from the policy")
     text = system_prompt(policy.model_copy(update={"approval_limit": 99.5})).text.value
-    assert "$99.5" in text, "with approval_limit=99.5 the system prompt should mention $99.50"
+    assert "$99.50" in text, "with approval_limit=99.5 the system prompt should mention $99.50"
 
-    with Shop.create(policy=other) as db, use(db):
+    with Shop.create(policy=other) as db, use_shop(db):
         text = system_prompt(policy).text.value
     assert "30 days" in text and "Nimbus" not in text, \
         "system_prompt(policy) should use the policy it is given, not the current shop's"
 
 
 @hidden.test("prompt_version_identifies_the_template")
-def prompt_version_identifies_the_template(system_prompt: Remote, prompt_version: Remote) -> None:
-    prompt = system_prompt(ShopPolicy.load())
+def prompt_version_identifies_the_template(system_prompt: Remote, prompt_version: Remote, learner: Learner) -> None:
+    versions = _Versions()
+    with learner.stand_ins(render=_render_stand_in, prompt_version=versions):
+        prompt = system_prompt(ShopPolicy.load())
+        other = system_prompt(_other_policy())
     assert prompt.name.value == _NAME, f"system_prompt(policy).name should be {_NAME!r}, got {prompt.name!r}"
-    expected = prompt_version(read_template(_NAME))
-    assert prompt.version.value == expected.value, (
+    template = read_template(_NAME)
+    asked = [text for text in versions.ids if text != template]
+    assert template in versions.ids or not asked, (
+        f"system_prompt(policy) asked prompt_version for the id of a text that is not the support_agent template "
+        f"(it begins {asked[0][:40]!r}): the version should identify the template")
+    if template in versions.ids:  # the stand-in numbers the texts it is asked about
+        expected, aside = versions.ids[template], " (here prompt_version is a stand-in that numbers the texts it is given)"
+    else:  # system_prompt computed the version without calling prompt_version: compare with the learner's own
+        expected, aside = prompt_version(template).value, ""
+    assert prompt.version.value == expected, (
         f"system_prompt(policy).version is {prompt.version!r}, but prompt_version of the support_agent template "
-        f"is {expected!r}: the version should identify the template")
-    other = system_prompt(_other_policy())
+        f"is {expected!r}{aside}: the version should identify the template")
     assert other.version.value == prompt.version.value, \
         "a policy with other values gave another version, but the template did not change"
 
@@ -268,41 +322,46 @@ def transcript_system_prompt_is_the_rendered_template(ask_model: Remote, Prompt:
 
 @hidden.test("prompt_version_recorded_on_every_call")
 def prompt_version_recorded_on_every_call(ask_model: Remote, Prompt: Remote, run_agent: Remote,
-                                          system_prompt: Remote, learner: Learner) -> None:
+                                          learner: Learner) -> None:
     made = _builtins(learner)
     prompts = [Prompt(name="support_agent", version="v-one", text="You are a support agent."),
                Prompt(name="triage", version="v-two", text="Classify the ticket."),
                Prompt(name="support_agent", version="v-one", text="You are a support agent.")]
     log = made.list()  # the worker's own list, for ask_model to append to
-    with use_model(FakeModel.scripted(*(Reply.text(f"answer {i}") for i in range(3)))) as fake:
+    with use_model(_Snapshot.scripted(*(Reply.text(f"answer {i}") for i in range(3)))) as fake:
         for prompt in prompts:
             ask_model(prompt, [_user("Where is my order?")], [], log)
     records = list(log)
     assert len(records) == 3, f"three calls of ask_model should add three records to the log, it has {len(records)}"
-    for i, (record, prompt, tokens) in enumerate(zip(records, prompts, fake.transcript.prompt_tokens()), start=1):
+    for i, (record, prompt, tokens) in enumerate(zip(records, prompts, fake.transcript.prompt_tokens(), strict=False), start=1):
         assert record.prompt.value == prompt.name.value, \
             f"record {i} names prompt {record.prompt!r}, but call {i} used {prompt.name!r}"
         assert record.prompt_version.value == prompt.version.value, (
             f"record {i} has prompt_version {record.prompt_version!r}, but call {i} used a prompt whose version "
             f"is {prompt.version!r}")
-        assert record.model.value == fake.transcript.requests[i - 1].model, \
+        assert record.model.value == _answered_by(fake.transcript.requests[i - 1].model), \
             f"record {i} does not name the model that answered"
         assert record.prompt_tokens.value == tokens, (
             f"record {i} says {record.prompt_tokens} prompt tokens, but the model reported {tokens} for that call")
 
     policy = _other_policy()
     scenario = get_scenario("damaged_item")
-    with Shop.create(policy=policy) as db, use(db), use_model(FakeModel(shop_brain)) as fake:
+    name, version = "support_agent", "v-run"
+
+    def stand_in(given: Remote, *_: Remote) -> Remote:  # system_prompt, scripted: Exercise 2.3 is scored on its own
+        return Prompt(name=name, version=version, text=_rendered(ShopPolicy.model_validate(given.value)))
+
+    with learner.stand_ins(system_prompt=stand_in), Shop.create(policy=policy) as db, use_shop(db), \
+            use_model(FakeModel(shop_brain)) as fake:
         run = run_agent(scenario.ticket)
         outcome = outcome_of(db, scenario, called=[name for name, _ in fake.transcript.tool_calls()])
-    expected = system_prompt(policy)
-    name, version, text = expected.name.value, expected.version.value, expected.text.value
+    text = _rendered(policy)
     requests = fake.transcript.requests
     assert outcome == "refunded", f"the agent should refund the broken mug; the outcome was {outcome!r}"
     calls = list(run.calls)
     assert len(calls) == len(requests), (
         f"the run called the model {len(requests)} times but recorded {len(calls)} calls")
-    for i, (record, request) in enumerate(zip(calls, requests), start=1):
+    for i, (record, request) in enumerate(zip(calls, requests, strict=False), start=1):
         assert record.prompt_version.value == version and record.prompt.value == name, (
             f"call {i} of the run recorded prompt {record.prompt!r} version {record.prompt_version!r}, "
             f"not the system prompt's ({name!r}, {version!r})")
@@ -311,3 +370,5 @@ def prompt_version_recorded_on_every_call(ask_model: Remote, Prompt: Remote, run
             f"call {i} of the run sent {roles.count('system')} system messages; it should send exactly one, first")
         assert request.system_prompt == text, \
             f"call {i} of the run did not send the system prompt rendered from the shop's policy"
+
+__all__ = ["hidden"]

@@ -9,10 +9,18 @@ in the shop (both the grader's own). Threads are built in the learner's process 
 event classes: Grace's long thread with real tool results, and synthetic threads whose every event
 carries a unique letters-only marker. Everything judged is plain data: the `.value` of what the
 learner's code returned.
+
+Each exercise is scored on its own: the tests of 3.2 call the learner's `render_event` with a
+scripted stand-in for `redact` (it masks only the secrets of the test's own inputs), and the tests
+of 3.3 call `build_context` with a few-line stand-in for `render_event` (the event's fields on one
+line, long digit runs and addresses masked), so an unfinished or wrong 3.1 or 3.2 costs nothing in
+3.3. The agent's tests (`context_smaller_than_stage_2_messages` and the three after it) score the
+whole stage-3 agent and use all of the learner's functions.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 import re
@@ -21,8 +29,9 @@ from typing import Any
 
 from autograder.hidden import HiddenTests
 from autograder.remote import LearnerError, LearnerNotImplemented, Remote
+from course.brain import shop_brain
 from course.llm import FakeModel, count_message_tokens, use_model
-from course.shop import SCENARIOS, Shop, Ticket, outcome_of, shop_brain, use
+from course.shop import SCENARIOS, Shop, Ticket, outcome_of, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("03")
@@ -137,8 +146,7 @@ def _letters(i: int) -> str:
     return chr(97 + i // 26 % 26) + chr(97 + i % 26)
 
 
-_WORDS = ("parcel warehouse blanket courier linen tray walnut sleeve label sorting facility patience weekend guest "
-          "mother window route trace counter porch neighbour ribbon pantry kettle lantern basket quilt").split()
+_WORDS = ["parcel", "warehouse", "blanket", "courier", "linen", "tray", "walnut", "sleeve", "label", "sorting", "facility", "patience", "weekend", "guest", "mother", "window", "route", "trace", "counter", "porch", "neighbour", "ribbon", "pantry", "kettle", "lantern", "basket", "quilt"]
 
 
 class _Synthetic:
@@ -212,7 +220,7 @@ def _grace_after_the_run(kit: _Kit) -> _Thread:
              ("issue_refund", {"order_id": 1088, "amount": 24.0, "reason": "not_received", "idempotency_key": "hidden-1088"}),
              ("send_message", {"customer_email": ticket.customer_email,
                                "body": "Hi Grace,\n\nI've refunded $24.00 for the pillowcases on order 1088.\n\nBrightside Goods support"})]
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         for name, args in calls:
             result = getattr(shop_tools, name)(**args)
             events.append(kit.event("ToolRequested", name=name, arguments=json.dumps(args)))
@@ -242,6 +250,52 @@ def _positions(text: str, marks: list[str]) -> list[int]:
     return [text.find(mark) for mark in marks if mark in text]
 
 
+# --- stand-ins: each exercise is scored with simple grader functions in place of the earlier ones --
+
+_SECRETS = {"4111-1111-1111-1111": "[card]", "david.liu@example.org": "[email]", "grace.liu@example.com": "[email]"}
+
+
+def _scripted_redact(text: Remote) -> str:
+    """Stand-in for the learner's redact in the tests of 3.2: masks only the secrets those tests use."""
+    value = text.value
+    assert isinstance(value, str), f"render_event passed redact a {text.type}, not the rendered text"
+    for secret, mask in _SECRETS.items():
+        value = value.replace(secret, mask)
+    return value
+
+
+def _unredacted(text: Remote) -> str:
+    """Stand-in for the learner's redact where nothing secret is rendered: the text as it is."""
+    return text.value if isinstance(text.value, str) else text.shown
+
+
+_LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){12,}")
+
+
+def _render_stand_in(event: Remote) -> str:
+    """Stand-in for the learner's render_event in the tests of 3.3: the event's fields on one line, masked."""
+    fields = event.value if isinstance(event.value, dict) else {}
+    text = f"<{fields.get('kind', event.type)} " + " ".join(f"{v}" for k, v in fields.items() if k != "kind") + ">"
+    return _EMAIL_LIKE.sub("[email]", _LONG_DIGITS.sub("[card]", text))
+
+
+def _standing_in(**functions: Any):
+    """Run the decorated test with these grader functions in place of the learner's (`Learner.stand_ins`)."""
+    def wrap(test):
+        signature = inspect.signature(test)
+        params = [p for p in signature.parameters.values() if p.name != "learner"]
+
+        def run(learner, **kwargs):
+            with learner.stand_ins(**functions):
+                return test(**({"learner": learner} if "learner" in signature.parameters else {}), **kwargs)
+
+        run.__signature__ = signature.replace(parameters=[inspect.Parameter("learner", inspect.Parameter.KEYWORD_ONLY),
+                                                          *[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]])
+        run.__doc__ = test.__doc__
+        return run
+    return wrap
+
+
 # --- 3.1 redact ----------------------------------------------------------------------------------
 
 _CARDS = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5500 0000 0000 0004",
@@ -267,6 +321,13 @@ def _(redact):
             assert email not in got and local not in got and "@" not in got, \
                 f"redact({text!r}) returned {shown}: the email address is still (partly) readable"
             assert "[email]" in got, f"redact({text!r}) returned {shown}: mask an email address as [email]"
+        text = f"Write to {email}."
+        got = redact(text)
+        if got.value != "Write to [email].":
+            partly = str(got.value).endswith(".") and not str(got.value).endswith("[email].")
+            raise AssertionError(f"redact({text!r}) returned {_shown(got)}: " +
+                                 ("the email address is still (partly) readable" if partly else
+                                  "the full stop ends the sentence, it is not part of the address"))
     text = "Card 4111 1111 1111 1111 and 5500-0000-0000-0004; mail grace.liu.work@example.com or david.liu@example.org."
     got = redact(text)
     shown, got = _shown(got), got.value
@@ -298,6 +359,7 @@ def _(redact):
 # --- 3.2 render_event ----------------------------------------------------------------------------
 
 @hidden.test("render_event_shows_every_kind")
+@_standing_in(redact=_unredacted)
 def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     cases = [
         (Earlier(sender="agent", sent_on="2026-10-21", body="The blanket is on backorder."),
@@ -325,8 +387,9 @@ def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFail
 
 
 @hidden.test("render_event_is_compact_and_redacted")
+@_standing_in(redact=_scripted_redact)
 def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
-    with Shop.create() as db, use(db):
+    with Shop.create() as db, use_shop(db):
         order = shop_tools.get_order(1088).model_dump_json()
         decision = shop_tools.check_refund_policy(1088, 24.0).model_dump_json()
     for name, result in (("get_order", order), ("check_refund_policy", decision)):
@@ -360,6 +423,7 @@ def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFail
 # --- 3.3 build_context ---------------------------------------------------------------------------
 
 @hidden.test("context_never_over_budget")
+@_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     fresh = kit.thread(_GRACE.ticket, _grace_after_the_run(kit).events[:41])
@@ -378,6 +442,7 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 
 
 @hidden.test("ticket_and_later_events_kept")
+@_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for seed, n in ((1, 40), (2, 25), (3, 60), (4, 8)):
@@ -403,6 +468,7 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 
 
 @hidden.test("history_dropped_oldest_first")
+@_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for seed, n in ((1, 40), (2, 25), (3, 60)):
@@ -416,9 +482,13 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
         full = _size(_build(build_context, None, case.thread, _HUGE))
         budget = required + 150
         text = _text(_build(build_context, None, case.thread, budget))
-        assert case.history_marks[-1] in text, \
+        kept = [i for i, mark in enumerate(case.history_marks) if mark in text]
+        assert kept, \
             (f"for {case.label} and a budget of {budget}, {budget - required} tokens more than the ticket and the "
              "events since it need, the context kept none of the earlier messages: keep as many as fit")
+        assert case.history_marks[-1] in text, \
+            (f"for {case.label} and a budget of {budget}, the context kept earlier messages "
+             f"{[i + 1 for i in kept][:8]}… of 1-{n} but not the newest one: drop the oldest first and keep the newest")
         previous = -1
         for budget in _budgets(required, full):
             messages = _build(build_context, ContextTooLong, case.thread, budget)
@@ -445,6 +515,7 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 
 
 @hidden.test("context_is_deterministic")
+@_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for label, thread in _threads(kit):
@@ -473,6 +544,7 @@ def _stored_events(thread: Remote) -> str:
 
 
 @hidden.test("sensitive_data_stays_in_the_thread")
+@_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     cases = [_Synthetic(kit, seed, n, sensitive=True) for seed, n in ((5, 12), (6, 30))]
@@ -498,6 +570,7 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 
 
 @hidden.test("context_too_long_is_an_error")
+@_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     long_body = " ".join(_WORDS[i % len(_WORDS)] for i in range(2_400))  # about 4,000 tokens
@@ -555,7 +628,7 @@ def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
 
 def _run(run_agent: Remote, scenario, model: FakeModel, **kwargs):
     """Run the agent on `scenario` in a fresh shop; return (thread, outcome)."""
-    with Shop.create() as db, use(db), use_model(model):
+    with Shop.create() as db, use_shop(db), use_model(model):
         try:
             thread = run_agent(scenario.ticket, **kwargs)
         except LearnerNotImplemented:
@@ -574,7 +647,7 @@ def _run(run_agent: Remote, scenario, model: FakeModel, **kwargs):
 @hidden.test("long_thread_completes_on_a_small_model")
 def _(run_agent):
     model = FakeModel(shop_brain, context_window=3_000)
-    thread, outcome = _run(run_agent, _GRACE, model)
+    _thread, outcome = _run(run_agent, _GRACE, model)
     assert outcome == "refunded", f"on Grace's long thread with a 3,000-token model the outcome was {outcome!r}, not 'refunded'"
     largest = max(model.transcript.prompt_tokens())
     assert largest <= 3_000, f"a request took {largest} tokens on a 3,000-token model"
@@ -602,3 +675,5 @@ def _(run_agent):
         _, outcome = _run(run_agent, scenario, FakeModel(shop_brain, context_window=3_000))
         assert outcome == scenario.expected.outcome, \
             f"on {name} the outcome was {outcome!r}, not {scenario.expected.outcome!r}"
+
+__all__ = ["hidden"]

@@ -13,6 +13,12 @@ lesson does not define are made in the worker with `learner.subclass` of the lea
 A planned shop fault (`db.fail_next`) travels with each learner call to the worker, and what the
 call used up comes back, so planned failures fire in the worker exactly as in-process.
 A failure raises AssertionError saying what went wrong, in the learner's terms.
+
+Each exercise is scored on its own. The tests of 4.3 run the learner's loop with scripted stand-ins
+for `determine_next_step` and `execute` (`Learner.stand_ins`: a list of intents made from the
+learner's INTENTS, events made from the learner's event classes; a stand-in raises the learner's
+own ToolCallError with `RaiseInWorker`). `agent_handles_the_scenarios` scores the agent as a whole:
+the learner's three functions on the shop brain.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
-from autograder.remote import Learner, LearnerError, LearnerNotImplemented, Remote
+from autograder.remote import LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
+from course.brain import shop_brain
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
-from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, shop_brain, use
+from course.llm.settings import ConfigError
+from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopError, outcome_of, refunded_amount, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("04")
@@ -50,7 +58,7 @@ _MISSING = object()
 @contextmanager
 def _world(model: FakeModel | None = None) -> Iterator[Shop]:
     """A fresh seeded shop as the current shop, and `model` (default: the shop brain) as the model."""
-    with Shop.create() as db, use(db), use_model(model or FakeModel(shop_brain)):
+    with Shop.create() as db, use_shop(db), use_model(model or FakeModel(shop_brain)):
         yield db
 
 
@@ -201,6 +209,12 @@ def next_step_is_a_typed_intent(determine_next_step, thread_for, system_prompt, 
             got = _get(intent, field)
             assert got == value, (
                 f"When the model calls {name}({json.dumps(arguments)}), the intent's {field} is {got!r}, not {value!r}.")
+    both = Reply.calls(("track_shipment", {"order_id": 1077}), ("send_message", {"body": "Your jacket is on its way."}))
+    with _world(FakeModel.scripted(both)) as db:
+        intent = _decide(determine_next_step, thread_for, system_prompt, db, "where_is_my_order")
+    assert _isinstance(intent, INTENTS["track_shipment"]), (
+        f"When the model calls track_shipment and then send_message in one reply, determine_next_step returned "
+        f"{intent!r}; one step at a time: return the first call's intent.")
 
 
 @hidden.test("text_reply_means_done")
@@ -373,6 +387,19 @@ def shop_refusals_become_error_events(execute, INTENTS, learner):
         error_text = _value(event, "error")
         assert isinstance(error_text, str) and message in error_text, (
             f"The ToolFailed for {intent!r} says {error_text!r}; the model should read the shop's own explanation.")
+    intent = INTENTS["get_order"](order_id=1042)
+    with _world() as db:
+        db.fail_next("get_order", ConfigError("the shop's settings could not be read"))
+        try:
+            event = execute(intent, SCENARIOS["damaged_item"].ticket)
+        except LearnerNotImplemented:
+            raise
+        except LearnerError:
+            pass
+        else:
+            raise AssertionError(
+                f"execute({intent!r}) met an error that is not a refusal by the shop (a ConfigError) and returned "
+                f"{event!r}: catch ShopError and ToolCallError only, so that a bug reaches you instead of the model.")
 
 
 @hidden.test("unknown_intent_becomes_error_event")
@@ -441,66 +468,121 @@ def agent_handles_the_scenarios(run_agent):
             f"On the {name} ticket the thread has {kinds.count('finished')} Finished events: the loop should stop at the first.")
 
 
-@hidden.test("max_steps_bounds_the_loop")
-def max_steps_bounds_the_loop(run_agent):
-    """A model that never finishes is asked exactly max_steps times, and run_agent returns its thread."""
-    def stubborn(request: Any) -> Reply:
-        return Reply.tool_call("get_order", {"order_id": 1603})  # short error events: 12 steps fit the budget
+class _Decisions:
+    """A scripted stand-in for determine_next_step: returns `intents` in order (a RaiseInWorker is raised instead),
+    then `then` for ever; counts the calls."""
 
+    def __init__(self, intents: list[Remote | RaiseInWorker], then: Remote | None = None):
+        self.intents, self.then, self.calls = intents, then, 0
+
+    def __call__(self, thread: Remote, *args: Remote, **kwargs: Remote) -> Remote:
+        self.calls += 1
+        if self.calls <= len(self.intents):
+            step = self.intents[self.calls - 1]
+            if isinstance(step, RaiseInWorker):
+                raise step
+            return step
+        assert self.then is not None, "the stand-in for determine_next_step has no more steps"
+        return self.then
+
+
+def _executor(INTENTS: Remote, ToolResult: Remote, Finished: Remote, ToolFailed: Remote | None = None):
+    """A stand-in for execute: Done -> Finished, any other intent -> a ToolResult (or a ToolFailed) under its name."""
+    names = {INTENTS[name].classes[0]: name for name in _intent_names(INTENTS)}
+
+    def execute(intent: Remote, ticket: Remote) -> Remote:
+        name = names.get(intent.type, intent.type)
+        if name == "done":
+            return Finished(summary=intent.value["summary"])
+        if ToolFailed is not None:
+            return ToolFailed(name=name, error="No order 1603.")
+        return ToolResult(name=name, result=json.dumps({"tool": name, "ok": True}))
+
+    return execute
+
+
+@hidden.test("max_steps_bounds_the_loop")
+def max_steps_bounds_the_loop(run_agent, INTENTS, ToolResult, ToolFailed, Finished, learner):
+    """A model that never finishes is asked exactly max_steps times, and run_agent returns its thread."""
     for steps in (2, 5, None):
-        model = FakeModel(stubborn)
+        stubborn = _Decisions([], then=INTENTS["get_order"](order_id=1603))
         kwargs = {} if steps is None else {"max_steps": steps}
-        with _world(model):
+        with _world(FakeModel.scripted()), learner.stand_ins(
+                determine_next_step=stubborn, execute=_executor(INTENTS, ToolResult, Finished, ToolFailed)):
             thread = _call(f"run_agent(ticket{'' if steps is None else f', max_steps={steps}'})", run_agent,
                            SCENARIOS["damaged_item"].ticket, **kwargs)
         want = 12 if steps is None else steps
-        assert model.calls == want, (
+        if stubborn.calls < want and _kind((_events(thread) or [None])[-1]) == "tool_error":
+            raise AssertionError(
+                f"run_agent stopped after {_times(stubborn.calls)}, at a ToolFailed: the model reads the error on its "
+                "next step and can try something else. Stop only at a Finished, or after max_steps.")
+        assert stubborn.calls == want, (
             f"With a model that never says done and {'the default max_steps' if steps is None else f'max_steps={steps}'}, "
-            f"run_agent asked the model {_times(model.calls)}, not {want}.")
+            f"run_agent asked the model {_times(stubborn.calls)}, not {want}.")
         assert _has(thread, "events"), f"run_agent returned {thread!r} when it ran out of steps; it should return the thread."
 
 
 @hidden.test("malformed_call_does_not_stop_the_agent")
-def malformed_call_does_not_stop_the_agent(run_agent):
+def malformed_call_does_not_stop_the_agent(run_agent, ToolCallError, INTENTS, ToolResult, Finished, learner):
     """A malformed tool call becomes an error event the model reads on the next step; the run goes on and refunds nothing."""
-    model = FakeModel.scripted(
-        Reply.tool_call("refund_everything", {"order_id": 1042}),
-        Reply.tool_call("issue_refund", '{"order_id": 1042, "amount": '),
-        Reply.text("Sorry, I could not process that."),
-    )
     damaged = SCENARIOS["damaged_item"]
-    with _world(model) as db:
-        thread = _call("run_agent on a model whose tool calls are malformed", run_agent, damaged.ticket)
+    problems = ["Unknown tool 'refund_everything'. Available tools: get_order, check_refund_policy, issue_refund.",
+                "issue_refund: the arguments are not valid JSON."]
+    decide = _Decisions([*(RaiseInWorker(ToolCallError, problem) for problem in problems),
+                         INTENTS["done"](summary="Sorry, I could not process that.")],
+                        then=INTENTS["get_order"](order_id=1042))
+    with _world(FakeModel.scripted()) as db, learner.stand_ins(determine_next_step=decide,
+                                                               execute=_executor(INTENTS, ToolResult, Finished)):
+        thread = _call("run_agent when the model's tool calls are malformed", run_agent, damaged.ticket)
         assert refunded_amount(db, damaged) == 0, "A malformed tool call led to a refund."
-    assert model.calls == 3, (
-        f"With two malformed tool calls and then a text reply, the model was asked {_times(model.calls)} in all, not 3.")
-    kinds = [_kind(event) for event in _attr(thread, "events")]
+    assert decide.calls <= 3, (
+        f"After two malformed tool calls the model answered in text (a Done), and run_agent asked it again: "
+        f"{_times(decide.calls)} in all. Stop at the first Finished.")
+    events = list(_attr(thread, "events"))
+    kinds = [_kind(event) for event in events]
+    assert decide.calls == 3 or not kinds or kinds[-1] != "tool_error", (
+        f"After a malformed tool call run_agent stopped ({_times(decide.calls)} asked): record the ToolFailed and go on "
+        "to the next step, so that the model can try again.")
+    assert decide.calls == 3, (
+        f"With two malformed tool calls and then a text reply, the model was asked {_times(decide.calls)} in all, not 3.")
     assert kinds.count("tool_error") >= 2, f"The thread records {kinds.count('tool_error')} error events for 2 malformed calls."
     assert kinds[-1] == "finished", "After the malformed calls, the thread does not end with the model's Finished."
-    second = model.transcript.requests[1].text()
-    assert "refund_everything" in second, "The model was not shown its failed call on the next step."
+    errors = " ".join(str(_value(event, "error")) for event, kind in zip(events, kinds, strict=True) if kind == "tool_error")
+    assert "refund_everything" in errors, "The model was not shown its failed call on the next step."
+
+
+_STEPS = [("get_order", {"order_id": 1042}), ("check_refund_policy", {"order_id": 1042, "amount": 18.5}),
+          ("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}),
+          ("send_message", {"body": "Your refund of $18.50 is on its way."}), ("done", {"summary": "Refunded the mug."})]
 
 
 @hidden.test("each_step_is_recorded")
-def each_step_is_recorded(run_agent):
+def each_step_is_recorded(run_agent, INTENTS, ToolResult, Finished, learner):
     """Every intent is recorded as a ToolRequested, in the model's order, before the event that executing it produced."""
-    model = FakeModel(shop_brain)
-    damaged = SCENARIOS["damaged_item"]
-    with _world(model):
-        thread = _call("run_agent on the damaged_item ticket", run_agent, damaged.ticket)
+    decide = _Decisions([INTENTS[name](**arguments) for name, arguments in _STEPS],
+                        then=INTENTS["get_order"](order_id=1042))
+    with _world(FakeModel.scripted()), learner.stand_ins(determine_next_step=decide,
+                                                         execute=_executor(INTENTS, ToolResult, Finished)):
+        thread = _call("run_agent on the damaged_item ticket", run_agent, SCENARIOS["damaged_item"].ticket)
+    assert decide.calls <= len(_STEPS), (
+        f"After the model decided done, run_agent asked for the next step {_times(decide.calls - len(_STEPS))} more: "
+        "stop at the first Finished.")
     events = list(_attr(thread, "events"))
     kinds = [_kind(event) for event in events]
     names = [_value(event, "name") if kind in ("tool_call", "tool_result", "tool_error") else None
-             for kind, event in zip(kinds, events)]
-    requested = [name for kind, name in zip(kinds, names) if kind == "tool_call" and name != "done"]
-    chosen = [name for name, _ in model.transcript.tool_calls() if name != "done"]
+             for kind, event in zip(kinds, events, strict=False)]
+    requested = [name for kind, name in zip(kinds, names, strict=False) if kind == "tool_call" and name != "done"]
+    chosen = [name for name, _ in _STEPS if name != "done"]
     assert requested == chosen, f"The thread records the requests {requested}, but the model asked for {chosen}."
     for index, kind in enumerate(kinds):
         if kind in ("tool_result", "tool_error"):
             previous = index - 1 if index else None
             assert previous is not None and kinds[previous] == "tool_call" and names[previous] == names[index], (
                 f"The {names[index]} result is not directly preceded by the request for it.")
-    refund = next((json.loads(_value(event, "arguments")) for kind, name, event in zip(kinds, names, events)
+    refund = next((json.loads(_value(event, "arguments")) for kind, name, event in zip(kinds, names, events, strict=False)
                    if kind == "tool_call" and name == "issue_refund"), None)
     assert refund is not None and refund.get("amount") == 18.5, (
         f"The recorded issue_refund request carries {refund!r}; it should carry the intent's arguments.")
+    assert kinds and kinds[-1] == "finished", "The thread does not end with the Finished that the Done became."
+
+__all__ = ["hidden"]

@@ -11,9 +11,9 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
+from course.brain import shop_brain
 from course.llm import FakeModel, Transcript, use_model
-from course.shop import SCENARIOS, Shop, get_scenario, outcome_of, use
-from course.shop.brain import shop_brain
+from course.shop import SCENARIOS, Shop, get_scenario, outcome_of, use_shop
 
 from . import naive
 
@@ -33,11 +33,11 @@ class DemoRun:
 def run_naive(scenario_name: str) -> DemoRun:
     """Run stage 0 on a scenario with a fresh shop and the shop brain; never raises for the agent's crash."""
     scenario = get_scenario(scenario_name)
-    with Shop.create() as shop, use(shop), use_model(FakeModel(shop_brain)) as fake:
+    with Shop.create() as shop, use_shop(shop), use_model(FakeModel(shop_brain)) as fake:
         answer, error = None, None
         try:
-            answer = naive.run_agent(scenario.ticket.render())
-        except Exception as exc:  # noqa: BLE001 - showing how the naive agent fails is the point
+            answer = naive.run_agent(scenario.ticket.render())  # type: ignore[no-untyped-call]  # stage 0 is untyped on purpose
+        except Exception as exc:
             error = exc
         called = [name for name, _ in fake.transcript.tool_calls()]
         return DemoRun(answer, error, fake.transcript, outcome_of(shop, scenario, called=called))

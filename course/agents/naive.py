@@ -10,6 +10,8 @@ import json
 from course.llm import client, model_name
 from course.shop.tools import check_refund_policy, get_order, issue_refund, send_message, track_shipment, update_address  # noqa: F401
 
+__all__ = ["TOOLS", "run_agent"]
+
 TOOLS = [
     {"type": "function", "function": {"name": "get_order", "description": "Get an order",
         "parameters": {"type": "object", "properties": {"order_id": {"type": "integer"}}}}},

@@ -1,19 +1,48 @@
 """Visible checks of lesson 01, natural language to tool calls: `check("1.1")` … `check("1.4")` in the notebook.
 
-Cheap and public, worth no points: they catch the obvious before the hidden tests run.
+Cheap and public, worth no points: they try each behaviour the exercise asks for on inputs of their
+own (not the hidden tests'), so a ✅ means the exercise does what its text says. Classes the notebook
+gives (`GetOrder`, `ToolInput`, …) are read with `_given`, so an unfinished exercise names only the
+learner's function.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from course.grading import visible
-from course.shop import Shop, get_scenario, use
+from course.llm import FakeModel, Reply, use_model
+from course.shop import Shop, Ticket, use_shop
+from course.shop import tools as shop_tools
 
 _FIELDS = ("order_id", "amount", "reason")
+_REASONS = {"damaged", "not_received", "wrong_item", "unwanted", "other"}
+_VALID = {"order_id": 2001, "amount": 7.25, "reason": "wrong_item"}
 
+
+def _given(ns, name):
+    """A class the notebook gives (not the learner's answer), so an unfinished exercise names only the learner's function."""
+    assert name in ns, f"`{name}` is not defined: run the cell above that defines it."
+    return ns[name]
+
+
+def _refused(model, data: dict[str, Any]) -> bool:
+    try:
+        model.model_validate(data)
+    except ValidationError:
+        return True
+    return False
+
+
+def _ticket(ticket_id: int, name: str, email: str) -> Ticket:
+    return Ticket(ticket_id=ticket_id, customer_email=email, customer_name=name, subject="A question",
+                  body="Hello, I have a question about my order.")
+
+
+# --- 1.1 IssueRefund ---------------------------------------------------------------------------------
 
 @visible("1.1", hint="Three class attributes, each `name: type = Field(description=...)`, with no default value.")
 def refund_has_three_required_fields(IssueRefund):
@@ -24,6 +53,12 @@ def refund_has_three_required_fields(IssueRefund):
     assert not optional, f"{', '.join(optional)} has a default value, so the model may leave it out"
 
 
+@visible("1.1", hint="Only order_id, amount and reason: what code supplies (the idempotency key, the email) is not the model's to fill.")
+def refund_has_no_other_field(IssueRefund):
+    extra = [name for name in IssueRefund.model_fields if name not in _FIELDS]
+    assert not extra, f"IssueRefund has a field the model should not fill: {', '.join(extra)}"
+
+
 @visible("1.1", hint="Field(description=...) on each field: the model reads it to know what goes there.")
 def refund_fields_are_described(IssueRefund):
     bare = [name for name in _FIELDS if name in IssueRefund.model_fields
@@ -31,40 +66,164 @@ def refund_fields_are_described(IssueRefund):
     assert not bare, f"no description on {', '.join(bare)}"
 
 
+@visible("1.1", hint="Keep the class docstring: it becomes the tool's description, the first thing the model reads.")
+def refund_keeps_its_docstring(IssueRefund):
+    described = (IssueRefund.model_json_schema().get("description") or "").strip()
+    assert described, "IssueRefund has no docstring, so its schema has no description"
+
+
+@visible("1.1", hint="reason: Literal[...] of exactly the five values listed in the exercise.")
+def refund_reason_is_one_of_five(IssueRefund):
+    reason = IssueRefund.model_json_schema().get("properties", {}).get("reason", {})
+    ref = reason.get("$ref") or next((item.get("$ref") for item in reason.get("allOf", []) if "$ref" in item), None)
+    if ref:
+        reason = IssueRefund.model_json_schema().get("$defs", {}).get(ref.rsplit("/", 1)[-1], {})
+    choices = reason.get("enum")
+    assert choices, "in IssueRefund's schema, reason is free text (no enum): the model may write anything there"
+    unknown = sorted(set(choices) - _REASONS)
+    absent = sorted(_REASONS - set(choices))
+    assert not unknown and not absent, (
+        f"the reasons offered differ from the exercise's five: {', '.join(unknown)} should not be there" if unknown
+        else f"the reasons offered differ from the exercise's five: {', '.join(absent)} is missing")
+    assert _refused(IssueRefund, {**_VALID, "reason": "it broke"}), "IssueRefund accepts the reason 'it broke'"
+
+
+@visible("1.1", hint="Field(gt=0, ...): greater than zero, so a refund of $0 is refused too.")
+def refund_amount_is_positive(IssueRefund):
+    for amount in (-3.5, 0.0):
+        assert _refused(IssueRefund, {**_VALID, "amount": amount}), f"IssueRefund accepts amount={amount}"
+
+
+@visible("1.1", hint="IssueRefund(ToolInput): the base class refuses unknown fields.")
+def refund_refuses_unknown_fields(IssueRefund):
+    assert _refused(IssueRefund, {**_VALID, "note": "priority"}), (
+        "IssueRefund accepts an unknown field 'note': it is silently dropped instead of refused")
+
+
 @visible("1.1")
 def refund_accepts_a_valid_refund(IssueRefund):
     try:
-        IssueRefund(order_id=1042, amount=18.5, reason="damaged")
+        IssueRefund(**_VALID)
     except ValidationError as error:
-        raise AssertionError(f"IssueRefund(order_id=1042, amount=18.5, reason='damaged') was refused: "
+        raise AssertionError(f"IssueRefund({', '.join(f'{k}={v!r}' for k, v in _VALID.items())}) was refused: "
                              f"{error.errors()[0]['msg']}") from None
 
 
+# --- 1.2 tool_schema ---------------------------------------------------------------------------------
+
+def _gift_class(ns):
+    ToolInput = _given(ns, "ToolInput")
+
+    class WrapAsGift(ToolInput):
+        """Wrap an order as a gift before it ships."""
+
+        order_id: int = Field(description="The order to wrap.")
+        note: str = Field(description="The card's text.")
+
+    return WrapAsGift
+
+
 @visible("1.2", hint="Return {'type': 'function', 'function': {'name': ..., 'description': ..., 'parameters': ..., 'strict': True}}.")
-def tool_schema_has_the_shape_of_a_tool(tool_schema, GetOrder):
-    definition = tool_schema("get_order", GetOrder)
-    assert isinstance(definition, dict), f"tool_schema returned a {type(definition).__name__}, not a dict"
-    assert definition.get("type") == "function", "the definition's 'type' should be 'function'"
-    function = definition.get("function") or {}
-    assert function.get("name") == "get_order", f"the function's name is {function.get('name')!r}, not 'get_order'"
-    assert function.get("strict") is True, "the function should say 'strict': True"
+def tool_schema_has_the_shape_of_a_tool(tool_schema, ns):
+    for name, model in [("track_shipment", _given(ns, "TrackShipment")), ("wrap_as_gift", _gift_class(ns))]:
+        shown = f"tool_schema({name!r}, {model.__name__})"
+        definition = tool_schema(name, model)
+        assert isinstance(definition, dict), f"{shown} returned a {type(definition).__name__}, not a dict"
+        assert definition.get("type") == "function", f"{shown}: the definition's 'type' should be 'function'"
+        function = definition.get("function") or {}
+        assert function.get("name") == name, f"{shown}: the function's name is {function.get('name')!r}, not {name!r}"
+        assert function.get("strict") is True, f"{shown}: the function should say 'strict': True"
+        properties = (function.get("parameters") or {}).get("properties") or {}
+        assert sorted(properties) == sorted(model.model_fields), (
+            f"{shown} offers the parameters {sorted(properties)}; {model.__name__} has {sorted(model.model_fields)}")
+
+
+@visible("1.2", hint="The class's own JSON schema is what a strict endpoint accepts: every field required, additionalProperties false.")
+def a_strict_endpoint_accepts_the_definition(tool_schema, ns):
+    import openai
+
+    definitions = [tool_schema("track_shipment", _given(ns, "TrackShipment")), tool_schema("wrap_as_gift", _gift_class(ns))]
+    with use_model(FakeModel.scripted(Reply.text("ok"))) as fake:
+        try:
+            fake.client().chat.completions.create(model="course-fake", tools=definitions,
+                                                  messages=[{"role": "user", "content": "Hello"}])
+        except openai.APIStatusError as error:
+            body = error.body if isinstance(error.body, dict) else {}
+            raise AssertionError(f"the model endpoint refused your tool definitions: {body.get('message') or error}") from None
+
+
+@visible("1.2", hint="The description is the class docstring; each parameter keeps its Field(description=...).")
+def tool_schema_carries_the_descriptions(tool_schema, ns):
+    model = _gift_class(ns)
+    function = (tool_schema("wrap_as_gift", model) or {}).get("function") or {}
+    description = function.get("description")
+    assert isinstance(description, str) and "Wrap an order as a gift" in description, (
+        f"a class whose docstring is 'Wrap an order as a gift before it ships.' got the description {description!r}")
     properties = (function.get("parameters") or {}).get("properties") or {}
-    assert "order_id" in properties, "the parameters of get_order should have the property order_id"
+    for field in ("order_id", "note"):
+        got = (properties.get(field) or {}).get("description")
+        assert got == model.model_fields[field].description, (
+            f"the parameter {field} is described as {got!r}, not as its Field(description=...)")
+
+
+# --- 1.3 parse_tool_call -----------------------------------------------------------------------------
+
+def _tool_call_error(parse_tool_call, ToolCallError, name: str, arguments: str, **kwargs: Any) -> str:
+    shown = f"parse_tool_call({name!r}, {arguments!r}{', tools=...' if kwargs else ''})"
+    try:
+        got = parse_tool_call(name, arguments, **kwargs)
+    except ToolCallError as error:
+        message = str(error).strip()
+        assert message, f"{shown} raised a ToolCallError with an empty message: say what is wrong"
+        return message
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise AssertionError(f"{shown} raised {type(error).__name__} instead of ToolCallError") from None
+    raise AssertionError(f"{shown} returned {got!r}; it should raise ToolCallError")
 
 
 @visible("1.3", hint="Look the class up in `tools`, then `model.model_validate_json(arguments)`.")
-def parse_gives_a_get_order(parse_tool_call, GetOrder):
-    got = parse_tool_call("get_order", '{"order_id": 1042}')
-    assert got == GetOrder(order_id=1042), f"parse_tool_call('get_order', '{{\"order_id\": 1042}}') returned {got!r}"
+def parse_gives_a_typed_call(parse_tool_call, ns):
+    TrackShipment, CheckRefundPolicy = _given(ns, "TrackShipment"), _given(ns, "CheckRefundPolicy")
+    got = parse_tool_call("track_shipment", '{"order_id": 1203}')
+    assert got == TrackShipment(order_id=1203), f"parse_tool_call('track_shipment', '{{\"order_id\": 1203}}') returned {got!r}"
+    got = parse_tool_call("check_refund_policy", '{"order_id": 1203, "amount": 12.0}')
+    assert got == CheckRefundPolicy(order_id=1203, amount=12.0), (
+        f"parse_tool_call('check_refund_policy', '{{\"order_id\": 1203, \"amount\": 12.0}}') returned {got!r}")
 
 
-@visible("1.3", hint="An unknown name is an error for the model to read: raise ToolCallError.")
-def parse_refuses_an_unknown_tool(parse_tool_call, ToolCallError):
-    try:
-        got = parse_tool_call("delete_all_orders", "{}")
-    except ToolCallError:
-        return
-    raise AssertionError(f"parse_tool_call('delete_all_orders', '{{}}') returned {got!r}; it should raise ToolCallError")
+@visible("1.3", hint="An unknown name is an error for the model to read: raise ToolCallError naming the tool and the tools that exist.")
+def parse_refuses_an_unknown_tool(parse_tool_call, ns):
+    message = _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), "cancel_everything", "{}")
+    assert "cancel_everything" in message, f"the error for an unknown tool should name it; it says {message!r}"
+    assert "track_shipment" in message, f"the error for an unknown tool should list the tools there are; it says {message!r}"
+
+
+@visible("1.3", hint="model_validate_json raises ValidationError for bad JSON too: catch it and raise ToolCallError from None.")
+def parse_refuses_broken_json(parse_tool_call, ns):
+    message = _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), "track_shipment", '{"order_id": 12')
+    assert "track_shipment" in message, f"the error for broken JSON should name the tool; it says {message!r}"
+
+
+@visible("1.3", hint="Validate against the class, and put each problem's loc and msg in the message.")
+def parse_refuses_arguments_that_break_the_schema(parse_tool_call, ns):
+    ToolCallError = _given(ns, "ToolCallError")
+    for arguments, field in [('{"order_id": 1203, "amount": "a lot"}', "amount"), ('{"amount": 12.0}', "order_id")]:
+        message = _tool_call_error(parse_tool_call, ToolCallError, "check_refund_policy", arguments)
+        assert "check_refund_policy" in message and field in message, (
+            f"the error for check_refund_policy({arguments}) should name the tool and the field {field}; "
+            f"it says {message!r}")
+
+
+@visible("1.3", hint="Use the `tools` parameter, not the global TOOLS: the caller decides which tools exist.")
+def parse_uses_the_tools_it_is_given(parse_tool_call, ns):
+    TrackShipment = _given(ns, "TrackShipment")
+    got = parse_tool_call("where_is", '{"order_id": 9}', tools={"where_is": TrackShipment})
+    assert got == TrackShipment(order_id=9), (
+        f"parse_tool_call('where_is', '{{\"order_id\": 9}}', tools={{'where_is': TrackShipment}}) returned {got!r}")
+    _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), "track_shipment", '{"order_id": 9}',
+                     tools={"where_is": TrackShipment})
 
 
 @visible("1.3", hint="Re-run the cells from Exercise 1.1 down, so TOOLS holds your IssueRefund.")
@@ -72,13 +231,80 @@ def tools_holds_your_refund_class(TOOLS, IssueRefund):
     assert TOOLS.get("issue_refund") is IssueRefund, "TOOLS['issue_refund'] is an older IssueRefund than yours"
 
 
-@visible("1.4", hint="`match call:` with `case GetOrder(order_id=order_id):`, then `return result.model_dump_json()`.")
-def run_tool_returns_the_order_as_json(run_tool, GetOrder):
-    with Shop.create() as db, use(db):
-        got = run_tool(GetOrder(order_id=1042), get_scenario("damaged_item").ticket)
-    assert isinstance(got, str), f"run_tool returned a {type(got).__name__}; it should return a JSON string"
+# --- 1.4 run_tool ------------------------------------------------------------------------------------
+
+_AISHA = _ticket(905, "Aisha Karim", "aisha.karim@example.com")
+_KENJI = _ticket(911, "Kenji Patel", "kenji.patel@example.com")
+_PRIYA = _ticket(903, "Priya Raman", "priya.raman@example.net")
+
+
+def _json(got: Any, shown: str) -> Any:
+    assert isinstance(got, str), f"{shown} returned a {type(got).__name__}; it should return a JSON string"
     try:
-        data = json.loads(got)
+        return json.loads(got)
     except ValueError:
-        raise AssertionError(f"run_tool returned {got[:60]!r}, which is not JSON") from None
-    assert isinstance(data, dict) and data.get("order_id") == 1042, f"run_tool returned {got[:80]}…, not order 1042"
+        raise AssertionError(f"{shown} returned {got[:60]!r}, which is not JSON") from None
+
+
+@visible("1.4", hint="`match call:` with `case GetOrder(order_id=order_id):` …, then `return result.model_dump_json()`.")
+def run_tool_returns_the_shops_json(run_tool, ns):
+    GetOrder, CheckRefundPolicy = _given(ns, "GetOrder"), _given(ns, "CheckRefundPolicy")
+    with Shop.create() as db, use_shop(db):
+        for call, result in [(GetOrder(order_id=1077), lambda: shop_tools.get_order(1077)),
+                             (CheckRefundPolicy(order_id=1100, amount=5.0), lambda: shop_tools.check_refund_policy(1100, 5.0))]:
+            shown = f"run_tool({call!r}, ticket)"
+            data = _json(run_tool(call, _AISHA), shown)
+            assert data == json.loads(result().model_dump_json()), f"{shown} did not return what the shop returned for that call"
+
+
+@visible("1.4", hint="A call of a class with no tool behind it: raise ToolCallError (`case _:`).")
+def run_tool_refuses_a_class_it_has_no_tool_for(run_tool, ns):
+    ToolInput, ToolCallError = _given(ns, "ToolInput"), _given(ns, "ToolCallError")
+
+    class Ping(ToolInput):
+        """A class with no tool behind it."""
+
+        note: str = Field(description="Anything.")
+
+    with Shop.create() as db, use_shop(db):
+        try:
+            got = run_tool(Ping(note="hi"), _AISHA)
+        except ToolCallError:
+            return
+    raise AssertionError(f"run_tool on a class with no tool returned {got!r}; it should raise ToolCallError")
+
+
+@visible("1.4", hint="idempotency_key derived from the ticket and the order: the same on a repeat, different for another refund.")
+def a_repeated_refund_is_paid_once(run_tool, IssueRefund):
+    query = "SELECT order_id, amount_cents FROM refunds WHERE order_id IN (1063, 1077) ORDER BY id"
+    with Shop.create() as db, use_shop(db):
+        refund = IssueRefund(order_id=1063, amount=5.0, reason="damaged")
+        first, again = run_tool(refund, _PRIYA), run_tool(refund, _PRIYA)
+        rows = db.conn.execute(query).fetchall()
+        assert rows == [(1063, 500)], (
+            f"the same $5.00 refund of order 1063 asked twice on one ticket left these refunds (order, cents): {rows}")
+        assert _json(first, "run_tool(IssueRefund(...), ticket)") == _json(again, "run_tool(IssueRefund(...), ticket)"), (
+            "the repeated refund call should return the same refund as the first")
+        run_tool(IssueRefund(order_id=1077, amount=3.0, reason="other"), _AISHA)
+        rows = db.conn.execute(query).fetchall()
+        assert rows == [(1063, 500), (1077, 300)], (
+            f"after a refund of order 1063 on one ticket, a $3.00 refund of order 1077 on another ticket left these "
+            f"refunds (order, cents): {rows}")
+
+
+@visible("1.4", hint="The customer's email comes from `ticket.customer_email`, never from the model or from code of your own.")
+def run_tool_acts_on_the_tickets_customer(run_tool, ns):
+    UpdateAddress, SendMessage = _given(ns, "UpdateAddress"), _given(ns, "SendMessage")
+    with Shop.create() as db, use_shop(db):
+        run_tool(SendMessage(body="Your parcel is on its way."), _AISHA)
+        row = db.conn.execute("SELECT c.email FROM messages m JOIN customers c ON c.id = m.customer_id "
+                              "ORDER BY m.id DESC LIMIT 1").fetchone()
+        assert row is not None and row[0] == _AISHA.customer_email, (
+            f"SendMessage on {_AISHA.customer_name}'s ticket wrote to {row[0] if row else 'nobody'}")
+        run_tool(UpdateAddress(address="9 Harbour Rd, Portland, ME 04101"), _KENJI)
+        changed = db.conn.execute("SELECT email FROM customers WHERE address = '9 Harbour Rd, Portland, ME 04101'").fetchall()
+        assert changed == [(_KENJI.customer_email,)], (
+            f"UpdateAddress on {_KENJI.customer_name}'s ticket changed the address of "
+            f"{', '.join(email for (email,) in changed) or 'nobody'}")
+
+__all__: list[str] = []  # the checks register themselves with course.grading.visible on import

@@ -15,7 +15,7 @@ Authoring a lesson, in short (details in autograder.authoring): solutions/NN-slu
 per exercise, a solution cell, a "you should see" cell, `check("N.k")` and graded test cells whose
 hidden-test region calls `hidden("grade_id", globals())`. Visible checks go in course/checks/nbNN.py,
 hidden tests in autograder/hidden/nbNN.py. Then `course release`, and commit solutions/, notebooks/
-and autograder/stages/.
+and stages/.
 """
 
 from .visible import CheckResult, check, visible

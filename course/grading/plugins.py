@@ -25,7 +25,8 @@ def grader() -> ModuleType | None:
     """The grader's command module, or None where it is not installed."""
     for entry in metadata.entry_points(group=GROUP):
         try:
-            return entry.load()
+            loaded: ModuleType = entry.load()
+            return loaded
         except ImportError:  # declared by a stale install but not present: the learner's side alone
             return None
     return None

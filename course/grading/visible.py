@@ -140,6 +140,17 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+def _unfinished(error: BaseException, namespace: Mapping[str, Any]) -> str:
+    """The notebook function the NotImplementedError came from (the innermost one), or "" if none."""
+    names, tb = [], error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if tb.tb_frame.f_globals is namespace and namespace.get(code.co_name) is not None:
+            names.append(code.co_name)
+        tb = tb.tb_next
+    return f"`{names[-1]}`" if names else ""
+
+
 def _run_case(fn: Callable[..., Any], hint: str, namespace: Mapping[str, Any]) -> CaseResult:
     name = fn.__name__
     kwargs: dict[str, Any] = {}
@@ -152,12 +163,12 @@ def _run_case(fn: Callable[..., Any], hint: str, namespace: Mapping[str, Any]) -
             return CaseResult(name, "failed", f"`{param}` is not defined: run the cell that defines it (keep its name).", hint)
     try:
         fn(**kwargs)
-    except NotImplementedError:
-        missing = ", ".join(f"`{p}`" for p in kwargs if p != "ns") or "the exercise"
+    except NotImplementedError as error:
+        missing = _unfinished(error, namespace) or ", ".join(f"`{p}`" for p in kwargs if p != "ns") or "the exercise"
         return CaseResult(name, "todo", f"{missing} still raises NotImplementedError; replace it with your code.", hint)
     except AssertionError as error:
         return CaseResult(name, "failed", str(error).strip() or f"{name.replace('_', ' ')}: not yet", hint)
-    except Exception as error:  # noqa: BLE001 - any learner error becomes a message, never a crash
+    except Exception as error:
         return CaseResult(name, "failed", f"your code raised {_describe(error)}", hint)
     return CaseResult(name, "passed")
 

@@ -38,7 +38,7 @@ class RealCallsForbidden(RuntimeError):
 def _default_fake() -> FakeModel:
     global _default
     if _default is None:
-        from course.shop.brain import shop_brain
+        from course.brain import shop_brain
 
         _default = FakeModel(shop_brain)
     return _default

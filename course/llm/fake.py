@@ -120,7 +120,7 @@ class FakeModel:
         with self._lock:
             self._calls += 1
             call = self._calls
-            body = raw
+            body: object = raw
             if isinstance(raw, (bytes, str)):
                 try:
                     body = json.loads(raw or b"null")

@@ -71,7 +71,8 @@ class ChatRequest(BaseModel):
     def response_schema(self) -> dict[str, Any] | None:
         """The JSON schema asked for with `response_format={"type": "json_schema", ...}`, if any."""
         if self.response_format and self.response_format.get("type") == "json_schema":
-            return self.response_format.get("json_schema", {}).get("schema")
+            schema = self.response_format.get("json_schema", {}).get("schema")
+            return schema if isinstance(schema, dict) else None
         return None
 
     def text(self, *, include_system: bool = False) -> str:

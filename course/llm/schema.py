@@ -75,9 +75,9 @@ def schema_problems(value: object, schema: Schema, root: Schema | None = None, p
     schema = resolve(schema, root)
     for keyword in ("anyOf", "oneOf"):
         options = schema.get(keyword)
-        if isinstance(options, list) and options:
-            if not any(not schema_problems(value, option, root, path) for option in options):
-                return [f"{path}: matches none of the {keyword} options"]
+        if isinstance(options, list) and options and not any(
+                not schema_problems(value, option, root, path) for option in options):
+            return [f"{path}: matches none of the {keyword} options"]
     problems: list[str] = []
     for part in schema.get("allOf") or []:
         problems += schema_problems(value, part, root, path)

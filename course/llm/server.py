@@ -30,7 +30,7 @@ class FakeModelServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1" if isinstance(host, str) else f"http://{host.decode()}:{port}/v1"
 
     def start_background(self) -> threading.Thread:
         """Serve on a daemon thread (for tests and notebooks); stop with `shutdown()`."""

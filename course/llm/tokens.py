@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["count_tokens", "count_message_tokens"]
+__all__ = ["count_message_tokens", "count_tokens"]
 
 _PER_MESSAGE = 4  # role and separators, as chat formats spend a few tokens on each message
 

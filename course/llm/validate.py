@@ -13,7 +13,7 @@ from .reply import ErrorReply
 from .request import ChatRequest
 from .schema import memo
 
-__all__ = ["validate_body", "validate_request"]
+__all__ = ["strict_schema_problem", "validate_body", "validate_request"]
 
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
@@ -99,7 +99,7 @@ def _check_tools(request: ChatRequest) -> ErrorReply | None:
             )
         if function.get("strict"):
             parameters = function.get("parameters") or {}
-            problem = memo(("strict", parameters), lambda: strict_schema_problem(parameters))
+            problem = memo(("strict", parameters), lambda p=parameters: strict_schema_problem(p))
             if problem:
                 return _invalid(
                     f"Invalid schema for function '{function['name']}': {problem}",

@@ -142,9 +142,10 @@ def _hinted_any(key: str, spec: Schema, hints: Hints, root: Schema) -> bool:
 
 
 def _array(schema: Schema, hints: Hints, prefer: object, key: str, root: Schema, depth: int) -> list[Any]:
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-    minimum = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
-    maximum = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
+    found_items, found_min, found_max = schema.get("items"), schema.get("minItems"), schema.get("maxItems")
+    items: Schema = found_items if isinstance(found_items, dict) else {}
+    minimum: int = found_min if isinstance(found_min, int) else 0
+    maximum: int | None = found_max if isinstance(found_max, int) else None
     kinds = schema_types(resolve(items, root))
     if isinstance(prefer, list) and prefer:
         values = [value_for(items, hints, item, key=key, root=root, depth=depth) for item in prefer]

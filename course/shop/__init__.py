@@ -1,20 +1,21 @@
-"""The shop world: a seeded SQLite shop, its policy, the agent's tools, the scenarios and the shop brain.
+"""The shop world: a seeded SQLite shop, its policy, the agent's tools and the scenarios.
 
-    from course.shop import Shop, use, get_order, SCENARIOS, shop_brain
+    from course.shop import Shop, use_shop, get_order, SCENARIOS
 
     shop = Shop.create()                 # fresh, seeded, deterministic; today is 2026-11-02
-    with use(shop):
+    with use_shop(shop):
         get_order(order_id=1042)         # Order(order_id=1042, items=[...], total=66.5, ...)
 
-Every notebook, test and grader stands on this package; see each module's docstring for why it
-is shaped the way it is.
+Every notebook, test and grader stands on this package, and it depends on nothing else in the
+course (the shop brain, the fake model's policy about this world, is `course.brain`); see each
+module's docstring for why it is shaped the way it is.
 """
 
-from .brain import shop_brain
-from .context import current, use
+from .context import current_shop, use_shop
 from .db import DEFAULT_TODAY, Shop
 from .errors import BadArguments, NotFound, PaymentProviderDown, RefundRejected, ShopError, ToolTimeout
-from .models import (
+from .policy import ShopPolicy
+from .records import (
     Customer,
     Message,
     Order,
@@ -24,7 +25,6 @@ from .models import (
     RefundDecision,
     Shipment,
 )
-from .policy import ShopPolicy
 from .registry import TOOLS, Tool, tool_schemas
 from .scenarios import (
     SCENARIOS,
@@ -88,7 +88,7 @@ __all__ = [
     "TrackShipment",
     "UpdateAddress",
     "check_refund_policy",
-    "current",
+    "current_shop",
     "get_order",
     "get_scenario",
     "issue_refund",
@@ -96,9 +96,8 @@ __all__ = [
     "outcome_of",
     "refunded_amount",
     "send_message",
-    "shop_brain",
     "tool_schemas",
     "track_shipment",
     "update_address",
-    "use",
+    "use_shop",
 ]

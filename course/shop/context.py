@@ -1,4 +1,4 @@
-"""Which shop the tools act on: `current()`, and `use(shop)` to switch for a block.
+"""Which shop the tools act on: `current_shop()`, and `use_shop(shop)` to switch for a block.
 
 The tools are plain functions with only their business arguments (`get_order(order_id=1042)`),
 exactly what a model is offered, so the shop they act on is context, not an argument. A
@@ -16,14 +16,14 @@ from contextvars import ContextVar
 
 from .db import Shop
 
-__all__ = ["current", "use"]
+__all__ = ["current_shop", "use_shop"]
 
 _current: ContextVar[Shop | None] = ContextVar("course_shop_current", default=None)
 _default: Shop | None = None
 _lock = threading.Lock()
 
 
-def current() -> Shop:
+def current_shop() -> Shop:
     """The shop chosen with `use`, else the process-wide default (a fresh seeded shop, made on first use)."""
     global _default
     shop = _current.get()
@@ -36,8 +36,8 @@ def current() -> Shop:
 
 
 @contextmanager
-def use(shop: Shop) -> Iterator[Shop]:
-    """Make `shop` the current shop inside the block: `with use(shop): get_order(order_id=1042)`."""
+def use_shop(shop: Shop) -> Iterator[Shop]:
+    """Make `shop` the current shop inside the block: `with use_shop(shop): get_order(order_id=1042)`."""
     token = _current.set(shop)
     try:
         yield shop

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-__all__ = ["CUSTOMERS", "DEFAULT_TODAY", "ORDERS", "FixtureCustomer", "FixtureOrder", "UNKNOWN_ORDER_ID"]
+__all__ = ["CUSTOMERS", "DEFAULT_TODAY", "ORDERS", "UNKNOWN_ORDER_ID", "FixtureCustomer", "FixtureOrder"]
 
 DEFAULT_TODAY = date(2026, 11, 2)
 """The shop's "today" unless another is injected: a Monday. The long thread's dates count back from it."""

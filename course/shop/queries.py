@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 
 from .errors import NotFound
-from .models import Customer, Message, Order, OrderItem, OrderSummary, Refund, Shipment, to_dollars
+from .records import Customer, Message, Order, OrderItem, OrderSummary, Refund, Shipment, to_dollars
 
 __all__ = ["load_customer", "load_message", "load_order", "load_refund", "load_shipment"]
 

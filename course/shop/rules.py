@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .models import Order, RefundDecision, to_cents, to_dollars
 from .policy import ShopPolicy
+from .records import Order, RefundDecision, to_cents, to_dollars
 
 __all__ = ["decide_refund", "refund_problem"]
 

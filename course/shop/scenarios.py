@@ -239,7 +239,7 @@ def refunded_amount(shop: Shop, scenario: Scenario) -> float:
         " JOIN customers c ON c.id = o.customer_id WHERE c.email = ?",
         (scenario.ticket.customer_email,),
     ).fetchone()
-    return round(row[0] / 100, 2)
+    return round(float(row[0]) / 100, 2)
 
 
 def outcome_of(shop: Shop, scenario: Scenario, *, called: Iterable[str] = ()) -> Observed:

@@ -129,7 +129,7 @@ def _random_shipment(rows: Rows, rng: random.Random, today: date, order_id: int,
         "FedEx": f"{rng.randrange(10**11, 10**12)}",
     }[carrier]
     if status == "processing":
-        row = ("label_created", None, _day(today, age - 6), None)
+        row: tuple[str, str | None, str | None, str | None] = ("label_created", None, _day(today, age - 6), None)
         delivered_age = None
     elif status == "shipped":
         shipped_age = age - 1

@@ -1,6 +1,6 @@
 """The tools the support agent calls: plain typed functions, each with a pydantic input model.
 
-Every function acts on the current shop (`course.shop.current()`, switched with `use(shop)`), so
+Every function acts on the current shop (`course.shop.current_shop()`, switched with `use_shop(shop)`), so
 its parameters are exactly the arguments a model sends. Reads raise `NotFound` for unknown ids;
 `issue_refund` enforces the refund rules and raises `RefundRejected`, changing nothing. Each
 call first takes any failure planned with `Shop.fail_next`, so lessons can make the payment
@@ -13,11 +13,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .context import current
+from .context import current_shop
 from .db import Shop
 from .errors import NotFound, RefundRejected, ShopError
-from .models import Customer, Message, Order, Refund, RefundDecision, Shipment, to_cents
 from .queries import load_customer, load_message, load_order, load_refund, load_shipment
+from .records import Customer, Message, Order, Refund, RefundDecision, Shipment, to_cents
 from .rules import decide_refund, refund_problem
 
 __all__ = [
@@ -84,7 +84,7 @@ class UpdateAddress(_Input):
 
 
 def _start(tool: str) -> Shop:
-    shop = current()
+    shop = current_shop()
     error = shop.faults.take(tool, after=False)
     if error is not None:
         raise error

@@ -16,3 +16,5 @@ Objects stay in the worker; the grader holds numbered references to them. Learne
 `use_model` set to a model that forwards every request to the grader (`model.RemoteModel`), and
 with the shop the grader names for the call.
 """
+
+__all__: list[str] = []  # a program (`python -m course.worker`), not a library: see serve.py

@@ -6,5 +6,7 @@ import sys
 
 from .serve import serve
 
+__all__: list[str] = []
+
 if __name__ == "__main__":
     sys.exit(serve(int(sys.argv[1])))

@@ -34,7 +34,7 @@ class Worker:
 
     def __init__(self, sock: socket.socket | None, namespace: dict[str, Any] | None = None,
                  grader: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
-        import course.llm  # noqa: F401 - warm: every lesson imports them, so import once, before any cell
+        import course.llm
         import course.shop  # noqa: F401
 
         self.sock = sock
@@ -57,12 +57,13 @@ class Worker:
         if handler is None:
             return {"failed": f"unknown request {op!r}"}
         try:
-            return handler(request)
+            answer: dict[str, Any] = handler(request)
+            return answer
         except _Missing as missing:
             return {"missing": str(missing)}
         except _BadRequest as error:
             return {"failed": str(error)}
-        except BaseException as error:  # noqa: BLE001 - whatever learner code raised is the answer
+        except BaseException as error:
             return {"raised": describe_error(error)}
 
     def _op_run_cell(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +93,7 @@ class Worker:
         with self._context(context) as shop:
             try:
                 answer: dict[str, Any] = {"value": describe(target(*args, **kwargs), self.table)}
-            except BaseException as error:  # noqa: BLE001 - whatever learner code raised is the answer
+            except BaseException as error:
                 answer = {"raised": describe_error(error)}
             if shop is not None:  # what the call used up of the planned failures, for the grader's plan
                 answer["faults"] = shop.faults.to_data()
@@ -103,7 +104,7 @@ class Worker:
         return {"value": describe(target[self._decode(request["key"])], self.table)}
 
     def _op_iter(self, request: dict[str, Any]) -> dict[str, Any]:
-        items = []
+        items: list[dict[str, Any]] = []
         for item in self._resolve(request["target"]):
             if len(items) >= _MAX_ITEMS:
                 break
@@ -153,6 +154,8 @@ class Worker:
             answer = worker._ask_grader(question)
             if "returned" in answer:
                 return worker._decode(answer["returned"])
+            if "raise" in answer:  # the stand-in raises one of the learner's exceptions, as their code would
+                raise worker._decode(answer["raise"])(str(answer.get("message", "")))
             raise RuntimeError(short_text(str(answer.get("failed_callback", "the grader's function failed"))))
 
         ask_the_grader.__qualname__ = ask_the_grader.__name__ = f"grader_function_{number}"
@@ -166,8 +169,8 @@ class Worker:
             return self.grader(question)
         channel.send(self.sock, question)
         while True:
-            message = channel.receive(self.sock)
-            if "returned" in message or "failed_callback" in message:
+            message: dict[str, Any] = channel.receive(self.sock)
+            if "returned" in message or "failed_callback" in message or "raise" in message:
                 return message
             channel.send(self.sock, self.answer(message))
 
@@ -191,7 +194,7 @@ class Worker:
     def _context(self, context: dict[str, Any]) -> Iterator[Any]:
         """The grader's model, and the shop it names with its planned failures, for the length of one call."""
         from course.llm import use_model
-        from course.shop import Shop, use
+        from course.shop import Shop, use_shop
 
         from .model import RemoteModel
 
@@ -204,7 +207,7 @@ class Worker:
             if context.get("shop"):
                 shop = stack.enter_context(Shop.open(str(context["shop"])))
                 shop.faults.load_data(context.get("faults") or [])
-                stack.enter_context(use(shop))
+                stack.enter_context(use_shop(shop))
             yield shop
 
 

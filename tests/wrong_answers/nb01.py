@@ -1,8 +1,8 @@
 '''Wrong-but-plausible answers to lesson 01, natural language to tool calls: solution-cell grade id -> replacement
 cell sources.
 
-Each one passes the visible check of its exercise, or hard-codes what it expects, yet breaks a behaviour the
-hidden tests of that exercise check.
+Each one breaks a behaviour the exercise asks for: the hidden tests of that exercise take points for it, and its
+visible check fails on it too, except those in HIDDEN_ONLY.
 '''
 
 WRONG_ANSWERS: dict[str, list[str]] = {
@@ -47,6 +47,34 @@ class IssueRefund(BaseModel):
     reason: Literal["damaged", "not_received", "wrong_item", "unwanted", "other"] = Field(
         description="Why the customer is refunded.")
 ''',
+        # the enum is there, but not the exercise's five: not_received became "lost"
+        '''
+class IssueRefund(ToolInput):
+    """Refund money on an order. Only after check_refund_policy said the refund is eligible."""
+
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(gt=0, description="Amount in US dollars, e.g. 18.50.")
+    reason: Literal["damaged", "lost", "wrong_item", "unwanted", "other"] = Field(
+        description="Why the customer is refunded.")
+''',
+        # ge=0 instead of gt=0: a refund of $0.00 goes through
+        '''
+class IssueRefund(ToolInput):
+    """Refund money on an order. Only after check_refund_policy said the refund is eligible."""
+
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(ge=0, description="Amount in US dollars, e.g. 18.50.")
+    reason: Literal["damaged", "not_received", "wrong_item", "unwanted", "other"] = Field(
+        description="Why the customer is refunded.")
+''',
+        # the docstring dropped with the draft: the tool has no description for the model
+        '''
+class IssueRefund(ToolInput):
+    order_id: int = Field(description="The order number, e.g. 1042.")
+    amount: float = Field(gt=0, description="Amount in US dollars, e.g. 18.50.")
+    reason: Literal["damaged", "not_received", "wrong_item", "unwanted", "other"] = Field(
+        description="Why the customer is refunded.")
+''',
     ],
     "tool_schema": [
         # hand-built parameters: the properties are there, but no `required` and no `additionalProperties`
@@ -75,6 +103,23 @@ def tool_schema(name: str, model: type[BaseModel]) -> dict:
     """The OpenAI tool definition of `model`."""
     return {"type": "function", "function": {"name": name, "description": "Look up an order.", "strict": True,
                                               "parameters": GetOrder.model_json_schema()}}
+''',
+        # additionalProperties removed as noise: a strict endpoint refuses the definition
+        '''
+def tool_schema(name: str, model: type[BaseModel]) -> dict:
+    """The OpenAI tool definition of `model`."""
+    parameters = model.model_json_schema()
+    parameters.pop("additionalProperties", None)
+    return {"type": "function", "function": {"name": name, "description": (model.__doc__ or "").strip(),
+                                              "parameters": parameters, "strict": True}}
+''',
+        # no description at all: the model is offered a name and a schema
+        '''
+def tool_schema(name: str, model: type[BaseModel]) -> dict:
+    """The OpenAI tool definition of `model`."""
+    parameters = model.model_json_schema()
+    parameters.pop("description", None)
+    return {"type": "function", "function": {"name": name, "parameters": parameters, "strict": True}}
 ''',
     ],
     "parse_tool_call": [
@@ -119,6 +164,29 @@ def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]]
         return tools[name].model_validate_json(arguments)
     except ValidationError:
         raise ToolCallError("Invalid arguments.") from None
+''',
+        # json.loads first, without catching JSONDecodeError: broken JSON crashes the agent
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a validated, typed object."""
+    if name not in tools:
+        raise ToolCallError(f"Unknown tool {name!r}. Available tools: {', '.join(tools)}.")
+    data = json.loads(arguments)
+    try:
+        return tools[name].model_validate(data)
+    except ValidationError as error:
+        raise ToolCallError(f"Invalid arguments for {name}: {error}") from None
+''',
+        # names the tool but not the problem: the model is told its call is wrong, not what to fix
+        '''
+def parse_tool_call(name: str, arguments: str, tools: dict[str, type[ToolInput]] = TOOLS) -> ToolInput:
+    """The model's tool call as a validated, typed object."""
+    if name not in tools:
+        raise ToolCallError(f"Unknown tool {name!r}. Available tools: {', '.join(tools)}.")
+    try:
+        return tools[name].model_validate_json(arguments)
+    except ValidationError:
+        raise ToolCallError(f"Invalid arguments for {name}.") from None
 ''',
     ],
     "run_tool": [
@@ -183,6 +251,48 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
         return shop_tools.update_address(ticket.customer_email, call.address).model_dump_json()
     if isinstance(call, SendMessage):
         return shop_tools.send_message(ticket.customer_email, call.body).model_dump_json()
+''',
+        # no idempotency key: a repeated refund call pays twice
+        '''
+def run_tool(call: ToolInput, ticket: Ticket) -> str:
+    """Run a parsed tool call against the shop."""
+    match call:
+        case GetOrder(order_id=order_id):
+            result = shop_tools.get_order(order_id)
+        case CheckRefundPolicy(order_id=order_id, amount=amount):
+            result = shop_tools.check_refund_policy(order_id, amount)
+        case IssueRefund(order_id=order_id, amount=amount, reason=reason):
+            result = shop_tools.issue_refund(order_id, amount, reason)
+        case TrackShipment(order_id=order_id):
+            result = shop_tools.track_shipment(order_id)
+        case UpdateAddress(address=address):
+            result = shop_tools.update_address(ticket.customer_email, address)
+        case SendMessage(body=body):
+            result = shop_tools.send_message(ticket.customer_email, body)
+        case _:
+            raise ToolCallError(f"No tool runs {type(call).__name__}.")
+    return result.model_dump_json()
+''',
+        # one constant key: the first refund ever made blocks every other refund
+        '''
+def run_tool(call: ToolInput, ticket: Ticket) -> str:
+    """Run a parsed tool call against the shop."""
+    match call:
+        case GetOrder(order_id=order_id):
+            result = shop_tools.get_order(order_id)
+        case CheckRefundPolicy(order_id=order_id, amount=amount):
+            result = shop_tools.check_refund_policy(order_id, amount)
+        case IssueRefund(order_id=order_id, amount=amount, reason=reason):
+            result = shop_tools.issue_refund(order_id, amount, reason, idempotency_key="refund")
+        case TrackShipment(order_id=order_id):
+            result = shop_tools.track_shipment(order_id)
+        case UpdateAddress(address=address):
+            result = shop_tools.update_address(ticket.customer_email, address)
+        case SendMessage(body=body):
+            result = shop_tools.send_message(ticket.customer_email, body)
+        case _:
+            raise ToolCallError(f"No tool runs {type(call).__name__}.")
+    return result.model_dump_json()
 ''',
     ],
 }

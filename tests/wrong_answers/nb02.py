@@ -1,7 +1,7 @@
 '''Wrong-but-plausible answers to lesson 02, own your prompts: solution-cell grade id -> replacement cell sources.
 
-Each one passes the visible check of its exercise, or hard-codes what it expects, yet breaks a behaviour the
-hidden tests of that exercise check.
+Each one breaks a behaviour the exercise asks for: the hidden tests of that exercise take points for it, and its
+visible check fails on it too, except those in HIDDEN_ONLY.
 '''
 
 WRONG_ANSWERS: dict[str, list[str]] = {
@@ -38,6 +38,47 @@ def render(template: str, values: Mapping[str, object]) -> str:
         text = text.replace("${" + name + "}", str(value)).replace("$" + name, str(value))
     return text
 ''',
+        # only the `named` group of the pattern: a ${braced} placeholder is never found, so its value looks unused
+        '''
+def render(template: str, values: Mapping[str, object]) -> str:
+    """Fill the template's $placeholders."""
+    needed = {m.group("named") for m in string.Template.pattern.finditer(template)} - {None}
+    missing = sorted(needed - values.keys())
+    if missing:
+        raise PromptError(f"The template needs {', '.join(missing)}.")
+    unused = sorted(values.keys() - needed)
+    if unused:
+        raise PromptError(f"{', '.join(unused)} given but not used.")
+    return string.Template(template).substitute(values)
+''',
+        # checks unused values, but lets substitute find the missing ones: only the first is named
+        '''
+def render(template: str, values: Mapping[str, object]) -> str:
+    """Fill the template's $placeholders."""
+    needed = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)} - {None}
+    unused = sorted(values.keys() - needed)
+    if unused:
+        raise PromptError(f"{', '.join(unused)} given but not used.")
+    try:
+        return string.Template(template).substitute(values)
+    except KeyError as error:
+        raise PromptError(f"The template needs {error.args[0]}, which was not given.") from None
+''',
+        # fills in the values by popping them from the caller's dict: a second render with the same values fails
+        '''
+def render(template: str, values: Mapping[str, object]) -> str:
+    """Fill the template's $placeholders."""
+    needed = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)} - {None}
+    missing = sorted(needed - values.keys())
+    unused = sorted(values.keys() - needed)
+    if missing or unused:
+        raise PromptError(f"Missing: {', '.join(missing) or 'none'}; unused: {', '.join(unused) or 'none'}.")
+    text = template
+    for name in sorted(needed, key=len, reverse=True):
+        value = str(values.pop(name))
+        text = text.replace("${" + name + "}", value).replace("$" + name, value)
+    return text.replace("$$", "$")
+''',
     ],
     "prompt_version": [
         # Python's hash(): the same within one process, different in the next one
@@ -64,6 +105,12 @@ def prompt_version(template: str) -> str:
 def prompt_version(template: str) -> str:
     """A short id of the template text, ignoring surrounding whitespace."""
     return hashlib.sha256(template.strip().encode("utf-8")).hexdigest()[:12]
+''',
+        # SHA-256 of the text without its line breaks: a newline added or removed keeps the id
+        '''
+def prompt_version(template: str) -> str:
+    """A short id of the template text."""
+    return hashlib.sha256(" ".join(template.split()).encode("utf-8")).hexdigest()[:12]
 ''',
     ],
     "system_prompt": [
@@ -94,6 +141,24 @@ def system_prompt(policy: ShopPolicy, name: str = "support_agent") -> Prompt:
               "approval_limit": f"{policy.approval_limit:.2f}", "currency": policy.currency}
     text = render(template, values)
     return Prompt(name=name, version=prompt_version(text), text=text)
+''',
+        # hard-codes the shop name and the limit; only the window comes from the policy
+        '''
+def system_prompt(policy: ShopPolicy, name: str = "support_agent") -> Prompt:
+    """The system prompt, rendered from its template file."""
+    template = read_template(name)
+    values = {"shop_name": "Brightside Goods", "refund_window_days": policy.refund_window_days,
+              "approval_limit": "100.00", "currency": policy.currency}
+    return Prompt(name=name, version=prompt_version(template), text=render(template, values))
+''',
+        # the limit as Python prints a float: "$100.0", and "$99.5" for a limit of 99.50
+        '''
+def system_prompt(policy: ShopPolicy, name: str = "support_agent") -> Prompt:
+    """The system prompt, rendered from its template file with the numbers from the policy."""
+    template = read_template(name)
+    values = {"shop_name": policy.shop_name, "refund_window_days": policy.refund_window_days,
+              "approval_limit": policy.approval_limit, "currency": policy.currency}
+    return Prompt(name=name, version=prompt_version(template), text=render(template, values))
 ''',
     ],
     "ask_model": [
@@ -137,6 +202,16 @@ def ask_model(prompt: Prompt, messages: list[dict], tools: list[dict], log: list
     size = sum(len(str(m.get("content") or "")) for m in sent) // 4
     log.append(ModelCall(prompt="support_agent", prompt_version=prompt_version(prompt.text), model=model_name(),
                          prompt_tokens=size))
+    return response.choices[0].message
+''',
+        # model_name() for the model: the name asked for, not the snapshot that answered
+        '''
+def ask_model(prompt: Prompt, messages: list[dict], tools: list[dict], log: list[ModelCall]):
+    """One model call with `prompt` as the system message; appends a ModelCall to `log`."""
+    response = client().chat.completions.create(
+        model=model_name(), messages=[{"role": "system", "content": prompt.text}, *messages], tools=tools)
+    log.append(ModelCall(prompt=prompt.name, prompt_version=prompt.version, model=model_name(),
+                         prompt_tokens=response.usage.prompt_tokens if response.usage else 0))
     return response.choices[0].message
 ''',
     ],

@@ -56,6 +56,36 @@ def redact(text: str) -> str:
 CARD = re.compile(r"4111 1111 1111 1111")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ''',
+        # only 16-digit cards in groups of four: Amex (15 digits, 4-6-5) and 13-digit cards go through
+        r'''
+def redact(text: str) -> str:
+    """Mask card numbers and email addresses."""
+    return EMAIL.sub("[email]", CARD.sub("[card]", text))
+
+
+CARD = re.compile(r"\b(?:\d{4}[ -]?){3}\d{4}\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+''',
+        # lower-case-only emails: David.Liu+orders@Example.co.uk goes through
+        r'''
+def redact(text: str) -> str:
+    """Mask card numbers and email addresses."""
+    return EMAIL.sub("[email]", CARD.sub("[card]", text))
+
+
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
+''',
+        # the domain may end in a dot: the full stop that ends the sentence is masked with the address
+        r'''
+def redact(text: str) -> str:
+    """Mask card numbers and email addresses."""
+    return EMAIL.sub("[email]", CARD.sub("[card]", text))
+
+
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w.-]+")
+''',
     ],
     "render_event": [
         # forgets to redact
@@ -110,6 +140,43 @@ def render_event(event: Event) -> str:
             text = f"<{name}>{arguments}</{name}>"
         case ToolResult(name=name, result=result):
             text = f"<{name}_result>\n{compact(json.loads(result))}\n</{name}_result>"
+    return redact(text)
+''',
+        # redacts only the message bodies: tool calls, results, errors and the summary go out as they are
+        r'''
+def render_event(event: Event) -> str:
+    """One event as the model reads it."""
+    match event:
+        case Earlier(sender=sender, sent_on=sent_on, body=body):
+            return f'<earlier from="{sender}" on="{sent_on}">{redact(body)}</earlier>'
+        case TicketReceived(subject=subject, body=body):
+            return f'<ticket subject="{subject}">\n{redact(body)}\n</ticket>'
+        case ToolRequested(name=name, arguments=arguments):
+            return f"<{name}>{arguments}</{name}>"
+        case ToolResult(name=name, result=result):
+            return f"<{name}_result>\n{compact(json.loads(result))}\n</{name}_result>"
+        case ToolFailed(name=name, error=error):
+            return f"<{name}_error>{error}</{name}_error>"
+        case Finished(summary=summary):
+            return f"<finished>{summary}</finished>"
+''',
+        # tool results as their raw JSON, not compact key: value lines
+        r'''
+def render_event(event: Event) -> str:
+    """One event as the model reads it."""
+    match event:
+        case Earlier(sender=sender, sent_on=sent_on, body=body):
+            text = f'<earlier from="{sender}" on="{sent_on}">{body}</earlier>'
+        case TicketReceived(subject=subject, body=body):
+            text = f'<ticket subject="{subject}">\n{body}\n</ticket>'
+        case ToolRequested(name=name, arguments=arguments):
+            text = f"<{name}>{arguments}</{name}>"
+        case ToolResult(name=name, result=result):
+            text = f"<{name}_result>\n{result}\n</{name}_result>"
+        case ToolFailed(name=name, error=error):
+            text = f"<{name}_error>{error}</{name}_error>"
+        case Finished(summary=summary):
+            text = f"<finished>{summary}</finished>"
     return redact(text)
 ''',
     ],
@@ -250,6 +317,23 @@ def build_context(thread: Thread, budget: int) -> list[dict]:
     for dropped in range(len(history) + 1):
         note = [f"<omitted>{dropped} earlier messages</omitted>"] if dropped else []
         messages = [{"role": "user", "content": "\n".join([stamp] + note + history[dropped:] + required)}]
+        if count_message_tokens(messages) <= budget:
+            return messages
+    raise ContextTooLong(f"{budget} tokens is too small for the ticket.")
+''',
+        # drops the oldest history first, but leaves no note saying that anything was dropped
+        r'''
+class ContextTooLong(ValueError):
+    """Even the ticket and the events since it do not fit the budget."""
+
+
+def build_context(thread: Thread, budget: int) -> list[dict]:
+    """The messages for the next model call, never over `budget` tokens."""
+    start = next(i for i, event in enumerate(thread.events) if isinstance(event, TicketReceived))
+    history = [render_event(event) for event in thread.events[:start]]
+    required = [render_event(event) for event in thread.events[start:]]
+    for dropped in range(len(history) + 1):
+        messages = [{"role": "user", "content": "\n".join(history[dropped:] + required)}]
         if count_message_tokens(messages) <= budget:
             return messages
     raise ContextTooLong(f"{budget} tokens is too small for the ticket.")

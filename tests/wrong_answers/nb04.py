@@ -76,6 +76,26 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
     call = message.tool_calls[0]
     return parse_tool_call(call.function.name, call.function.arguments, INTENTS)
 ''',
+        # the last tool call of a reply instead of the first
+        '''
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+    """Ask the model for the next step and return it as an intent."""
+    message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
+    if not message.tool_calls:
+        return Done(summary=message.content or "")
+    call = message.tool_calls[-1]
+    return parse_tool_call(call.function.name, call.function.arguments, INTENTS)
+''',
+        # offers the lesson-01 tools only: the model is never offered done
+        '''
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+    """Ask the model for the next step and return it as an intent."""
+    message = ask_model(prompt, build_context(thread, budget), TOOL_SCHEMAS, log)
+    if not message.tool_calls:
+        return Done(summary=message.content or "")
+    call = message.tool_calls[0]
+    return parse_tool_call(call.function.name, call.function.arguments, INTENTS)
+''',
     ],
     "execute": [
         # catches the shop's refusals but not ToolCallError: an intent no tool runs crashes the loop
@@ -139,6 +159,28 @@ def execute(intent: Intent, ticket: Ticket) -> Event:
     name = type(intent).__name__
     if isinstance(intent, Done):
         return Finished(summary=intent.summary)
+    try:
+        return ToolResult(name=name, result=run_tool(intent, ticket))
+    except (ToolCallError, ShopError) as error:
+        return ToolFailed(name=name, error=str(error))
+''',
+        # catches every exception: a bug, or an outage that is not the shop's refusal, becomes the model's problem
+        '''
+def execute(intent: Intent, ticket: Ticket) -> Event:
+    """Carry out one intent for `ticket` and report what happened, as an event."""
+    name = intent_name(intent)
+    if isinstance(intent, Done):
+        return Finished(summary=intent.summary)
+    try:
+        return ToolResult(name=name, result=run_tool(intent, ticket))
+    except Exception as error:
+        return ToolFailed(name=name, error=str(error))
+''',
+        # no case for Done: it goes to run_tool, which has no tool for it, and comes back as a ToolFailed
+        '''
+def execute(intent: Intent, ticket: Ticket) -> Event:
+    """Carry out one intent for `ticket` and report what happened, as an event."""
+    name = intent_name(intent)
     try:
         return ToolResult(name=name, result=run_tool(intent, ticket))
     except (ToolCallError, ShopError) as error:
@@ -236,6 +278,66 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
             continue
         thread.events.append(ToolRequested(name=intent_name(intent), arguments=intent.model_dump_json()))
         thread.events.append(execute(intent, thread.ticket))
+    return thread
+''',
+        # one step too many: range(max_steps + 1)
+        '''
+def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
+    """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
+    prompt = system_prompt(policy or current_shop().policy)
+    thread = thread_for(ticket)
+    calls: list[ModelCall] = []
+    for _ in range(max_steps + 1):
+        try:
+            intent = determine_next_step(thread, prompt, calls)
+        except ToolCallError as error:
+            thread.events.append(ToolFailed(name="model", error=str(error)))
+            continue
+        thread.events.append(ToolRequested(name=intent_name(intent), arguments=intent.model_dump_json()))
+        event = execute(intent, thread.ticket)
+        thread.events.append(event)
+        if isinstance(event, Finished):
+            break
+    return thread
+''',
+        # records the decision after acting: each result comes before the request that caused it
+        '''
+def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
+    """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
+    prompt = system_prompt(policy or current_shop().policy)
+    thread = thread_for(ticket)
+    calls: list[ModelCall] = []
+    for _ in range(max_steps):
+        try:
+            intent = determine_next_step(thread, prompt, calls)
+        except ToolCallError as error:
+            thread.events.append(ToolFailed(name="model", error=str(error)))
+            continue
+        event = execute(intent, thread.ticket)
+        thread.events.append(event)
+        thread.events.append(ToolRequested(name=intent_name(intent), arguments=intent.model_dump_json()))
+        if isinstance(event, Finished):
+            break
+    return thread
+''',
+        # a malformed call is recorded, but the loop gives up on it: the model never gets to try again
+        '''
+def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int = 12) -> Thread:
+    """Handle one ticket: decide, record, act, one step at a time, until done or out of steps."""
+    prompt = system_prompt(policy or current_shop().policy)
+    thread = thread_for(ticket)
+    calls: list[ModelCall] = []
+    for _ in range(max_steps):
+        try:
+            intent = determine_next_step(thread, prompt, calls)
+        except ToolCallError as error:
+            thread.events.append(ToolFailed(name="model", error=str(error)))
+            break
+        thread.events.append(ToolRequested(name=intent_name(intent), arguments=intent.model_dump_json()))
+        event = execute(intent, thread.ticket)
+        thread.events.append(event)
+        if isinstance(event, Finished):
+            break
     return thread
 ''',
     ],

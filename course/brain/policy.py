@@ -45,11 +45,11 @@ from course.llm.contract import schema_policy
 from course.llm.reply import Reply
 from course.llm.request import ChatRequest
 from course.llm.values import Hints, value_for
+from course.shop.registry import TOOLS
 
 from . import _facts as facts
 from ._facts import Block, Conversation, Customer
 from ._steps import Call, Finish, Say, Step, classify, to_reply
-from .registry import TOOLS
 
 __all__ = ["shop_brain"]
 

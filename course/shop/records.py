@@ -32,7 +32,7 @@ ShipmentStatus = Literal["label_created", "in_transit", "out_for_delivery", "del
 
 def to_cents(amount: float) -> int:
     """Dollars to integer cents, rounding half away from zero as a till would."""
-    return int(round(amount * 100 + (1e-9 if amount >= 0 else -1e-9)))
+    return round(amount * 100 + (1e-9 if amount >= 0 else -1e-9))
 
 
 def to_dollars(cents: int) -> float:
