@@ -100,7 +100,7 @@ def grade_job(job: Job) -> Outcome:
                 path.write_bytes(job.submission)
             graded = grade_submission(source, path, files=_release_folder(job), lesson=job.lesson)
         return Outcome(job.student, job.slug, job.digest, graded)
-    except Exception as error:  # noqa: BLE001 - a failure of the grader costs this submission, not the batch
+    except Exception as error:
         return Outcome(job.student, job.slug, job.digest, error=f"the grader failed on it ({type(error).__name__}: "
                        f"{str(error)[:200]})")
 
@@ -119,7 +119,7 @@ class Journal:
                 except (ValueError, KeyError, TypeError):
                     continue  # the last line of a run killed while writing it
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(path, "a", encoding="utf-8")
+        self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole batch, closed by close()
 
     def add(self, outcome: Outcome) -> None:
         self.done[(outcome.student, outcome.slug)] = outcome.digest
@@ -136,8 +136,8 @@ def _executor(workers: int, scheduler: Any) -> tuple[futures.Executor | None, Ca
     if scheduler is not None:
         from distributed import Client
 
-        client = Client(scheduler)
-        return client.get_executor(pure=False), client.close
+        client = Client(scheduler)  # type: ignore[no-untyped-call]
+        return client.get_executor(pure=False), client.close  # type: ignore[no-untyped-call]
     if workers <= 1:
         return None, lambda: None
     pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
@@ -159,7 +159,7 @@ def run_batch(jobs: Iterable[Job], *, record: Callable[[Outcome], None], workers
             job = pending[future]
             try:
                 outcome = future.result()
-            except Exception as error:  # noqa: BLE001 - the job's process died (a broken pool, a lost Dask worker)
+            except Exception as error:
                 outcome = Outcome(job.student, job.slug, job.digest,
                                   error=f"its grading process died ({type(error).__name__})")
             record(outcome)

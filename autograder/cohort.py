@@ -231,9 +231,8 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             except nbgrader_run.NbgraderFailed as error:
                 result.failures.append(f"{error}\n{error.log[-3000:]}")
     for sub in registered:
-        key = (sub.student, sub.slug)
-        if key in failed:
-            result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[key]))
+        if (sub.student, sub.slug) in failed:
+            result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[(sub.student, sub.slug)]))
             continue
         result.rows.append(_row(root, sub))
         result.grades.append(read_grades(root, sub.slug, sub.student))

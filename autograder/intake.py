@@ -23,6 +23,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from traitlets import List, Unicode
 
@@ -54,11 +55,11 @@ class Intake:
     no_source: dict[str, list[str]] = field(default_factory=dict)  # lesson folder -> students, no such lesson
 
 
-def lms_collector():  # type: ignore[no-untyped-def]
+def lms_collector() -> type[Any]:
     """The FileNameCollectorPlugin for Canvas and Moodle names (built here: nbgrader is imported only for a zip)."""
     from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
-    class LmsCollector(FileNameCollectorPlugin):
+    class LmsCollector(FileNameCollectorPlugin):  # type: ignore[misc]
         """Canvas's and Moodle's submission file names; each notebook is the assignment's one notebook."""
 
         named_regexp = Unicode(CANVAS).tag(config=True)

@@ -23,15 +23,15 @@ from pathlib import Path
 import nbformat
 
 from autograder import nbgrader_run
-from autograder.cohort import autograde_cohort
+from autograder.cohort import CohortResult, autograde_cohort
 from autograder.scratch import ScratchCourse
 from course.grading.layout import REPO_ROOT, find_lesson
 
 __all__ = ["cohort", "report"]
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
-from attacks import HOSTILE, gradebook_writer  # noqa: E402
-from wrong_answers.nb01 import WRONG_ANSWERS  # noqa: E402
+from attacks import HOSTILE, gradebook_writer  # type: ignore[import-not-found]
+from wrong_answers.nb01 import WRONG_ANSWERS  # type: ignore[import-not-found]
 
 
 def _answers(source) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -123,9 +123,13 @@ def report(n: int = 200, repeat: int = 1) -> None:
         for jobs in (1, 2):
             with ScratchCourse(lesson, tmp_path / f"jobs{jobs}") as course:
                 incoming = _write(cohort(n, course.root), tmp_path / f"incoming{jobs}", slug)
-                runs = []
-                timings[jobs] = _timed(lambda: runs.append(autograde_cohort(  # noqa: B023
-                    incoming, course.root, jobs=jobs, feedback=False, force=True)), repeat)
+                runs: list[CohortResult] = []
+
+                def grade(incoming: Path = incoming, root: Path = course.root, jobs: int = jobs,
+                          runs: list[CohortResult] = runs) -> None:
+                    runs.append(autograde_cohort(incoming, root, jobs=jobs, feedback=False, force=True))
+
+                timings[jobs] = _timed(grade, repeat)
                 scores[jobs] = sorted((g.student, g.score) for g in runs[-1].grades)
                 assert len(runs[-1].rows) == n, "count in must equal count out"
         once = _timed(lambda: _nbclient_once(lesson), 3)

@@ -6,7 +6,7 @@ may win a point or cost a neighbour one (tests/test_grading_attacks.py says why 
 
 from __future__ import annotations
 
-__all__ = ["KILLERS", "REPLACERS", "REWRITERS", "FORK_BOMB", "HOSTILE", "gradebook_writer"]
+__all__ = ["FORK_BOMB", "HOSTILE", "KILLERS", "REPLACERS", "REWRITERS", "gradebook_writer"]
 
 REWRITERS = {
     "input-transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from attacks import FORK_BOMB, KILLERS, REPLACERS, REWRITERS, gradebook_writer
 from toy_course import build_toy_course
 

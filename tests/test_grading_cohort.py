@@ -17,12 +17,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from attacks import FORK_BOMB, KILLERS, REPLACERS, gradebook_writer
+from toy_course import build_toy_course
+
 from autograder import cohort
 from autograder.intake import InputError
 from autograder.release import release_all
-from toy_course import build_toy_course
 
 LESSON = "00-toy"
 RIGHT_ADD = "def add(a, b):\n    return a + b"
