@@ -3,7 +3,9 @@
 A real database file, not mocks, so the lessons can show what an agent actually did (a refund row,
 a message sent) and lesson 05 can store the agent's own thread next to the business data and
 commit both in one transaction (`Shop.transaction()` nests as savepoints). "Today" is injected
-and stored in the file, never read from the wall clock, so every run is reproducible.
+and stored in the file, never read from the wall clock, so every run is reproducible, and a shop
+is built once per seed, day and policy in a process: later ones copy its bytes (about 1 ms instead
+of 9), so graders and tests can make hundreds of fresh shops.
 """
 
 from __future__ import annotations
@@ -73,10 +75,17 @@ class Shop:
                                     "or pass replace=True to start over with a fresh shop.")
                 target.unlink()
         policy = policy or ShopPolicy.load()
+        key = (seed, today.isoformat(), policy.model_dump_json())
         try:
-            conn = _connect(target, create=True)
-            _build(conn, seed, today, policy)
-        except sqlite3.Error as error:
+            image = _IMAGES.get(key)
+            if image is not None:  # the same seed, day and policy give the same bytes: copy them, do not rebuild
+                target.write_bytes(image)
+                conn = _connect(target, create=False)
+            else:
+                conn = _connect(target, create=True)
+                _build(conn, seed, today, policy)
+                _remember(key, target.read_bytes())
+        except (sqlite3.Error, OSError) as error:
             if temporary:
                 target.unlink(missing_ok=True)
             raise ShopError(f"Could not create a shop at {target}: {error}. Check that the folder exists "
@@ -200,6 +209,15 @@ def _build(conn: sqlite3.Connection, seed: int, today: date, policy: ShopPolicy)
             conn.executemany(f"INSERT INTO {table} VALUES ({marks})", batch)
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = DELETE")
+
+
+_IMAGES: dict[tuple[int, str, str], bytes] = {}  # built shops by (seed, today, policy): tests make hundreds
+
+
+def _remember(key: tuple[int, str, str], image: bytes) -> None:
+    if len(_IMAGES) >= 8:
+        _IMAGES.pop(next(iter(_IMAGES)))
+    _IMAGES[key] = image
 
 
 def _close(conn: sqlite3.Connection, temporary: Path | None) -> None:
