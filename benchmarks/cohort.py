@@ -13,11 +13,8 @@ one job and with two. The floor is executing the solution notebook once with nbc
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -32,6 +29,8 @@ __all__ = ["cohort", "report"]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 from attacks import HOSTILE, gradebook_writer  # type: ignore[import-not-found]
 from wrong_answers.nb01 import WRONG_ANSWERS  # type: ignore[import-not-found]
+
+from .timing import median_seconds
 
 
 def _answers(source) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -80,14 +79,6 @@ def _write(submissions: dict[str, object], folder: Path, slug: str) -> Path:
     return folder
 
 
-def _timed(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
 
 def _plain(course, slug: str) -> None:  # type: ignore[no-untyped-def]
     """Plain `nbgrader autograde` of every submission; it fails at the end when a notebook killed its kernel."""
@@ -115,7 +106,7 @@ def report(n: int = 200, repeat: int = 1) -> None:
         tmp_path = Path(tmp)
         with ScratchCourse(lesson, tmp_path / "plain") as plain:
             _write(cohort(n, plain.root), plain.root / "var" / "submitted", slug)
-            nbgrader = _timed(lambda: _plain(plain, slug), repeat)
+            nbgrader = median_seconds(lambda: _plain(plain, slug), repeat)
             crashed = len(list((plain.root / "var" / "submitted").iterdir())) - len(
                 list((plain.root / "var" / "autograded").iterdir()))
         timings = {}
@@ -129,10 +120,10 @@ def report(n: int = 200, repeat: int = 1) -> None:
                           runs: list[CohortResult] = runs) -> None:
                     runs.append(autograde_cohort(incoming, root, jobs=jobs, feedback=False, force=True))
 
-                timings[jobs] = _timed(grade, repeat)
+                timings[jobs] = median_seconds(grade, repeat)
                 scores[jobs] = sorted((g.student, g.score) for g in runs[-1].grades)
                 assert len(runs[-1].rows) == n, "count in must equal count out"
-        once = _timed(lambda: _nbclient_once(lesson), 3)
+        once = median_seconds(lambda: _nbclient_once(lesson), 3)
     assert scores[1] == scores[2], "one job and two must give the same scores"
     per = timings[2] / n
     print(f"  plain nbgrader autograde, sequential  {nbgrader:8.1f} s  {nbgrader / n:6.2f} s/submission (baseline; "

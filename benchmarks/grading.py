@@ -9,9 +9,6 @@ learner code's own run time, measured as the trusted path's worker running the c
 from __future__ import annotations
 
 import shutil
-import statistics
-import time
-from collections.abc import Callable
 from functools import partial
 
 from autograder import nbgrader_run
@@ -20,14 +17,7 @@ from autograder.session import LearnerSession
 from autograder.trusted import trusted_autograde
 from course.grading.layout import Lesson, find_lesson
 
-
-def _median(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from .timing import median_seconds
 
 
 def _cells_only(lesson: Lesson) -> None:
@@ -48,11 +38,11 @@ def report(lessons: tuple[int, ...] = (1, 4), repeat: int = 3) -> None:
             folder = course.root / "var" / "submitted" / "bench" / lesson.slug
             folder.mkdir(parents=True)
             shutil.copyfile(lesson.source, folder / f"{lesson.slug}.ipynb")
-            plain = _median(partial(nbgrader_run.autograde, course.root, lesson.slug, "bench",
+            plain = median_seconds(partial(nbgrader_run.autograde, course.root, lesson.slug, "bench",
                                     gradebook=course.gradebook), repeat)
-            trusted = _median(partial(trusted_autograde, course.root, lesson, "bench", gradebook=course.gradebook,
+            trusted = median_seconds(partial(trusted_autograde, course.root, lesson, "bench", gradebook=course.gradebook,
                                       files=course.release.parent), repeat)
-        floor = _median(partial(_cells_only, lesson), repeat)
+        floor = median_seconds(partial(_cells_only, lesson), repeat)
         print(f"  {lesson.slug}")
         print(f"    plain nbgrader autograde   {plain:6.2f} s (baseline)")
         print(f"    trusted path               {trusted:6.2f} s  ({trusted / plain:.2f}× plain)")

@@ -7,26 +7,19 @@ validation and the brain's reading of the conversation. Baseline: creating the s
 from __future__ import annotations
 
 import statistics
-import time
+from functools import partial
 
 from course.agents.demo import run_naive
 from course.shop import SCENARIOS, Shop
 
-
-def _median_seconds(action, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from .timing import median_seconds
 
 
 def report(repeat: int = 15) -> None:
     names = list(SCENARIOS)
     run_naive(names[0])  # warm up imports and caches
-    shop_only = _median_seconds(lambda: Shop.create().close(), repeat * 3)
-    per_scenario = {name: _median_seconds(lambda name=name: run_naive(name), repeat) for name in names}
+    shop_only = median_seconds(lambda: Shop.create().close(), repeat * 3)
+    per_scenario = {name: median_seconds(partial(run_naive, name), repeat) for name in names}
     overall = statistics.median(per_scenario.values())
     print("Naive agent on the shop brain (median per scenario run)")
     for name, seconds in per_scenario.items():

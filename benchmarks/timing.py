@@ -1,0 +1,19 @@
+"""The one way the benchmarks time things: the median of repeated runs, in seconds."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+__all__ = ["median_seconds"]
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    """Run `action` `repeat` times; the median wall-clock time of one run."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
