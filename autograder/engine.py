@@ -39,7 +39,7 @@ _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission"]
+__all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission", "visible_part"]
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
         kind = _kind(original)
         placed[gid] = len(steps)
         if kind == "test":
-            if _visible(_source(cell)) != _visible(_source(original)) or cell.get("cell_type") != "code":
+            if visible_part(_source(cell)).strip() != visible_part(_source(original)).strip() or cell.get("cell_type") != "code":
                 notes.append(f"the test cell {gid!r} had been edited; the original test was used")
             steps.append(Step("test", grade_id=gid))
         elif kind == "locked":
@@ -250,9 +250,9 @@ def _run_test(registry: HiddenTests, grade_id: str, learner: Learner) -> Verdict
                        f"your code; your instructor can see why ({type(error).__name__})")
 
 
-def _visible(source: str) -> str:
-    """A test cell as the release has it: without its hidden region (nbgrader strips it)."""
-    return _HIDDEN.sub("", source).strip()
+def visible_part(source: str) -> str:
+    """A test cell's source as a learner may see it (as the release has it): hidden-test regions removed."""
+    return _HIDDEN.sub("", source).rstrip()
 
 
 def _ordinal(n: int) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import nbformat
 
-from .engine import Graded, _kind, _meta, _visible
+from .engine import Graded, _kind, _meta, visible_part
 
 __all__ = ["autograded_notebook", "record"]
 
@@ -60,7 +60,7 @@ def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) ->
 
 def _test_cell(original: Any, graded: Graded) -> Any:
     gid = original.metadata["nbgrader"]["grade_id"]
-    cell = nbformat.v4.new_code_cell(_visible(original.source), metadata=nbformat.from_dict(original.metadata))
+    cell = nbformat.v4.new_code_cell(visible_part(original.source), metadata=nbformat.from_dict(original.metadata))
     result = next((r for r in graded.results if r.grade_id == gid), None)
     if result is not None and result.score < result.max_score:
         name = "NotImplementedError" if result.status == "todo" else "AssertionError"

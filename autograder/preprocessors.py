@@ -12,7 +12,6 @@ errors keep only "AssertionError: message" (no traceback into autograder/hidden/
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
@@ -20,9 +19,10 @@ from nbgrader import utils
 from nbgrader.preprocessors import OverwriteCells
 from traitlets import Bool
 
+from .engine import visible_part
+
 __all__ = ["RestoreMissingCells", "SanitiseFeedback", "visible_part"]
 
-_HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
 
 
 class RestoreMissingCells(OverwriteCells):  # type: ignore[misc]  # nbgrader is untyped
@@ -47,11 +47,6 @@ class RestoreMissingCells(OverwriteCells):  # type: ignore[misc]  # nbgrader is 
             before = [where[name] for name in order[:index] if name in where]
             nb.cells.insert(max(before) + 1 if before else 0, cell)
         return nb, resources
-
-
-def visible_part(source: str) -> str:
-    """A test cell's source as a learner may see it: hidden-test regions removed."""
-    return _HIDDEN.sub("", source).rstrip()
 
 
 class SanitiseFeedback(Preprocessor):
