@@ -3,14 +3,16 @@
 One source of truth, nbdev-style: code cells of solutions/NN-slug/NN-slug.ipynb tagged `export`
 (cell metadata `tags`) are the agent as lesson NN leaves it. Exporting writes one copy per stage,
 
-    stages/stage_NN.py                     the agent after lessons 01..NN (self-contained)
-    solutions/NN-slug/stage_MM.py          a symbolic link to stages/stage_MM.py (MM = NN-1): the stage
-                                           lesson NN starts from (`from stage_MM import *`); the release
-                                           in notebooks/NN-slug/ links to the same file (autograder.release)
+    stages/stage_NN.py                     the agent after lesson NN: `from stage_MM import *` (MM = NN-1),
+                                           then lesson NN's cells, exactly as notebook NN runs them
+    solutions/NN-slug/stage_MM.py          symbolic links to stages/stage_01.py .. stage_MM.py: the stage
+                                           lesson NN starts from (`from stage_MM import *`) and those it
+                                           imports; the release in notebooks/NN-slug/ links to the same
+                                           files (autograder.release)
 
-and each stage module reads top to bottom as the agent's code: every name is defined once, in its
-final form for that stage (course.grading.stagecode merges the cells; a learner's own carried-forward
-agent is merged the same way). `__all__` lists every public name, imported ones included.
+and each stage module reads top to bottom as that lesson's part of the agent: every name is defined
+once, in its final form (course.grading.stagecode merges the cells; a learner's own carried-forward
+agent is made the same way). `__all__` lists every public name, the previous stage's included.
 
 The first lesson gets no stage link (lesson 01 starts from `course.agents.naive`). A stage is
 generated only when every lesson up to it exists. Solution markers are dropped (the code between
@@ -27,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from course.grading.layout import REPO_ROOT, Lesson, lessons
-from course.grading.stagecode import export_cells_of, module_source
+from course.grading.stagecode import export_cells_of, exported_names, module_source
 
 __all__ = ["STAGES", "expected_files", "export_all", "export_cells", "stage_source", "stale"]
 
@@ -41,12 +43,16 @@ def export_cells(lesson: Lesson) -> list[tuple[str, str]]:
 
 
 def stage_source(upto: list[Lesson], number: int) -> str:
-    """The module text of stage `number`: the export cells of `upto` (lessons <= number), merged."""
-    sources = ", ".join(f"solutions/{lesson.slug}/{lesson.slug}.ipynb" for lesson in upto) or "no lesson yet"
+    """The module text of stage `number`: the previous stage, then the export cells of lesson `number` (`upto[-1]`)."""
+    lesson = upto[-1]
     header = (f"Stage {number:02d} of the support agent: the reference solution after lesson {number:02d}.\n\n"
-              f"{_HEADER}{sources} — edit the notebook instead (then run `course export`).\n"
-              "Each name is defined once, in its final form for this stage.")
-    return module_source([block for lesson in upto for block in export_cells(lesson)], header)
+              f"{_HEADER}solutions/{lesson.slug}/{lesson.slug}.ipynb — edit the notebook instead (then run "
+              "`course export`).\nIt starts from the previous stage, as the notebook does; each name is defined once.")
+    if len(upto) == 1:
+        return module_source(export_cells(lesson), header)
+    previous = stage_source(upto[:-1], upto[-2].number)
+    return module_source(export_cells(lesson), header, starts_from=f"stage_{upto[-2].number:02d}",
+                         inherited=exported_names(previous))
 
 
 def _complete(numbers: set[int], upto: int) -> bool:
@@ -68,9 +74,10 @@ def expected_files(root: Path | None = None) -> dict[Path, str]:
     for i, lesson in enumerate(every):
         if _complete(numbers, lesson.number):
             files[stage_file(root, lesson.number)] = stage_source(every[: i + 1], lesson.number)
-        previous = lesson.number - 1
-        if i > 0 and _complete(numbers, previous):
-            files[lesson.source_dir / f"stage_{previous:02d}.py"] = "-> " + link_target(lesson.source_dir, root, previous)
+        for earlier in every[:i]:  # the stage it starts from imports the ones before it: link them all
+            if _complete(numbers, earlier.number) and _complete(numbers, lesson.number - 1):
+                files[lesson.source_dir / f"stage_{earlier.number:02d}.py"] = (
+                    "-> " + link_target(lesson.source_dir, root, earlier.number))
     return files
 
 

@@ -4,8 +4,9 @@
     course carry notebooks/03-own-your-context-window/03-own-your-context-window.ipynb --reference
 
 runs your finished lesson-03 notebook and its visible checks (offline, as `course check` runs them
-in the student edition). When every check passes, your agent (lesson 02's starting module plus your
-cells tagged `export`, merged as the reference stages are: course.grading.stagecode) becomes
+in the student edition). When every check passes, your agent (`from stage_02 import *`, the module
+your lesson 03 started from, then your cells tagged `export`, made as the reference stages are:
+course.grading.stagecode) becomes
 notebooks/04-…/stage_03.py, the module lesson 04 starts from (`from stage_03 import *`); the
 reference is kept beside it as stage_03_reference.py. When a check fails, or the notebook does not
 run, lesson 04 keeps (or goes back to) the reference agent, and the command says which check to fix.
@@ -25,7 +26,7 @@ import nbformat
 
 from .layout import REPO_ROOT, LessonError, find_lesson
 from .local import CheckError, identify, read_notebook, visible_report
-from .stagecode import export_cells_of, module_source
+from .stagecode import export_cells_of, exported_names, module_source
 
 __all__ = ["carry", "run", "starting_point"]
 
@@ -40,15 +41,14 @@ def _is_own(module: Path) -> bool:
     return module.exists() and not module.is_symlink() and _OWN in module.read_text(encoding="utf-8")[:200]
 
 
-def _blocks(module: Path) -> list[tuple[str, str]]:
-    """A stage module's code split back into its `# %% origin` sections."""
-    blocks: list[tuple[str, str]] = []
-    for line in module.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.startswith("# %% "):
-            blocks.append((line[5:].strip(), ""))
-        elif blocks:
-            blocks[-1] = (blocks[-1][0], blocks[-1][1] + line)
-    return [(origin, code) for origin, code in blocks if code.strip()]
+def _replace(target: Path, stage: Path) -> None:
+    """Make `target` the same module as `stage`: the learner's own is copied, the reference kept beside it."""
+    if stage.is_symlink() or not _is_own(stage):
+        return  # the reference, which the next lesson links to already
+    if not _is_own(target) and (target.exists() or target.is_symlink()):
+        _reference_of(target).unlink(missing_ok=True)
+        target.rename(_reference_of(target))
+    target.write_text(stage.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def _back_to_reference(module: Path) -> None:
@@ -79,13 +79,17 @@ def carry(path: Path | str, root: Path | None = None, *, reference: bool = False
         which = ", ".join(f"{r['exercise']} ({r['status']})" for r in unfinished) or "no visible check ran"
         return False, (f"Not carried: the visible checks of your lesson {lesson.slug} do not all pass yet: {which}. "
                        f"Lesson {following.slug} starts from the reference agent ({shown}); fix those and run this again.")
-    starting = lesson.release_dir / f"stage_{lesson.number - 1:02d}.py"
-    blocks = (_blocks(starting) if starting.exists() else []) + export_cells_of(nb, lesson.slug)
+    earlier = sorted(lesson.release_dir.glob("stage_[0-9][0-9].py"))  # what the finished lesson started from
+    starts_from = earlier[-1] if earlier else None
     header = (f"{_OWN} {lesson.number:02d}, carried forward from {path.name} on {dt.date.today().isoformat()} "
               f"(`course carry`).\n\nLesson {following.slug} starts from it. `course carry {path} --reference` "
               "goes back to the reference agent, kept beside it.")
-    text = module_source(blocks, header)
+    text = module_source(export_cells_of(nb, lesson.slug), header,
+                         starts_from=starts_from.stem if starts_from else "",
+                         inherited=exported_names(starts_from.read_text(encoding="utf-8")) if starts_from else ())
     compile(text, str(module), "exec")  # a module that would not even parse is never written
+    for stage in earlier:  # the stages yours builds on, as your lesson had them (yours, if you carried them)
+        _replace(following.release_dir / stage.name, stage)
     if not _is_own(module) and (module.exists() or module.is_symlink()):
         reference_copy = _reference_of(module)
         reference_copy.unlink(missing_ok=True)

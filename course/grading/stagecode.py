@@ -3,7 +3,11 @@
 Both the reference stages (`course export`, autograder.export) and a learner's own carried-forward
 agent (`course carry`, course.grading.carry) are made here, so the two are built the same way:
 
-    module_source(blocks, header)     blocks: (origin, code) in lesson order -> the module's text
+    module_source(blocks, header, starts_from="stage_03", inherited=names)   -> the module's text
+
+A stage module is what its lesson's notebook is: `from stage_03 import *` (the previous stage, as the
+notebook imports it), then the lesson's own cells tagged `export`. So stage_04 holds lesson 04's code
+only, and a function of stage_03 keeps calling stage_03's helpers, exactly as in notebook 04.
 
 Every name is defined once, in its final form: when a later block redefines a name, the earlier
 version is dropped and the final one stands with its own block's code, unless code in between reads
@@ -20,7 +24,7 @@ import builtins
 import re
 from dataclasses import dataclass
 
-__all__ = ["MARKER", "export_cells_of", "module_source"]
+__all__ = ["MARKER", "export_cells_of", "exported_names", "module_source"]
 
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", flags=re.M)
 _FUTURE = re.compile(r"^from __future__ import [^\n]+\n?", flags=re.M)
@@ -135,13 +139,21 @@ def _merged(blocks: list[tuple[str, str]]) -> tuple[list[str], list[_Statement]]
     return futures, [s for s in merged if s is not None]
 
 
-def module_source(blocks: list[tuple[str, str]], header: str) -> str:
-    """The text of a module made of `blocks`, with `header` as its docstring (see the module docstring)."""
+def module_source(blocks: list[tuple[str, str]], header: str, *, starts_from: str = "",
+                  inherited: tuple[str, ...] = ()) -> str:
+    """The text of a module made of `blocks`, with `header` as its docstring (see the module docstring).
+
+    `starts_from` names the module it builds on (`stage_03`), imported first with `*`, as the lesson's
+    notebook does; `inherited` is that module's `__all__`, which this one's `__all__` carries on.
+    """
     futures, statements = _merged(blocks)
-    public = sorted({name for s in statements for name in s.names if not name.startswith("_") and name != "__all__"})
+    own = {name for s in statements for name in s.names if not name.startswith("_") and name != "__all__"}
+    public = sorted(own | set(inherited))
     parts = [f'"""{header.strip()}\n"""\n']
     if futures:
         parts.append("\n".join(futures) + "\n")
+    if starts_from:
+        parts.append(f"from {starts_from} import *  # noqa: F403 - the agent as the previous lesson left it\n")
     origin, previous = None, ""
     for statement in statements:
         if "__all__" in statement.names:
@@ -155,3 +167,12 @@ def module_source(blocks: list[tuple[str, str]], header: str) -> str:
         previous = statement.kind
     parts.append("__all__ = [\n" + "".join(f'    "{name}",\n' for name in public) + "]\n")
     return "\n\n".join(parts)
+
+
+def exported_names(text: str) -> tuple[str, ...]:
+    """The names in a generated module's `__all__` (read from its text, without importing it)."""
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            return tuple(str(name) for name in value)
+    return ()
