@@ -39,7 +39,7 @@ _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission", "visible_part"]
+__all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission", "restore", "visible_part"]
 
 
 @dataclass(frozen=True)
@@ -182,14 +182,21 @@ def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
         original = by_id[gid]
         if original.cell_type != "code":
             continue
-        earlier = [placed[g] for g in order[:index] if g in placed]
-        at = max(earlier) + 1 if earlier else 0
         step = (Step("test", grade_id=gid, restored=True) if _kind(original) == "test"
                 else Step("code", _source(original), gid, restored=True))
-        steps.insert(at, step)
-        placed = {g: (i + 1 if i >= at else i) for g, i in placed.items()}
-        placed[gid] = at
+        placed = restore(steps, step, placed, order, index)
     return steps, notes
+
+
+def restore(items: list[Any], item: Any, placed: dict[str, int], order: list[str], index: int) -> dict[str, int]:
+    """Put back the source's cell number `index` (an item of `items`) after its nearest earlier neighbour that is
+    present, or first; returns the updated positions of the placed grade ids (`placed`: grade id -> index)."""
+    earlier = [placed[g] for g in order[:index] if g in placed]
+    at = max(earlier) + 1 if earlier else 0
+    items.insert(at, item)
+    moved = {g: (i + 1 if i >= at else i) for g, i in placed.items()}
+    moved[order[index]] = at
+    return moved
 
 
 def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, files: Path | None = None,

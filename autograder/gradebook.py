@@ -21,7 +21,7 @@ from typing import Any
 
 import nbformat
 
-from .engine import Graded, _kind, _meta, visible_part
+from .engine import Graded, _kind, _meta, restore, visible_part
 
 __all__ = ["autograded_notebook", "record"]
 
@@ -29,7 +29,7 @@ __all__ = ["autograded_notebook", "record"]
 def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) -> Any:
     """The notebook nbgrader would have written: the submission's cells, the source's test cells, verdicts."""
     by_id = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
-    order = [_meta(c).get("grade_id") for c in source.cells]
+    order: list[str] = [str(_meta(c).get("grade_id") or "") for c in source.cells]
     out = nbformat.v4.new_notebook(metadata=source.metadata)
     placed: dict[str, int] = {}
     for cell in cells if cells is not None else []:
@@ -50,11 +50,7 @@ def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) ->
         out.cells.append(node)
     for index, gid in enumerate(order):
         if gid and gid not in placed and _kind(by_id[gid]) == "test":
-            earlier = [placed[g] for g in order[:index] if g in placed]
-            at = max(earlier) + 1 if earlier else len(out.cells)
-            out.cells.insert(at, _test_cell(by_id[gid], graded))
-            placed = {g: (i + 1 if i >= at else i) for g, i in placed.items()}
-            placed[gid] = at
+            placed = restore(out.cells, _test_cell(by_id[gid], graded), placed, order, index)
     return out
 
 
