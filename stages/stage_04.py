@@ -23,24 +23,26 @@ INTENTS: dict[str, type[ToolInput]] = {**TOOLS, "done": Done}  # the name the mo
 INTENT_SCHEMAS = [tool_schema(name, model) for name, model in INTENTS.items()]  # what the model is offered
 
 
-def intent_name(intent: ToolInput) -> str:
-    """The name the model knows this intent by ("issue_refund"); the class name if it is not in INTENTS."""
-    return next((name for name, model in INTENTS.items() if type(intent) is model), type(intent).__name__)
+def intent_name(intent: ToolInput, intents: dict[str, type[ToolInput]] = INTENTS) -> str:
+    """The name the model knows this intent by ("issue_refund"); the class name if it is not in `intents`."""
+    return next((name for name, model in intents.items() if type(intent) is model), type(intent).__name__)
 
 
 # %% 04-tools-are-structured-outputs · determine_next_step
 # Exercise 4.1
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent.
 
     Only decides: it runs no tool and changes nothing, neither the shop nor `thread`. A reply in
     plain text means the model is done; a malformed tool call raises ToolCallError.
     """
-    message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
+    schemas = [tool_schema(name, model) for name, model in intents.items()]
+    message = ask_model(prompt, build_context(thread, budget), schemas, log)
     if not message.tool_calls:
         return Done(summary=message.content or "")
     call = message.tool_calls[0]  # one step at a time
-    return parse_tool_call(call.function.name, call.function.arguments, INTENTS)
+    return parse_tool_call(call.function.name, call.function.arguments, intents)
 
 
 # %% 04-tools-are-structured-outputs · execute

@@ -282,6 +282,17 @@ def next_step_asks_with_every_intent(determine_next_step, thread_for, system_pro
         used = count_message_tokens(sent)
         assert used <= budget, (
             f"With budget={budget}, the thread sent to the model on the long_thread ticket took {used} tokens.")
+    chosen = {name: INTENTS[name] for name in ("track_shipment", "done")}
+    model = FakeModel.scripted(Reply.tool_call("track_shipment", '{"order_id": 1077}'))
+    with _world(model) as db:
+        intent = _call("determine_next_step(..., intents={'track_shipment': ..., 'done': ...})", determine_next_step,
+                       thread_for(SCENARIOS["where_is_my_order"].ticket), system_prompt(db.policy), [], intents=chosen)
+    offered = sorted(model.transcript.tools_offered())
+    assert offered == ["done", "track_shipment"], (
+        f"Called with intents={{'track_shipment': ..., 'done': ...}}, the model was offered {offered}: offer the "
+        "schemas of the intents passed in, so a later agent can offer other choices.")
+    assert intent.isa(chosen["track_shipment"]), (
+        f"With those intents, the model's track_shipment call came back as {intent!r}; parse it with `intents`.")
 
 
 # --- Exercise 4.2: execute ---------------------------------------------------------------------

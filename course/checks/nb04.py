@@ -95,6 +95,18 @@ def done_is_offered(determine_next_step, ns):
     assert "done" in offered, f"the model was offered {offered}: it cannot call done"
 
 
+@visible("4.1", hint="Offer the schemas of the `intents` argument (tool_schema(name, model) for each) and parse "
+                     "with them too: the default is INTENTS, but a caller may offer other choices.")
+def the_intents_given_are_the_choices(determine_next_step, ns):
+    TrackShipment, Done = _given(ns, "TrackShipment"), _given(ns, "Done")
+    model = FakeModel.scripted(Reply.tool_call("track_shipment", '{"order_id": 1077}'))
+    intent = _decide(determine_next_step, ns, model, _WHERE, intents={"track_shipment": TrackShipment, "done": Done})
+    offered = model.transcript.tools_offered()
+    assert sorted(offered) == ["done", "track_shipment"], (
+        f"called with intents={{'track_shipment': ..., 'done': ...}}, the model was offered {offered}")
+    assert isinstance(intent, TrackShipment), f"the model's track_shipment call came back as {intent!r}"
+
+
 @visible("4.1", hint="Let parse_tool_call's ToolCallError propagate: what to do about it is the loop's business.")
 def a_malformed_call_raises_tool_call_error(determine_next_step, ns):
     ToolCallError = _given(ns, "ToolCallError")

@@ -6,9 +6,20 @@ behaviour that a hidden test of that exercise checks.
 
 WRONG_ANSWERS: dict[str, list[str]] = {
     "determine_next_step": [
+        # ignores the intents it is given: always offers INTENT_SCHEMAS and parses with INTENTS
+        """
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
+    message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
+    if not message.tool_calls:
+        return Done(summary=message.content or "")
+    call = message.tool_calls[0]
+    return parse_tool_call(call.function.name, call.function.arguments, INTENTS)
+""",
         # acts while deciding: runs the tool "to have the result ready", so the refund fires at decision time
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -24,7 +35,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # records the request in the thread while deciding: the thread changes under the caller's feet
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -35,7 +47,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # parses against TOOLS (the default): a `done` call is "an unknown tool"
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -45,7 +58,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # swallows a malformed call into Done: the agent quietly gives up instead of the loop deciding
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -58,7 +72,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # ignores the budget it is given
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, CONTEXT_BUDGET), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -68,7 +83,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # the text reply becomes a Done with a canned summary instead of the model's words
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -78,7 +94,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # the last tool call of a reply instead of the first
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), INTENT_SCHEMAS, log)
     if not message.tool_calls:
@@ -88,7 +105,8 @@ def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], bu
 ''',
         # offers the lesson-01 tools only: the model is never offered done
         '''
-def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET) -> Intent:
+def determine_next_step(thread: Thread, prompt: Prompt, log: list[ModelCall], budget: int = CONTEXT_BUDGET,
+                        intents: dict[str, type[ToolInput]] = INTENTS) -> Intent:
     """Ask the model for the next step and return it as an intent."""
     message = ask_model(prompt, build_context(thread, budget), TOOL_SCHEMAS, log)
     if not message.tool_calls:
