@@ -190,6 +190,14 @@ def test_a_rejection_with_a_smaller_offer_leads_to_that_offer() -> None:
     assert refunded_amount(run.shop, run.scenario) == 200.0 and run.outcome == "refunded"
 
 
+@pytest.mark.parametrize("render", list(RENDER))
+def test_an_approval_of_a_lower_amount_refunds_that_amount_once(render: str) -> None:
+    run = drive("large_refund", render=render, approvals=({"approved": True, "amount": 600.0, "comment": "screen only"},))
+    assert run.called == ["get_order", "check_refund_policy", "request_approval", "check_refund_policy",
+                          "issue_refund", "send_message", "done"]
+    assert refunded_amount(run.shop, run.scenario) == 600.0 and run.outcome == "refunded"
+
+
 def test_without_an_approval_tool_the_naive_model_refunds_the_tv_anyway() -> None:
     run = drive("large_refund", tools=tool_schemas())
     assert "issue_refund" in run.called and refunded_amount(run.shop, run.scenario) == 899.0

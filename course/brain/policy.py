@@ -15,8 +15,9 @@ Decision table (first matching row wins; "ask" = `ask_customer(question)` if off
 | refund   | a refund succeeded                                  | send_message confirming, then finish        |
 | refund   | no check_refund_policy for the amount               | check_refund_policy(order_id, amount)       |
 | refund   | not eligible (or issue_refund rejected by a rule)   | send_message explaining policy, then finish |
-| refund   | needs approval, request_approval offered            | request_approval; wait; approved: refund;   |
-|          |                                                     | rejected: decline, or retry with the        |
+| refund   | needs approval, request_approval offered            | request_approval; wait; approved: refund    |
+|          |                                                     | (the approved amount, if a person lowered   |
+|          |                                                     | it); rejected: decline, or retry with the   |
 |          |                                                     | feedback's smaller amount ("offer $200")    |
 | refund   | otherwise (also: needs approval but no approval     | issue_refund(..., idempotency_key=          |
 |          | tool offered - the naive model of lesson 08)        |   f"refund-{order_id}-{cents}")             |
@@ -132,14 +133,19 @@ def _refund(c: Conversation, offered: set[str], order_id: int) -> Step:
 
 
 def _amount(c: Conversation, order: Block) -> tuple[float, str | None]:
-    """The amount to refund and the item it is for. A human's smaller counter-offer replaces it."""
+    """The amount to refund and the item it is for. A person's smaller counter-offer or approval replaces it."""
     item = facts.mentioned_item(order.items(), c.ticket)
     amount = item.line_total if item else facts.number(order.body, "total") or 0.0
     for block in c.of("request_approval"):
-        if block.decision() == "rejected":
+        decision = block.decision()
+        if decision == "rejected":
             asked = block.arg("amount") or amount
             offers = [value for value in facts.amounts(block.body) if 0 < value < asked]
             amount = offers[-1] if offers else amount
+        elif decision == "approved":  # a person may approve less than was asked: the answer's amount comes last
+            asked, approved = facts.number(block.text, "amount", first=True), block.arg("amount")
+            if asked and approved and 0 < approved < asked:
+                amount = approved
     return round(amount, 2), item.name if item else None
 
 
