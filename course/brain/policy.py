@@ -143,8 +143,8 @@ def _amount(c: Conversation, order: Block) -> tuple[float, str | None]:
             offers = [value for value in facts.amounts(block.body) if 0 < value < asked]
             amount = offers[-1] if offers else amount
         elif decision == "approved":  # a person may approve less than was asked: the answer's amount comes last
-            asked, approved = facts.number(block.text, "amount", first=True), block.arg("amount")
-            if asked and approved and 0 < approved < asked:
+            asked_for, approved = facts.number(block.text, "amount", first=True), block.arg("amount")
+            if asked_for and approved and 0 < approved < asked_for:
                 amount = approved
     return round(amount, 2), item.name if item else None
 
