@@ -125,7 +125,9 @@ def _refund(c: Conversation, offered: set[str], order_id: int) -> Step:
         if asked is None:
             return Call("request_approval", {"order_id": order_id, "amount": amount, "reason": (
                 f"Order {order_id}: the customer asks for {amount:.2f} USD back for the {item or 'order'}; "
-                "this is above the limit for refunds without sign-off.")})
+                "this is above the limit for refunds without sign-off."),
+                "question": f"Refund ${amount:.2f} on order {order_id}?", "options": ["approve", "reject"],
+                "urgency": "high", "channel": "approval_card"})
         return Say(f"Waiting for a human to decide on refunding ${amount:.2f} for order {order_id}.")
     return _call_or_give_up(offered, "issue_refund", {
         "order_id": order_id, "amount": amount, "reason": f"{item or 'Order'}: customer request ({_subject(c.ticket)})",
@@ -219,7 +221,7 @@ def _ask(c: Conversation, offered: set[str], order_id: int | None, question: str
     if c.after("ask_customer", since, ok=False) or c.after("send_message", since):
         return Finish("Asked the customer a question; waiting for their answer.")
     if "ask_customer" in offered:
-        return Call("ask_customer", {"question": question})
+        return Call("ask_customer", {"question": question, "options": [], "urgency": "normal", "channel": "email"})
     if "send_message" not in offered:
         return Finish(question)
     return _tell(c, offered, Customer.of(c, None), since, question, "Asked the customer a question.")
