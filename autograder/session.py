@@ -47,13 +47,16 @@ class WorkerDied(RuntimeError):
 
 class LearnerSession:
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
-                 sandbox: Sandbox | None = None) -> None:
+                 sandbox: Sandbox | None = None, workdir: Path | None = None) -> None:
         self.limits = limits or Limits()
         self.sandbox = sandbox or detect()
-        self._tmp = Path(tempfile.mkdtemp(prefix="course-grading-"))
-        self.workdir = self._tmp / "work"
-        self.workdir.mkdir()
-        self.workdir.chmod(0o777)  # the worker runs as another user where the sandbox allows it
+        self._tmp: Path | None = None
+        if workdir is None:  # a folder of its own, removed on close
+            self._tmp = Path(tempfile.mkdtemp(prefix="course-grading-"))
+            workdir = self._tmp / "work"
+            workdir.mkdir()
+            workdir.chmod(0o777)  # the worker runs as another user where the sandbox allows it
+        self.workdir = workdir
         if files is not None:
             for item in Path(files).iterdir():
                 if item.is_file() and item.suffix != ".ipynb":
@@ -68,11 +71,12 @@ class LearnerSession:
         self._sock: socket.socket | None = None
 
     def clone(self) -> LearnerSession:
-        """A second session that replays the same cells in a brand-new worker (a "fresh process")."""
-        other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox)
-        for item in self.workdir.iterdir():
-            if item.is_file() and not item.name.startswith("shop-"):
-                shutil.copy(item, other.workdir / item.name)
+        """A second session that replays the same cells in a brand-new worker (a "fresh process").
+
+        It works in the same folder, as another process on the learner's machine would: it sees the
+        same files, so it can open the same shop database (a resume "after a restart").
+        """
+        other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir)
         other.cells = list(self.cells)
         other.fatal = set(self.fatal)
         return other
@@ -128,7 +132,8 @@ class LearnerSession:
             except OSError:
                 pass
         self.kill()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._tmp is not None:  # a clone leaves the folder it shares to its parent
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> LearnerSession:
         """Inside the block, the grader's temporary files (test shops) go where the worker can open them."""
