@@ -3,18 +3,18 @@
 -- Load it into a shop with store().executescript(Path("thread_v1.sql").read_text()).
 
 CREATE TABLE IF NOT EXISTS threads (
-        id             TEXT PRIMARY KEY,
-        ticket         TEXT NOT NULL,      -- the Ticket, as JSON
-        schema_version INTEGER NOT NULL,   -- the version that wrote its events
-        created_on     TEXT NOT NULL
-    );
+    id             TEXT PRIMARY KEY,
+    ticket         TEXT NOT NULL,      -- the Ticket, as JSON
+    schema_version INTEGER NOT NULL,   -- the version that wrote its events
+    created_on     TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
-        thread_id TEXT NOT NULL REFERENCES threads (id),
-        seq       INTEGER NOT NULL,        -- the event's position in its thread: 0, 1, 2 ...
-        kind      TEXT NOT NULL,           -- event.kind: "ticket", "tool_call", "finished" ...
-        data      TEXT NOT NULL,           -- the event, as JSON
-        PRIMARY KEY (thread_id, seq)
-    );
+    thread_id TEXT NOT NULL REFERENCES threads (id),
+    seq       INTEGER NOT NULL,        -- the event's position in its thread: 0, 1, 2 ...
+    kind      TEXT NOT NULL,           -- event.kind: "ticket", "tool_call", "finished" ...
+    data      TEXT NOT NULL,           -- the event, as JSON
+    PRIMARY KEY (thread_id, seq)
+);
 
 INSERT INTO threads (id, ticket, schema_version, created_on) VALUES
     ('ticket-505-1', '{"ticket_id":505,"customer_email":"aisha.karim@example.com","customer_name":"Aisha Karim","subject":"Where is my order?","body":"Hi!\n\nI ordered the packable rain jacket almost a week ago (order 1077). The confirmation said it had\nshipped, but I haven''t had any update since. I''m going hiking the weekend after next and I really\nneed it by then. Can you tell me where it is and when it will arrive?\n\nThanks so much,\nAisha","history":[]}', 1, '2026-11-02');
