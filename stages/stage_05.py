@@ -94,7 +94,8 @@ def new_thread(ticket: Ticket) -> str:
 
 # %% 05-unify-execution-and-business-state · status_of_and_threads_with_status
 # Exercise 5.2
-Status = Literal["working", "interrupted", "done"]  # what a thread can be doing (lesson 06 adds one)
+HUMAN_TOOLS = ("request_approval", "ask_customer", "escalate")  # calls that ask a person: the agent waits for the answer
+Status = Literal["working", "waiting", "interrupted", "done"]  # what a thread can be doing
 
 
 def status_of(thread: Thread) -> Status:
@@ -103,7 +104,8 @@ def status_of(thread: Thread) -> Status:
     if isinstance(last, Finished):
         return "done"
     if isinstance(last, ToolRequested):
-        return "interrupted"  # a tool was chosen and its result never stored: the step did not happen
+        # a person was asked, or a tool was chosen and its result never stored: the step did not happen
+        return "waiting" if last.name in HUMAN_TOOLS else "interrupted"
     return "working"
 
 
@@ -181,6 +183,7 @@ __all__ = [
     "Field",
     "Finished",
     "GetOrder",
+    "HUMAN_TOOLS",
     "INTENTS",
     "INTENT_SCHEMAS",
     "Intent",

@@ -349,6 +349,11 @@ _STATUS_CASES: list[tuple[str, list[dict[str, Any]], str]] = [
     ("a Finished, then the customer writing again", [*_MAYA, _ticket_event("damaged_item")], "working"),
     ("a Finished, a new message, and a request", [*_MAYA, _ticket_event("damaged_item"), _MAYA[1]], "interrupted"),
     ("a Finished, a new message, and a second Finished", [*_MAYA, _ticket_event("damaged_item"), _finished("Again.")], "done"),
+    ("a request for approval", [*_MAYA[:5], _request("request_approval", {"order_id": 1042, "amount": 18.5})], "waiting"),
+    ("a question to the customer", [_MAYA[0], _request("ask_customer", {"question": "Which order?"})], "waiting"),
+    ("an escalation", [*_MAYA[:3], _request("escalate", {"reason": "Out of steps."})], "waiting"),
+    ("a person's answer", [*_MAYA[:5], _request("request_approval", {"order_id": 1042, "amount": 18.5}),
+                           _result("request_approval", {"approved": True})], "working"),
 ]
 
 
@@ -358,7 +363,8 @@ def _ending(events: list[dict[str, Any]]) -> str:
 
 @hidden.test("status_is_derived_from_the_last_event")
 def status_is_derived_from_the_last_event(status_of, Thread, EVENT):
-    """done after a Finished, interrupted after a ToolRequested, working after anything else: the last event decides."""
+    """done after a Finished, waiting after a call that asks a person, interrupted after any other ToolRequested,
+    working after anything else: the last event decides."""
     for what, events, want in _STATUS_CASES:
         thread = _thread(Thread, EVENT, "damaged_item", events)
         got = _call(f"status_of on a thread ending with {what}", status_of, thread).value

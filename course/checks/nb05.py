@@ -201,17 +201,20 @@ def _plain_loader(ns):
     return load_thread
 
 
-@visible("5.2", hint="Look at the last event only: Finished -> done, ToolRequested -> interrupted, anything else -> working.")
+@visible("5.2", hint="Look at the last event only: Finished -> done, a ToolRequested -> waiting if its name is in "
+                     "HUMAN_TOOLS, else interrupted; anything else -> working.")
 def status_follows_the_last_event(status_of, ns):
     Thread, EVENT = _given(ns, "Thread"), _given(ns, "EVENT")
     events = _tom_events()
     again = {**events[0], "body": "But it cracked on day one!"}
     cases = [(events[:1], "working"), (events[:2], "interrupted"), (events[:3], "working"), (events[:4], "interrupted"),
              (events[:5], "working"), (events, "done"), ([*events, again], "working"),
-             ([*events, again, events[1]], "interrupted")]
+             ([*events, again, events[1]], "interrupted"),
+             ([*events[:3], {**events[1], "name": "ask_customer", "arguments": '{"question": "Which colour?"}'}], "waiting"),
+             ([*events[:5], {**events[1], "name": "request_approval", "arguments": '{"order_id": 1013}'}], "waiting")]
     for chosen, want in cases:
         got = status_of(Thread(ticket=_TOM.ticket, events=[EVENT.validate_python(e) for e in chosen]))
-        ending = " → ".join(e["kind"] for e in chosen[-3:])
+        ending = " → ".join(f"{e['kind']} {e['name']}" if "name" in e else e["kind"] for e in chosen[-3:])
         assert got == want, f"a thread ending … {ending} is {got!r}, not {want!r}"
 
 

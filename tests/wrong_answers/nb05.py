@@ -148,6 +148,25 @@ def load_thread(thread_id: str) -> Thread:
                                 "    return Thread.model_construct(ticket=Ticket.model_validate_json(ticket), events=events)"),
     ],
     "status_of_and_threads_with_status": [
+        # every ToolRequested means interrupted: a thread that asked a person looks crashed
+        '''
+HUMAN_TOOLS = ("request_approval", "ask_customer", "escalate")
+Status = Literal["working", "waiting", "interrupted", "done"]
+
+
+def status_of(thread: Thread) -> Status:
+    last = thread.events[-1] if thread.events else None
+    if isinstance(last, Finished):
+        return "done"
+    if isinstance(last, ToolRequested):
+        return "interrupted"
+    return "working"
+
+
+def threads_with_status(status: Status) -> list[str]:
+    ids = [thread_id for (thread_id,) in store().execute("SELECT id FROM threads ORDER BY rowid")]
+    return [thread_id for thread_id in ids if status_of(load_thread(thread_id)) == status]
+''',
         # done once any Finished is in the thread: a customer who writes again is never answered
         '''
 Status = Literal["working", "interrupted", "done"]
