@@ -109,10 +109,12 @@ def record_answer(thread_id: str, answer: Answer | None) -> None:
         if expected is None:
             raise ResumeError(f"Thread {thread_id} was handed to a person ({request.name}): no answer resumes it.")
         if answer is None:
-            raise ResumeError(f"Thread {thread_id} waits for a {expected.__name__} to call {call_id} ({request.name}).")
+            raise ResumeError(f"Thread {thread_id} waits for the answer to call {call_id} ({request.name}: "
+                              f"{expected.__name__}); got none.")
         if not isinstance(answer, expected) or answer.call_id != call_id:
-            raise ResumeError(f"Thread {thread_id} waits for a {expected.__name__} to call {call_id} ({request.name}); "
-                              f"got a {type(answer).__name__} for call {answer.call_id}. Nothing was changed.")
+            raise ResumeError(f"Thread {thread_id} waits for the answer to call {call_id} ({request.name}: "
+                              f"{expected.__name__}); got {type(answer).__name__}(call_id={answer.call_id}). "
+                              "Nothing was changed.")
         append_event(thread_id, ToolResult(name=request.name, result=answer.model_dump_json(exclude={"call_id"})))
     elif answer is not None:
         raise ResumeError(f"Thread {thread_id} is {status}: it waits for no answer. Nothing was changed.")
