@@ -608,9 +608,15 @@ def crash_after_the_refund_refunds_once(launch, resume, record_answer, load_thre
         append_event(thread_id, ToolRequested(name="issue_refund", arguments=_arguments(
             order_id=1057, amount=899.0, reason="damaged")))
         shop_tools.issue_refund(1057, 899.0, "damaged", idempotency_key=f"ticket-{_LARGE.ticket.ticket_id}-order-1057")
+        stored = len(_events(load_thread, thread_id))
         with _restarted(learner, db) as (other, again), use_model(FakeModel(shop_brain)) as fresh:
             status = _call("resume(thread_id) in a new process after the crash", other["resume"], thread_id).value
             count, names = _refunds(again, 1057), _names(fresh)
+            events = _events(other["load_thread"], thread_id)
+    following = events[stored] if len(events) > stored else None
+    assert following is not None and following["kind"] == "tool_result" and following["name"] == "issue_refund", (
+        f"After the crash, the interrupted issue_refund call was followed by {_shown(following)}, not its result: "
+        "every call gets exactly one result.")
     assert count == 1, (f"After a crash between the refund and its event, resuming left order 1057 with {count} refunds: "
                         "run the chosen call again with its idempotency key.")
     assert "issue_refund" not in names and status == "done", (
