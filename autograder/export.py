@@ -42,12 +42,15 @@ def export_cells(lesson: Lesson) -> list[tuple[str, str]]:
     return export_cells_of(nbformat.read(str(lesson.source), as_version=4), lesson.slug)
 
 
-def stage_source(upto: list[Lesson], number: int) -> str:
+def stage_source(upto: list[Lesson], number: int, stand_ins: dict[int, Path] | None = None) -> str:
     """The module text of stage `number`: the previous stage, then the export cells of lesson `number` (`upto[-1]`)."""
     lesson = upto[-1]
     header = (f"Stage {number:02d} of the support agent: the reference solution after lesson {number:02d}.\n\n"
               f"{_HEADER}solutions/{lesson.slug}/{lesson.slug}.ipynb — edit the notebook instead (then run "
               "`course export`).\nIt starts from the previous stage, as the notebook does; each name is defined once.")
+    if stand_ins and number - 1 in stand_ins:  # the previous lesson is not in this tree yet: start from its stand-in
+        return module_source(export_cells(lesson), header, starts_from=f"stage_{number - 1:02d}",
+                             inherited=exported_names(stand_ins[number - 1].read_text(encoding="utf-8")))
     if len(upto) == 1:
         return module_source(export_cells(lesson), header)
     previous = stage_source(upto[:-1], upto[-2].number)
@@ -69,16 +72,32 @@ def expected_files(root: Path | None = None) -> dict[Path, str]:
     """Every generated stage file with its text, and every stage link with its target (as "-> target")."""
     root = Path(root or REPO_ROOT)
     every = lessons(root)
-    numbers = {lesson.number for lesson in every}
+    stand_ins = _stand_ins(root, {lesson.number for lesson in every})
+    numbers = {lesson.number for lesson in every} | set(stand_ins)
     files: dict[Path, str] = {}
     for i, lesson in enumerate(every):
         if _complete(numbers, lesson.number):
-            files[stage_file(root, lesson.number)] = stage_source(every[: i + 1], lesson.number)
-        for earlier in every[:i]:  # the stage it starts from imports the ones before it: link them all
-            if _complete(numbers, earlier.number) and _complete(numbers, lesson.number - 1):
-                files[lesson.source_dir / f"stage_{earlier.number:02d}.py"] = (
-                    "-> " + link_target(lesson.source_dir, root, earlier.number))
+            files[stage_file(root, lesson.number)] = stage_source(every[: i + 1], lesson.number, stand_ins)
+        earlier = sorted({e.number for e in every[:i]} | {n for n in stand_ins if n < lesson.number})
+        for number in earlier:  # the stage it starts from imports the ones before it: link them all
+            if _complete(numbers, number) and _complete(numbers, lesson.number - 1):
+                files[lesson.source_dir / f"stage_{number:02d}.py"] = (
+                    "-> " + link_target(lesson.source_dir, root, number))
     return files
+
+
+def _stand_ins(root: Path, numbers: set[int]) -> dict[int, Path]:
+    """Stage files put in stages/ by hand for a lesson not in this tree yet (no generated header): {number: path}.
+
+    While lesson NN is written in another branch, a copy of its agent lets lesson NN+1 run; once lesson NN's
+    notebook is here, its generated stage replaces the stand-in.
+    """
+    found = {}
+    for path in (root / STAGES).glob("stage_[0-9][0-9].py"):
+        number = int(path.stem[-2:])
+        if number not in numbers and not path.is_symlink() and _HEADER not in path.read_text(encoding="utf-8")[:400]:
+            found[number] = path
+    return found
 
 
 def link_target(folder: Path, root: Path, number: int) -> str:

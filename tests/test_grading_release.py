@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -111,6 +112,23 @@ def test_export_leaves_hand_made_placeholders_alone_until_every_earlier_lesson_e
     assert export.export_all(root) == [root / "stages" / "stage_00.py"]
     assert placeholder.read_text() == '"""DEV PLACEHOLDER"""\n'
     assert not (root / "stages" / "stage_02.py").exists()
+    assert export.stale(root) == []
+
+
+def test_a_stand_in_stage_for_a_lesson_not_written_yet_is_linked_and_built_on_but_never_touched(tmp_path):
+    root = build_toy_course(tmp_path)
+    later = root / "solutions" / "02-later"
+    later.mkdir()
+    (root / "solutions" / "01-next" / "01-next.ipynb").rename(later / "02-later.ipynb")  # lesson 01 is written elsewhere
+    stand_in = root / "stages" / "stage_01.py"
+    stand_in.parent.mkdir(parents=True, exist_ok=True)
+    text = '"""STAND-IN for stage 01."""\nfrom stage_00 import *  # noqa: F403\n\nONE = 1\n__all__ = ["GREETING", "ONE", "add"]\n'
+    stand_in.write_text(text)
+    export.export_all(root)
+    assert stand_in.read_text() == text
+    assert [os.readlink(later / f"stage_{n:02d}.py") for n in (0, 1)] == ["../../stages/stage_00.py", "../../stages/stage_01.py"]
+    stage2 = (root / "stages" / "stage_02.py").read_text()
+    assert "from stage_01 import *" in stage2 and '"ONE",' in stage2 and "def add3(" in stage2
     assert export.stale(root) == []
 
 
