@@ -20,19 +20,16 @@ is injected two ways: that failing `append_event`, and a planned shop fault that
 refund is written (`db.fail_next(..., after=True)`; plans travel with each learner call). Two tests
 score the agent as a whole (the given loop with the learner's functions, on the shop brain); one of
 them reads the stored thread again in another process: `learner.fresh()` replays the notebook in a
-brand-new worker, given a copy of the shop file in its folder (under plain nbgrader there is no other
-process, and that part is skipped).
+brand-new worker, which opens the same shop file with a new connection (under plain nbgrader there is
+no other process, and that part is skipped).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from autograder.hidden import HiddenTests
@@ -624,14 +621,6 @@ def agent_handles_the_scenarios(run_agent):
             "every request's event should be stored after it.")
 
 
-def _copy_for(other: Any, db: Shop) -> Path:
-    """The shop file, copied into the other worker's folder (where it can open it)."""
-    target = Path(other.session.workdir) / "store-05.sqlite3"
-    shutil.copyfile(db.path, target)
-    os.chmod(target, 0o666)
-    return target
-
-
 @hidden.test("a_crash_leaves_an_interrupted_thread")
 def a_crash_leaves_an_interrupted_thread(run_agent, load_thread, status_of, threads_with_status, learner):
     """Killed right after writing Maya's refund: no refund, the thread stored and interrupted, in any process."""
@@ -667,7 +656,7 @@ def a_crash_leaves_an_interrupted_thread(run_agent, load_thread, status_of, thre
         assert listed == [thread_id], f"After the crash threads_with_status('interrupted') is {listed!r}, not [{thread_id!r}]."
         try:
             with learner.fresh() as other:
-                with Shop.open(_copy_for(other, db)) as same, use_shop(same):
+                with Shop.open(db.path) as same, use_shop(same):  # a new connection to the same file
                     there = _call(f"load_thread({thread_id!r}) in another process", other["load_thread"], thread_id)
                     status_there = other["status_of"](there).value
                     listed_there = other["threads_with_status"]("interrupted").value

@@ -11,8 +11,8 @@ threads stored with lesson 05's given functions. The tests of 6.2 and 6.3 replac
 `run_until_paused` with a scripted stand-in of a few lines (`Learner.stand_ins`) that records
 how it was called, so a slip in 6.1 costs nothing there. Four tests score the agent as a whole:
 the learner's three functions on the shop brain, one of them with the resume in a brand-new worker
-(`learner.fresh()`) given a new connection to the same database file (a hard link in its folder:
-the same file, seen from its sandbox). Under plain nbgrader, where there is no worker to copy, that
+(`learner.fresh()`, which works in the same folder) given a new connection to the same database file.
+Under plain nbgrader, where there is no worker to copy, that
 part runs in the learner's kernel with a new connection (`Shop.open`).
 A failure raises AssertionError saying what went wrong, in the learner's terms.
 """
@@ -20,10 +20,8 @@ A failure raises AssertionError saying what went wrong, in the learner's terms.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from autograder.hidden import HiddenTests
@@ -161,14 +159,12 @@ def _status_reader(learner: Learner) -> Any:
 def _restarted(learner: Learner, db: Shop) -> Iterator[tuple[Learner, Shop]]:
     """A brand-new worker and a new connection to the same database file, as after a restart.
 
-    The fresh worker's sandbox sees only its own folder, so the file is hard-linked there: the same file (one
-    inode, the same SQLite locks), never a copy. Under plain nbgrader: the learner's kernel, a new connection.
+    The fresh worker works in the same folder as the first, so it opens the same file (the same SQLite
+    locks), never a copy. Under plain nbgrader: the learner's kernel, a new connection.
     """
     try:
         with learner.fresh() as other:
-            link = Path(other.session.workdir) / db.path.name
-            os.link(db.path, link)
-            with Shop.open(link) as again, use_shop(again):
+            with Shop.open(db.path) as again, use_shop(again):
                 yield other, again
     except FreshWorkerUnavailable:
         with Shop.open(db.path) as again, use_shop(again):
