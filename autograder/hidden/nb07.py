@@ -37,8 +37,8 @@ _UNKNOWN = SCENARIOS["unknown_order"]
 _APPROVAL_FIELDS = ["order_id", "amount", "reason", "question", "options", "urgency", "channel"]
 _ASK_FIELDS = ["question", "options", "urgency", "channel"]
 _REQUEST = {"order_id": 1057, "amount": 899.0,
-            "reason": "The TV from order 1057 arrived with a cracked screen; the customer wants the full price back.",
-            "question": "Refund $899.00 on order 1057 for a TV delivered with a cracked screen?",
+            "reason": "The TV arrived with a cracked screen; the customer wants the full price back.",
+            "question": "Approve the full refund for a TV delivered with a cracked screen?",
             "options": ["approve", "reject"], "urgency": "high", "channel": "approval_card"}
 
 
@@ -445,7 +445,7 @@ class _Recorder:
 @hidden.test("card_shows_the_request")
 def card_shows_the_request(approval_card, learner):
     """The card shows the question, the order and the amount; its amount box starts at, and is bounded by, the amount."""
-    request = {**_REQUEST, "amount": 749.5, "question": "Refund $749.50 on order 1057 for the cracked screen?"}
+    request = {**_REQUEST, "amount": 749.5, "question": "Refund the cracked screen, but not the stand?"}
     with _world(FakeModel.scripted()):
         thread_id = _pause(learner, request=request)
         card = _call("approval_card(thread_id)", approval_card, thread_id)

@@ -25,7 +25,7 @@ _MUG = SCENARIOS["damaged_item"]
 _UNKNOWN = SCENARIOS["unknown_order"]
 _STRICT = ShopPolicy.load().model_copy(update={"approval_limit": 5.0})
 _ASKED = {"order_id": 1042, "amount": 18.5, "reason": "The speckled mug arrived in pieces.",
-          "question": "Refund $18.50 on order 1042 for a mug broken in transit?", "options": ["approve", "reject"],
+          "question": "Refund a mug broken in transit?", "options": ["approve", "reject"],
           "urgency": "normal", "channel": "email"}
 
 
