@@ -169,7 +169,7 @@ def the_agent_can_reach_a_person(ns):
     assert not missing, f"AGENT_INTENTS has no {', '.join(missing)}"
     assert AGENT_INTENTS["request_approval"] is _mine(ns, "RequestApproval"), "AGENT_INTENTS['request_approval'] is not your RequestApproval"
     assert AGENT_INTENTS["ask_customer"] is _given(ns, "AskCustomer"), "AGENT_INTENTS['ask_customer'] is not your AskCustomer"
-    with _world() as (db, model):  # Maya's $18.50 needs approval in a shop whose limit is $5
+    with _world() as (db, _model):  # Maya's $18.50 needs approval in a shop whose limit is $5
         events = _stored(ns, _given(ns, "launch")(_MUG.ticket))
         refunded = _refunds(db, 1042)
     assert not refunded, f"with a $5 approval limit, the mug was refunded {refunded} without a person"
@@ -244,10 +244,11 @@ def bad_answers_are_refused(answer_approval, ns):
             try:
                 answer_approval(thread_id, True, "", amount)
             except ValueError:
-                assert _stored(ns, thread_id) == before, f"approving ${amount:.2f} raised, but the thread changed"
+                assert _stored(ns, thread_id) == before and not _refunds(db, 1042), \
+                    f"approving ${amount:.2f} raised, but the thread or the refunds changed"
                 continue
             raise AssertionError(f"approving ${amount:.2f} of $18.50 was accepted")
-    with _paused(ns, "ask_customer") as (db, _, thread_id):
+    with _paused(ns, "ask_customer") as (_db, _, thread_id):
         try:
             answer_approval(thread_id, True)
         except ValueError:
