@@ -118,7 +118,7 @@ def _fields_ok(cls, fields: list[str]) -> dict[str, Any]:
 
 
 @visible("7.1", hint="Seven fields, in the table's order, each `name: type = Field(..., description=...)` with no default.")
-def request_approval_has_its_fields(ns):
+def request_approval_has_its_fields(RequestApproval, ns):
     _fields_ok(_mine(ns, "RequestApproval"), ["order_id", "amount", "reason", "question", "options", "urgency", "channel"])
 
 
@@ -129,7 +129,7 @@ def ask_customer_has_its_fields(ns):
 
 @visible("7.1", hint="Closed sets are Literal[...] types: urgency is Urgency, channel a Literal, "
                      "RequestApproval.options a list of Literal['approve', 'reject'].")
-def closed_sets_are_literals(ns):
+def closed_sets_are_literals(RequestApproval, ns):
     RequestApproval, AskCustomer = _mine(ns, "RequestApproval"), _given(ns, "AskCustomer")
     for cls, channels in [(RequestApproval, ["approval_card", "email", "slack"]), (AskCustomer, ["chat", "email"])]:
         schema = cls.model_json_schema()
@@ -143,7 +143,7 @@ def closed_sets_are_literals(ns):
 
 
 @visible("7.1", hint="Field(gt=0) for numbers that must be positive, Field(min_length=1) for text that must not be empty.")
-def bad_values_are_refused(ns):
+def bad_values_are_refused(RequestApproval, ns):
     RequestApproval, AskCustomer = _mine(ns, "RequestApproval"), _given(ns, "AskCustomer")
     good = RequestApproval(**_ASKED)
     assert good.amount == 18.5 and good.options == ["approve", "reject"], f"a valid request became {good!r}"
@@ -163,7 +163,7 @@ def bad_values_are_refused(ns):
 
 
 @visible("7.1", hint="AGENT_INTENTS = {**INTENTS, 'request_approval': RequestApproval, 'ask_customer': AskCustomer}.")
-def the_agent_can_reach_a_person(ns):
+def the_agent_can_reach_a_person(RequestApproval, ns):
     AGENT_INTENTS, INTENTS = _given(ns, "AGENT_INTENTS"), _given(ns, "INTENTS")
     missing = [n for n in [*INTENTS, "request_approval", "ask_customer"] if n not in AGENT_INTENTS]
     assert not missing, f"AGENT_INTENTS has no {', '.join(missing)}"
