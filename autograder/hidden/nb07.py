@@ -1,0 +1,517 @@
+"""Hidden tests of lesson 07 (contact humans with tool calls). Instructor side only.
+
+Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
+definitions as parameters, each one a `Remote` handle on the learner's object (autograder.remote);
+`learner` is the `Learner` itself. The fake model and the shop stay in this process: the verdicts
+read the grader's own shop database (refunds, messages) and transcript.
+
+Each exercise is scored on its own. The tests of 7.1 read the two intents' schemas and validate
+arguments with the learner's classes, and run the agent (the given `launch` / `resume`, which offer
+the learner's AGENT_INTENTS) on the shop brain. The tests of 7.2 pause a thread themselves (the
+lesson-05 store functions append the events of a refund waiting for approval, with lesson 07's
+request arguments) and resume it with a stand-in `resume` that offers lesson 06's intents
+(`stage_06.AGENT_INTENTS`), so a slip in 7.1 costs nothing there. The tests of 7.3 build the card
+on such a thread, set its widgets and click its buttons from here (ipywidgets needs no front end),
+with a stand-in `answer_approval` that records what the card sends. Two tests score the agent as a
+whole: `clarification_loop_continues` and `card_resumes_the_agent`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from autograder.hidden import HiddenTests
+from autograder.remote import Learner, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote, raised
+from course.brain import shop_brain
+from course.llm import FakeModel, use_model
+from course.llm.validate import strict_schema_problem
+from course.shop import SCENARIOS, Shop, current_shop, use_shop
+
+hidden = HiddenTests("07")
+
+_LARGE = SCENARIOS["large_refund"]
+_UNKNOWN = SCENARIOS["unknown_order"]
+_APPROVAL_FIELDS = ["order_id", "amount", "reason", "question", "options", "urgency", "channel"]
+_ASK_FIELDS = ["question", "options", "urgency", "channel"]
+_REQUEST = {"order_id": 1057, "amount": 899.0,
+            "reason": "The TV arrived with a cracked screen; the customer wants the full price back.",
+            "question": "Approve the full refund for a TV delivered with a cracked screen?",
+            "options": ["approve", "reject"], "urgency": "high", "channel": "approval_card"}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+@contextmanager
+def _world(model: FakeModel | None = None) -> Iterator[tuple[Shop, FakeModel]]:
+    """A fresh seeded shop as the current shop, and `model` (default: the shop brain) as the model."""
+    model = model or FakeModel(shop_brain)
+    with Shop.create() as db, use_shop(db), use_model(model):
+        yield db, model
+
+
+def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
+    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
+    try:
+        return fn(*args, **kwargs)
+    except LearnerNotImplemented:
+        raise
+    except LearnerError as error:
+        text = error.message.strip()
+        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
+
+
+def _attr(obj: Remote, name: str) -> Remote:
+    """`obj.name` in the worker, even for a name a Remote has of its own (`value`, `type`...)."""
+    return Remote.__getattr__(obj, name)
+
+
+def _stored(load_thread: Remote, thread_id: Any) -> list[dict[str, Any]]:
+    """The stored thread's events, as plain data."""
+    return json.loads(load_thread(thread_id).model_dump_json().value)["events"]
+
+
+def _refunds(db: Shop, order_id: int) -> list[float]:
+    rows = db.conn.execute("SELECT amount_cents FROM refunds WHERE order_id = ? ORDER BY id", (order_id,)).fetchall()
+    return [cents / 100 for (cents,) in rows]
+
+
+def _messages(db: Shop, email: str) -> list[str]:
+    return [body for (body,) in db.conn.execute(
+        "SELECT m.body FROM messages m JOIN customers c ON c.id = m.customer_id WHERE c.email = ?", (email,))]
+
+
+def _one_result_each(events: list[dict[str, Any]]) -> str | None:
+    """What breaks "every tool call has exactly one result, right after it" (a last, waiting call may have none)."""
+    for i, event in enumerate(events):
+        if event["kind"] != "tool_call":
+            continue
+        after = events[i + 1:i + 3]
+        if not after:
+            continue  # the call the thread waits on
+        if after[0]["kind"] not in ("tool_result", "tool_error") or after[0].get("name") != event["name"]:
+            return f"the {event['name']} call at position {i} is followed by a {after[0]['kind']} event, not its result"
+        if len(after) > 1 and after[1]["kind"] in ("tool_result", "tool_error"):
+            return f"the {event['name']} call at position {i} has two results"
+    return None
+
+
+def _pause(learner: Learner, ticket: Any = None, request: dict[str, Any] | None = None,
+           human: str = "request_approval") -> Remote:
+    """A stored thread waiting on a person, made with the lesson-05 store: its id (a Remote)."""
+    ticket = ticket or _LARGE.ticket
+    new_thread, append_event, act = learner["new_thread"], learner["append_event"], learner["act"]
+    ToolRequested, INTENTS = learner["ToolRequested"], learner["INTENTS"]
+    thread_id = new_thread(ticket)
+    order = 1057 if ticket is _LARGE.ticket else 1603
+    steps = [("get_order", {"order_id": order})]
+    if human == "request_approval":
+        steps.append(("check_refund_policy", {"order_id": order, "amount": (request or _REQUEST)["amount"]}))
+    for name, arguments in steps:
+        append_event(thread_id, ToolRequested(name=name, arguments=json.dumps(arguments)))
+        act(thread_id, INTENTS[name](**arguments), ticket)
+    asked = (request or _REQUEST) if human == "request_approval" else {
+        "question": "Which order number is on your confirmation email?", "options": [], "urgency": "normal",
+        "channel": "email"}
+    append_event(thread_id, ToolRequested(name=human, arguments=json.dumps(asked)))
+    return thread_id
+
+
+@contextmanager
+def _lesson06_resume(learner: Learner) -> Iterator[None]:
+    """`resume` as lesson 06 has it (its intents, not the learner's AGENT_INTENTS), for the tests of 7.2."""
+    record_answer, run_until_paused = learner["record_answer"], learner["run_until_paused"]
+    system_prompt, ResumeError, intents = learner["system_prompt"], learner["ResumeError"], learner["stage_06"].AGENT_INTENTS
+
+    def resume(thread_id: Remote, answer: Remote | None = None, policy: Remote | None = None) -> Remote:
+        try:
+            record_answer(thread_id, answer)
+        except LearnerError as error:
+            raise RaiseInWorker(ResumeError, error.message) from None
+        return run_until_paused(thread_id, system_prompt(current_shop().policy), intents=intents)
+
+    with learner.stand_ins(resume=resume):
+        yield
+
+
+def _answer(answer_approval: Remote, thread_id: Remote, *args: Any, **kwargs: Any) -> Any:
+    shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    return _call(f"answer_approval(thread_id, {shown})", answer_approval, thread_id, *args, **kwargs).value
+
+
+# --- Exercise 7.1: the two intents ---------------------------------------------------------------
+
+def _resolved(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema with a `$ref` (an Enum class, a nested model) looked up in `$defs`."""
+    ref = spec.get("$ref") or next((s.get("$ref") for s in spec.get("allOf", []) if "$ref" in s), None)
+    if ref:
+        return {**schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {}), **{k: v for k, v in spec.items() if k != "$ref"}}
+    return spec
+
+
+def _choices(schema: dict[str, Any], spec: dict[str, Any]) -> list[Any] | None:
+    spec = _resolved(schema, spec)
+    if "const" in spec:
+        return [spec["const"]]
+    return sorted(spec["enum"]) if "enum" in spec else None
+
+
+def _schema_problems(cls: Remote, name: str, fields: list[str], closed: dict[str, list[str]],
+                     item_choices: list[str] | None) -> None:
+    schema = cls.model_json_schema().value
+    props = schema.get("properties", {})
+    assert sorted(props) == sorted(fields), (
+        f"{name}'s fields are {list(props)}; the exercise asks for {fields}. The model can only fill what the schema offers.")
+    required = schema.get("required", [])
+    optional = [field for field in fields if field not in required]
+    assert not optional, (f"{name}'s {', '.join(optional)} can be left out (a default value?): a strict tool schema "
+                          "needs every field required, so the model fills each one.")
+    undescribed = [field for field in fields if not _resolved(schema, props[field]).get("description")
+                   and not props[field].get("description")]
+    assert not undescribed, f"{name}'s {', '.join(undescribed)} has no description: the model reads it to know what goes there."
+    doc = (cls.attr("__doc__").value or "").strip()
+    assert doc and not doc.startswith(("A base", "Base")), f"{name} has no docstring of its own: it becomes the tool's description."
+    for field, want in closed.items():
+        got = _choices(schema, props[field])
+        assert got == sorted(want), (f"{name}.{field} accepts {got if got else 'any text'}; it should be one of {sorted(want)} "
+                                     "(a Literal), so that a router can switch on it.")
+    options = _resolved(schema, props["options"])
+    assert options.get("type") == "array", f"{name}.options is not a list (its schema type is {options.get('type')!r})."
+    items = _choices(schema, options.get("items", {}))
+    if item_choices is None:
+        assert _resolved(schema, options.get("items", {})).get("type") == "string", f"{name}.options should be a list of strings."
+    else:
+        assert items == sorted(item_choices), (
+            f"{name}.options takes items from {items if items else 'any text'}; each should be one of {sorted(item_choices)}.")
+    problem = strict_schema_problem(schema)
+    assert problem is None, f"{name}'s schema would be refused by a strict tool endpoint: {problem}"
+
+
+def _refused(cls: Remote, name: str, good: dict[str, Any], bad: list[tuple[str, dict[str, Any]]]) -> None:
+    made = _call(f"{name}.model_validate_json(<valid arguments>)", cls.model_validate_json, json.dumps(good))
+    for field, value in good.items():
+        got = _attr(made, field).value
+        assert got == value, f"{name} made from {json.dumps(good)} has {field}={got!r}, not {value!r}."
+    for what, arguments in bad:
+        error = raised(cls.model_validate_json, json.dumps(arguments))
+        if isinstance(error, LearnerNotImplemented):
+            raise error
+        assert error is not None, f"{name} accepted {what}: {json.dumps(arguments)[:160]}."
+
+
+@hidden.test("approval_request_is_a_typed_intent")
+def approval_request_is_a_typed_intent(RequestApproval):
+    """Seven required, described fields; options, urgency and channel closed sets; bad values refused."""
+    _schema_problems(RequestApproval, "RequestApproval", _APPROVAL_FIELDS,
+                     {"urgency": ["low", "normal", "high"], "channel": ["approval_card", "email", "slack"]},
+                     ["approve", "reject"])
+    _refused(RequestApproval, "RequestApproval", _REQUEST, [
+        ("a negative amount", {**_REQUEST, "amount": -899.0}),
+        ("an amount of zero", {**_REQUEST, "amount": 0}),
+        ("order number 0", {**_REQUEST, "order_id": 0}),
+        ("an empty question", {**_REQUEST, "question": ""}),
+        ("an empty reason", {**_REQUEST, "reason": ""}),
+        ("urgency 'asap'", {**_REQUEST, "urgency": "asap"}),
+        ("the option 'maybe'", {**_REQUEST, "options": ["approve", "maybe"]}),
+        ("channel 'phone'", {**_REQUEST, "channel": "phone"}),
+        ("a request without its question", {k: v for k, v in _REQUEST.items() if k != "question"}),
+        ("an extra field", {**_REQUEST, "approver": "the CEO"}),
+    ])
+
+
+@hidden.test("ask_customer_is_a_typed_intent")
+def ask_customer_is_a_typed_intent(AskCustomer):
+    """Four required, described fields; urgency and channel closed sets; options free text; bad values refused."""
+    _schema_problems(AskCustomer, "AskCustomer", _ASK_FIELDS,
+                     {"urgency": ["low", "normal", "high"], "channel": ["email", "chat"]}, None)
+    good = {"question": "Which order number is on your confirmation email?", "options": ["1063", "I can't find it"],
+            "urgency": "normal", "channel": "chat"}
+    _refused(AskCustomer, "AskCustomer", good, [
+        ("an empty question", {**good, "question": ""}),
+        ("urgency 'whenever'", {**good, "urgency": "whenever"}),
+        ("channel 'slack' (the customer is not on the shop's Slack)", {**good, "channel": "slack"}),
+        ("a question without its options", {k: v for k, v in good.items() if k != "options"}),
+    ])
+
+
+@hidden.test("the_model_is_offered_a_person")
+def the_model_is_offered_a_person(AGENT_INTENTS, INTENTS, RequestApproval, AskCustomer, launch, load_thread):
+    """AGENT_INTENTS: INTENTS plus both human intents; on a big refund the agent waits with order and amount."""
+    names = [name.value for name in AGENT_INTENTS]
+    missing = [name for name in [*(n.value for n in INTENTS), "request_approval", "ask_customer"] if name not in names]
+    assert not missing, f"AGENT_INTENTS has no {', '.join(missing)}: the model can never choose it."
+    for name, cls in [("request_approval", RequestApproval), ("ask_customer", AskCustomer)]:
+        got = AGENT_INTENTS[name]
+        assert got.is_class and got.classes == cls.classes, f"AGENT_INTENTS[{name!r}] is {got!r}, not your {cls.classes[0]}."
+    with _world() as (db, model):
+        thread_id = _call("launch on the large_refund ticket", launch, _LARGE.ticket)
+        events = _stored(load_thread, thread_id)
+        offered = model.transcript.tools_offered()
+        refunded = _refunds(db, 1057)
+    assert "request_approval" in offered and "ask_customer" in offered, f"The model was offered {offered}."
+    assert not refunded, f"On the $899 refund the agent refunded {refunded} without waiting for a person."
+    last = events[-1]
+    assert last["kind"] == "tool_call" and last["name"] == "request_approval", (
+        f"On the $899 refund the thread ends with a {last['kind']} event ({last.get('name', '')}), not a waiting "
+        "request_approval call.")
+    asked = json.loads(last["arguments"])
+    assert asked.get("order_id") == 1057 and asked.get("amount") == 899.0, (
+        f"The approval request carries {asked}: it should name order 1057 and $899.00.")
+
+
+@hidden.test("clarification_loop_continues")
+def clarification_loop_continues(launch, resume, load_thread, CustomerReply):
+    """unknown_order: the agent asks the customer, waits, and refunds the order her reply names."""
+    with _world() as (db, _):
+        thread_id = _call("launch on the unknown_order ticket", launch, _UNKNOWN.ticket)
+        events = _stored(load_thread, thread_id)
+        last = events[-1]
+        assert last["kind"] == "tool_call" and last["name"] == "ask_customer", (
+            f"On an order number that does not exist (1603) the thread ends with a {last['kind']} event "
+            f"({last.get('name', '')}), not a waiting ask_customer call.")
+        assert not _messages(db, _UNKNOWN.ticket.customer_email), (
+            "The agent sent the customer a message and asked with ask_customer as well: one question is enough.")
+        reply = CustomerReply(call_id=len(events) - 1, body="Oh no, sorry! The lamp is on order 1063, not 1603.")
+        status = _call("resume(thread_id, CustomerReply(...))", resume, thread_id, reply).value
+        refunds, after = _refunds(db, 1063), _stored(load_thread, thread_id)
+    assert status == "done", f"After the customer gave order 1063, resume returned {status!r}, not 'done'."
+    assert refunds == [39.0], f"After the customer gave order 1063, the refunds on it are {refunds}, not one of $39.00."
+    problem = _one_result_each(after)
+    assert problem is None, f"After the customer's reply, {problem}."
+
+
+# --- Exercise 7.2: answer_approval -------------------------------------------------------------
+
+@hidden.test("approval_refunds_once")
+def approval_refunds_once(answer_approval, load_thread, learner):
+    """Approve: the thread resumes and refunds the amount asked, once; answering again is refused."""
+    with _world() as (db, _), _lesson06_resume(learner):
+        thread_id = _pause(learner)
+        status = _answer(answer_approval, thread_id, True, "Approved: the photos show the crack.", by="Sam (manager)")
+        assert status == "done", f"After an approval, answer_approval returned {status!r}, not the thread's status 'done'."
+        refunds = _refunds(db, 1057)
+        assert refunds == [899.0], f"After approving $899.00, the refunds on order 1057 are {refunds}."
+        stored = _stored(load_thread, thread_id)
+        error = raised(answer_approval, thread_id, True)
+        if isinstance(error, LearnerNotImplemented):
+            raise error
+        assert error is not None, "Answering the same approval a second time was accepted: the thread waits for nothing."
+        assert _refunds(db, 1057) == [899.0] and _stored(load_thread, thread_id) == stored, (
+            "A second answer to an approval already answered changed the thread or the refunds.")
+
+
+@hidden.test("a_lower_amount_is_refunded")
+def a_lower_amount_is_refunded(answer_approval, learner):
+    """Approve less than asked: exactly that amount is refunded, once; the full amount, given explicitly, is refunded too."""
+    for amount in (650.0, 123.45, 899.0):
+        with _world() as (db, _), _lesson06_resume(learner):
+            thread_id = _pause(learner)
+            status = _answer(answer_approval, thread_id, True, amount=amount)
+            refunds = _refunds(db, 1057)
+        assert status == "done", f"After approving ${amount:.2f} of $899.00, answer_approval returned {status!r}."
+        assert refunds == [amount], f"After approving ${amount:.2f} of $899.00, the refunds on order 1057 are {refunds}."
+
+
+@hidden.test("rejection_reaches_the_model")
+def rejection_reaches_the_model(answer_approval, load_thread, learner):
+    """Reject with a comment: no refund, the customer is told, the model reads the comment (and can propose less)."""
+    comment = "Setup damage is not covered by our returns; the warranty team will call him."
+    with _world() as (db, model), _lesson06_resume(learner):
+        thread_id = _pause(learner)
+        status = _answer(answer_approval, thread_id, False, comment, by="Sam (manager)")
+        refunds, told = _refunds(db, 1057), _messages(db, _LARGE.ticket.customer_email)
+        seen = [request.text() for request in model.transcript.requests]
+    assert not refunds, f"After a rejection, order 1057 was refunded {refunds}."
+    assert status == "done", f"After a rejection, answer_approval returned {status!r}, not 'done'."
+    assert told, "After a rejection the customer was told nothing: the model should hear the answer and write to him."
+    assert any("warranty team" in text for text in seen), "The person's comment never reached the model."
+    with _world() as (db, _), _lesson06_resume(learner):
+        thread_id = _pause(learner)
+        status = _answer(answer_approval, thread_id, False, "Too much for setup damage: offer $180 instead.")
+        asked = json.loads(_stored(load_thread, thread_id)[-1].get("arguments") or "{}").get("amount")
+        assert status == "waiting" and asked == 180.0, (
+            f"After a rejection saying 'offer $180 instead', the thread is {status!r} with a request for {asked!r}: "
+            "the model should read the comment and ask again for $180.00.")
+        status = _answer(answer_approval, thread_id, True)
+        refunds = _refunds(db, 1057)
+    assert refunds == [180.0], f"After approving the new $180.00 request, the refunds on order 1057 are {refunds}."
+
+
+@hidden.test("bad_answers_change_nothing")
+def bad_answers_change_nothing(answer_approval, load_thread, learner):
+    """An amount above the one asked, zero or negative, or a thread not waiting for approval: an error, nothing stored."""
+    with _world() as (db, model), _lesson06_resume(learner):
+        thread_id = _pause(learner)
+        before = _stored(load_thread, thread_id)
+        for amount in (950.0, 0.0, -100.0):
+            error = raised(answer_approval, thread_id, True, "", amount)
+            if isinstance(error, LearnerNotImplemented):
+                raise error
+            assert error is not None, f"Approving ${amount:.2f} of the $899.00 asked for was accepted."
+            assert error.isa("ValueError"), f"Approving ${amount:.2f} of $899.00 raised {error.type}, not a ValueError."
+            assert _stored(load_thread, thread_id) == before and not _refunds(db, 1057), (
+                f"Approving ${amount:.2f} of $899.00 was refused, but the thread or the refunds changed.")
+        assert model.calls == 0, "A refused answer still resumed the agent (the model was asked)."
+        for what, other in [("waits for the customer (ask_customer)", _pause(learner, _UNKNOWN.ticket, human="ask_customer")),
+                            ("is done", thread_id)]:
+            if what == "is done":
+                _answer(answer_approval, thread_id, True)
+            before = _stored(load_thread, other)
+            error = raised(answer_approval, other, True)
+            if isinstance(error, LearnerNotImplemented):
+                raise error
+            assert error is not None, f"An approval for a thread that {what} was accepted."
+            assert error.isa("ValueError"), f"An approval for a thread that {what} raised {error.type}, not ResumeError."
+            assert _stored(load_thread, other) == before, f"An approval for a thread that {what} changed the thread."
+
+
+@hidden.test("every_call_gets_one_result")
+def every_call_gets_one_result(answer_approval, load_thread, learner):
+    """Whatever the answer, each stored tool call has exactly one result; the request's is the typed answer."""
+    answers = [("an approval", (True, "Fine."), {}), ("an approval of $650.00", (True, "Screen only."), {"amount": 650.0}),
+               ("a rejection", (False, "Setup damage is not covered."), {})]
+    for what, args, kwargs in answers:
+        with _world() as (_, _model), _lesson06_resume(learner):
+            thread_id = _pause(learner)
+            call_id = len(_stored(load_thread, thread_id)) - 1
+            _answer(answer_approval, thread_id, *args, **kwargs)
+            events = _stored(load_thread, thread_id)
+        problem = _one_result_each(events)
+        assert problem is None, f"After {what}, {problem}."
+        result = events[call_id + 1]
+        assert result["kind"] == "tool_result", f"After {what}, the approval request's result is a {result['kind']} event."
+        stored = json.loads(result["result"])
+        assert stored.get("approved") is args[0] and stored.get("comment") == args[1], (
+            f"After {what}, the approval request's result is {result['result'][:160]}: it should be the person's "
+            "Approval (approved, comment, ...).")
+        if "amount" in kwargs:
+            assert stored.get("amount") == kwargs["amount"], (
+                f"After {what}, the stored answer carries amount {stored.get('amount')!r}.")
+
+
+# --- Exercise 7.3: the approval card -------------------------------------------------------------
+
+def _texts(widget: Remote, depth: int = 0) -> list[str]:
+    """What a card shows: the text values and descriptions of the widget and all it contains."""
+    found = []
+    for name in ("value", "description", "placeholder"):
+        try:
+            text = _attr(widget, name).value
+        except LearnerError:
+            continue
+        if isinstance(text, str) and text:
+            found.append(text)
+    if depth < 4 and "Box" in widget.classes:
+        for child in _attr(widget, "children"):
+            found += _texts(child, depth + 1)
+    return found
+
+
+def _ids(widget: Remote, depth: int = 0) -> list[str]:
+    found = [_attr(widget, "model_id").value]
+    if depth < 4 and "Box" in widget.classes:
+        for child in _attr(widget, "children"):
+            found += _ids(child, depth + 1)
+    return found
+
+
+def _set(widget: Remote, value: Any) -> None:
+    _attr(widget, "set_trait")("value", value)
+
+
+def _click(card: Remote, button: str) -> None:
+    _call(f"card.{button}.click()", _attr(_attr(card, button), "click"))
+
+
+class _Recorder:
+    """A stand-in for answer_approval: records each call's arguments as plain data, answers 'done' (or raises)."""
+
+    def __init__(self, fail: RaiseInWorker | None = None):
+        self.calls: list[dict[str, Any]] = []
+        self.fail = fail
+
+    def __call__(self, thread_id: Remote, approved: Remote, comment: Remote | None = None,
+                 amount: Remote | None = None, by: Remote | None = None) -> str:
+        self.calls.append({"thread_id": thread_id.value, "approved": approved.value,
+                           "comment": comment.value if comment is not None else "",
+                           "amount": amount.value if amount is not None else None})
+        if self.fail is not None:
+            raise self.fail
+        return "done"
+
+
+@hidden.test("card_shows_the_request")
+def card_shows_the_request(approval_card, learner):
+    """The card shows the question, the order and the amount; its amount box starts at, and is bounded by, the amount."""
+    request = {**_REQUEST, "amount": 749.5, "question": "Refund the cracked screen, but not the stand?"}
+    with _world(FakeModel.scripted()):
+        thread_id = _pause(learner, request=request)
+        card = _call("approval_card(thread_id)", approval_card, thread_id)
+        assert "Box" in card.classes, f"approval_card returned a {card.type}, not a widget box that JupyterLab can show."
+        shown = " ".join(_texts(card))
+        for what, text in [("question", request["question"]), ("order number", "1057"), ("amount", "749.50")]:
+            assert text in shown, f"The card does not show the request's {what} ({text!r})."
+        parts = ["amount", "comment", "approve", "reject", "status"]
+        inside = _ids(card)
+        hidden_parts = [part for part in parts if _attr(_attr(card, part), "model_id").value not in inside]
+        assert not hidden_parts, f"The card does not contain its {', '.join(hidden_parts)} widget: nobody would see it."
+        amount = _attr(card, "amount")
+        start, top = _attr(amount, "value").value, _attr(amount, "max").value
+    assert start == 749.5 and top == 749.5, f"The amount box starts at {start!r} with a maximum of {top!r}, not 749.5."
+
+
+@hidden.test("card_buttons_answer_once")
+def card_buttons_answer_once(approval_card, ResumeError, learner):
+    """Approve and Reject send the card's comment and amount to answer_approval once, then show the status."""
+    with _world(FakeModel.scripted()):
+        thread_id = _pause(learner)
+        tid = thread_id.value
+        record = _Recorder()
+        with learner.stand_ins(answer_approval=record):
+            card = _call("approval_card(thread_id)", approval_card, thread_id)
+            _set(_attr(card, "amount"), 650.0)
+            _set(_attr(card, "comment"), "Screen only: the stand is fine.")
+            _click(card, "approve")
+            assert record.calls == [{"thread_id": tid, "approved": True, "comment": "Screen only: the stand is fine.",
+                                     "amount": 650.0}], f"Clicking Approve with $650 and a comment called answer_approval as {record.calls}."
+            status = _attr(_attr(card, "status"), "value").value
+            assert "done" in str(status), f"After the answer the card's status shows {status!r}, not the agent's status."
+            disabled = [_attr(_attr(card, b), "disabled").value for b in ("approve", "reject")]
+            assert all(disabled), "After the answer the buttons are still enabled."
+            _click(card, "approve")
+            _click(card, "reject")
+            assert len(record.calls) == 1, f"Clicking again after the answer called answer_approval {len(record.calls)} times in all."
+            record.calls.clear()
+            card = _call("approval_card(thread_id)", approval_card, thread_id)
+            _set(_attr(card, "comment"), "No: setup damage is not covered.")
+            _click(card, "reject")
+            assert record.calls == [{"thread_id": tid, "approved": False, "comment": "No: setup damage is not covered.",
+                                     "amount": None}], f"Clicking Reject with a comment called answer_approval as {record.calls}."
+        refusing = _Recorder(RaiseInWorker(ResumeError, f"Thread {tid} is not waiting for an approval."))
+        with learner.stand_ins(answer_approval=refusing):
+            card = _call("approval_card(thread_id)", approval_card, thread_id)
+            _click(card, "approve")
+            status = str(_attr(_attr(card, "status"), "value").value)
+            assert "not waiting" in status, f"When answer_approval refuses, the card's status shows {status!r}, not the error."
+            assert not _attr(_attr(card, "approve"), "disabled").value, "When answer_approval refuses, the buttons are disabled."
+            _click(card, "approve")
+            assert len(refusing.calls) == 2, "After a refused answer, a second click sent nothing: the person could not try again."
+
+
+@hidden.test("card_resumes_the_agent")
+def card_resumes_the_agent(approval_card, launch, load_thread):
+    """The whole agent: launch on the $899 refund, set $425 on the card, click Approve: $425 refunded, thread done."""
+    with _world() as (db, _):
+        thread_id = _call("launch on the large_refund ticket", launch, _LARGE.ticket)
+        card = _call("approval_card(thread_id)", approval_card, thread_id)
+        _set(_attr(card, "amount"), 425.0)
+        _set(_attr(card, "comment"), "Refund half: the customer keeps the stand.")
+        _click(card, "approve")
+        refunds, events = _refunds(db, 1057), _stored(load_thread, thread_id)
+    assert refunds == [425.0], f"After approving $425.00 on the card, the refunds on order 1057 are {refunds}."
+    assert events[-1]["kind"] == "finished", f"After the click, the thread ends with a {events[-1]['kind']} event, not finished."
+
+
+__all__ = ["hidden"]

@@ -1,0 +1,182 @@
+'''Wrong-but-plausible answers to lesson 07, contact humans with tool calls: solution-cell grade id -> replacement cell sources.
+
+Each one is a whole solution cell, made from the solution with one slip (`_slip` checks the slip applies).
+Each breaks a behaviour that a hidden test of its exercise checks, and the exercise's visible check fails on it too.
+'''
+
+from __future__ import annotations
+
+_INTENTS = '''# Exercise 7.1
+Urgency = Literal["low", "normal", "high"]  # how soon a person must answer: a router pages, queues or waits
+
+
+class RequestApproval(ToolInput):
+    """Ask a person to approve a refund above the approval limit; the agent waits for their answer."""
+    order_id: int = Field(gt=0, description="The order number, e.g. 1057.")
+    amount: float = Field(gt=0, description="The refund asked for, in US dollars.")
+    reason: str = Field(min_length=1, description="Why the refund is due, for the person who decides.")
+    question: str = Field(min_length=1, description="The question the person answers, e.g. 'Refund $899.00 on order 1057?'")
+    options: list[Literal["approve", "reject"]] = Field(description="The answers the person may give.")
+    urgency: Urgency = Field(description="How soon an answer is needed.")
+    channel: Literal["approval_card", "email", "slack"] = Field(description="Where the request is shown.")
+
+
+class AskCustomer(ToolInput):
+    """Ask the customer a question (a missing order number, a detail) and wait for their reply."""
+    question: str = Field(min_length=1, description="The question, as the customer will read it.")
+    options: list[str] = Field(description="Suggested answers, if any (may be empty).")
+    urgency: Urgency = Field(description="How soon an answer is needed.")
+    channel: Literal["email", "chat"] = Field(description="Where the customer reads it.")
+
+
+AGENT_INTENTS: dict[str, type[ToolInput]] = {**INTENTS, "request_approval": RequestApproval, "ask_customer": AskCustomer}
+'''
+
+_ANSWER = '''# Exercise 7.2
+def answer_approval(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> str:
+    """Answer the approval the thread waits for and resume it; return its status.
+
+    A person may approve a lower amount (never a higher one, never zero) or reject with a comment the model
+    reads. A thread that is not waiting for an approval (ResumeError) or an amount out of range (ValueError)
+    is refused, and nothing is stored.
+    """
+    pending = pending_request(load_thread(thread_id))
+    if pending is None or pending[1].name != "request_approval":
+        raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
+    call_id, request = pending
+    asked = json.loads(request.arguments)["amount"]
+    if amount is not None and not 0 < amount <= asked:
+        raise ValueError(f"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.")
+    answer = Approval(call_id=call_id, approved=approved, comment=comment, by=by,
+                      amount=None if amount == asked else amount)
+    return resume(thread_id, answer)
+'''
+
+_CARD = '''# Exercise 7.3
+import html
+
+import ipywidgets as widgets
+
+
+class ApprovalCard(widgets.VBox):
+    """The paused refund as a card: order, amount, the question; Approve / Reject, a comment, an amount."""
+
+    def __init__(self, thread_id: str) -> None:
+        pending = pending_request(load_thread(thread_id))
+        if pending is None or pending[1].name != "request_approval":
+            raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
+        asked = json.loads(pending[1].arguments)
+        self.thread_id, self.answered = thread_id, False
+        self.amount = widgets.BoundedFloatText(value=asked["amount"], min=0.01, max=asked["amount"], description="Amount $")
+        self.comment = widgets.Textarea(placeholder="A comment the agent will read")
+        self.approve = widgets.Button(description="Approve", button_style="success")
+        self.reject = widgets.Button(description="Reject", button_style="danger")
+        self.status = widgets.HTML()
+        self.approve.on_click(lambda _: self._answer(True))
+        self.reject.on_click(lambda _: self._answer(False))
+        header = widgets.HTML(f"<b>{html.escape(asked['question'])}</b><br>Order {asked['order_id']} · "
+                              f"${asked['amount']:.2f} · {asked['urgency']}<br><i>{html.escape(asked['reason'])}</i>")
+        super().__init__([header, self.amount, self.comment, widgets.HBox([self.approve, self.reject]), self.status])
+
+    def _answer(self, approved: bool) -> None:
+        """What a click does: answer the approval (Exercise 7.2), then show the agent's new status."""
+        if self.answered:
+            return
+        try:
+            status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)
+        except (ResumeError, ValueError) as error:
+            self.status.value = f"Not sent: {html.escape(str(error))}"
+            return
+        self.answered = self.approve.disabled = self.reject.disabled = True
+        self.status.value = f"Answered: the agent resumed and is now <b>{status}</b>."
+
+
+def approval_card(thread_id: str) -> ApprovalCard:
+    """The approval card of a thread waiting for an approval: display it in JupyterLab and click."""
+    return ApprovalCard(thread_id)
+'''
+
+def _slip(source: str, old: str, new: str) -> str:
+    """`source` with `old` replaced by `new` (which must be there: a slip that misses would be the solution)."""
+    assert old in source, old
+    return source.replace(old, new)
+
+
+WRONG_ANSWERS: dict[str, list[str]] = {
+    "human_intents": [
+        # urgency as free text: a router cannot switch on "pretty urgent"
+        _slip(_INTENTS, "    urgency: Urgency = Field(description=\"How soon an answer is needed.\")",
+              "    urgency: str = Field(description=\"How soon an answer is needed: low, normal or high.\")"),
+        # a vocabulary of its own for urgency ("medium"), not the course's Urgency
+        _slip(_INTENTS, 'Urgency = Literal["low", "normal", "high"]', 'Urgency = Literal["low", "medium", "high"]'),
+        # the approval's options as free text: "approve if under $500" is not an answer code can route
+        _slip(_INTENTS, 'options: list[Literal["approve", "reject"]]', "options: list[str]"),
+        # a default question: the schema no longer makes the model write one (and a strict endpoint refuses it)
+        _slip(_INTENTS, "question: str = Field(min_length=1, description=\"The question the person answers",
+              "question: str = Field(default=\"Approve this refund?\", description=\"The question the person answers"),
+        # the new fields without descriptions: the model has to guess what goes in them
+        _slip(_slip(_INTENTS, '    urgency: Urgency = Field(description="How soon an answer is needed.")\n    channel: Literal["approval_card", "email", "slack"] = Field(description="Where the request is shown.")',
+                    '    urgency: Urgency\n    channel: Literal["approval_card", "email", "slack"]'),
+              'options: list[Literal["approve", "reject"]] = Field(description="The answers the person may give.")',
+              'options: list[Literal["approve", "reject"]]'),
+        # the amount without gt=0: a request to approve a refund of -$899 validates
+        _slip(_INTENTS, 'amount: float = Field(gt=0, description="The refund asked for',
+              'amount: float = Field(description="The refund asked for'),
+        # the customer reached on the team's Slack
+        _slip(_INTENTS, 'channel: Literal["email", "chat"]', 'channel: Literal["email", "chat", "slack"]'),
+        # ask_customer never offered: the agent cannot wait for the customer, so an unknown order ends the run
+        _slip(_INTENTS, ', "ask_customer": AskCustomer}', "}"),
+        # the two human intents and done, but not the shop's tools: the agent cannot look anything up
+        _slip(_INTENTS, "{**INTENTS, ", '{"done": INTENTS["done"], '),
+    ],
+    "answer_approval": [
+        # drops the lower amount: the person approves $500 and the agent refunds $899
+        _slip(_ANSWER, "amount=None if amount == asked else amount)", "amount=None)"),
+        # no upper bound: a person can approve more than was asked for
+        _slip(_ANSWER, "not 0 < amount <= asked", "amount <= 0"),
+        # strict upper bound: approving exactly the amount asked for is refused
+        _slip(_ANSWER, "not 0 < amount <= asked", "not 0 < amount < asked"),
+        # no lower bound: approving $0 (or less) is stored
+        _slip(_ANSWER, "not 0 < amount <= asked", "amount > asked"),
+        # the comment is lost: the model never reads why a person said no
+        _slip(_ANSWER, "comment=comment, by=by", "by=by"),
+        # a rejection is stored but the agent is not resumed: the customer is never told
+        _slip(_ANSWER, "    return resume(thread_id, answer)",
+              "    if not approved:\n        record_answer(thread_id, answer)\n        return status_of(load_thread(thread_id))\n"
+              "    return resume(thread_id, answer)"),
+        # the answer names the wrong call (one past the request): lesson 06 refuses every answer
+        _slip(_ANSWER, "call_id, request = pending", "request = pending[1]\n    call_id = len(load_thread(thread_id).events)  # the next position"),
+        # resumes but forgets to return the status: the caller cannot tell whether the agent is done or waits again
+        _slip(_ANSWER, "    return resume(thread_id, answer)", "    resume(thread_id, answer)"),
+        # checks the amount after resuming: a refused answer has already been stored and acted on
+        _slip(_slip(_ANSWER, "    if amount is not None and not 0 < amount <= asked:\n"
+                             "        raise ValueError(f\"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.\")\n", ""),
+              "    return resume(thread_id, answer)",
+              "    status = resume(thread_id, answer)\n    if amount is not None and not 0 < amount <= asked:\n"
+              "        raise ValueError(f\"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.\")\n"
+              "    return status"),
+    ],
+    "approval_card": [
+        # Approve ignores the amount box: the person types $500 and the agent refunds $899
+        _slip(_CARD, "self.amount.value if approved else None", "None"),
+        # Reject wired to the approve answer (a copy-paste slip)
+        _slip(_CARD, "self.reject.on_click(lambda _: self._answer(False))", "self.reject.on_click(lambda _: self._answer(True))"),
+        # the comment box is shown but never sent
+        _slip(_CARD, "approved, self.comment.value, self.amount", 'approved, "", self.amount'),
+        # no guard: click() from code fires on a disabled button, so a second click answers again
+        _slip(_CARD, "        if self.answered:\n            return\n", ""),
+        # the header leaves out the amount: the person approves without seeing how much
+        _slip(_CARD, 'f"${asked[\'amount\']:.2f} · {asked[\'urgency\']}', 'f"{asked[\'urgency\']}'),
+        # a refusal is not caught: the click fails quietly and the card says nothing
+        _slip(_CARD, "        try:\n            status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)\n"
+                     "        except (ResumeError, ValueError) as error:\n            self.status.value = f\"Not sent: {html.escape(str(error))}\"\n            return\n",
+              "        status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)\n"),
+        # the buttons go off before the answer is accepted: after a refusal the person cannot try again
+        _slip(_CARD, "        try:\n            status = answer_approval(",
+              "        self.answered = self.approve.disabled = self.reject.disabled = True\n        try:\n            status = answer_approval("),
+        # the status line is never filled in: the person cannot tell the click did anything
+        _slip(_CARD, '        self.status.value = f"Answered: the agent resumed and is now <b>{status}</b>."\n', ""),
+        # the status widget is made but left out of the card
+        _slip(_CARD, "widgets.HBox([self.approve, self.reject]), self.status])", "widgets.HBox([self.approve, self.reject])])"),
+    ],
+}
