@@ -329,7 +329,7 @@ def a_request_to_a_person_pauses(run_loop, new_thread, load_thread, system_promp
             ("ask_customer", {"question": "Which order number is on your confirmation email?", "options": [],
                               "urgency": "normal", "channel": "email"}, SCENARIOS["unknown_order"])]
     for name, arguments, scenario in asks:
-        model = FakeModel.scripted(*_calls((name, arguments), ("get_order", {"order_id": 1057})))
+        model = FakeModel(lambda request: Reply.text("Nothing more to do."), script=_calls((name, arguments)))
         with _world(model) as db, learner.stand_ins(guard=_Guard()):
             thread_id, status = _loop(run_loop, new_thread, system_prompt, db, scenario.ticket, f"the {scenario.name} ticket")
             events = _events(load_thread, thread_id)
@@ -527,8 +527,11 @@ def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, appe
             args = (_LARGE.ticket,) if policy is None else (_LARGE.ticket, policy)
             thread_id = _call("launch(ticket)", launch, *args).value
             prompt = _value(system_prompt(policy or db.policy), "text")
-            stored = load_thread(thread_id).value if isinstance(thread_id, str) else None
-        assert isinstance(thread_id, str) and stored is not None, f"launch returned {thread_id!r}, not the new thread's id."
+            try:
+                stored = load_thread(thread_id).value
+            except LearnerError:
+                stored = None
+        assert stored is not None, f"launch returned {thread_id!r}, which is not the id of a stored thread: return the new thread's id."
         assert stored["ticket"]["ticket_id"] == _LARGE.ticket.ticket_id, "launch's thread does not hold the ticket."
         assert len(loop.calls) == 1 and loop.calls[0]["thread_id"] == thread_id, (
             f"launch called run_loop {_times(len(loop.calls))} (on {[c['thread_id'] for c in loop.calls]}); run it once, "
@@ -542,8 +545,14 @@ def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, appe
         thread_id = new_thread(_LARGE.ticket).value
         append_event(thread_id, ToolRequested(name="request_approval", arguments=json.dumps(_APPROVAL_ARGS)))
         call_id = len(load_thread(thread_id).value["events"]) - 1
-        status = _call("resume(thread_id, Approval(...))", resume, thread_id,
-                       Approval(call_id=call_id, approved=True, comment="Fine.", by="Ada")).value
+        try:
+            status = resume(thread_id, Approval(call_id=call_id, approved=True, comment="Fine.", by="Ada")).value
+        except LearnerNotImplemented:
+            raise
+        except LearnerError as error:
+            raise AssertionError(f"resume(thread_id, Approval(...)) raised {error.type}" + (
+                "; it never called run_loop: continue the thread with run_loop, this lesson's loop." if not loop.calls
+                else f": {error.message}")) from None
         seen = loop.calls[0]["events"] if loop.calls else []
         assert len(loop.calls) == 1 and seen and seen[-1]["kind"] == "tool_result" and seen[-1]["name"] == "request_approval", (
             f"resume ran run_loop {_times(len(loop.calls))}, on a thread ending with "
