@@ -332,4 +332,20 @@ def the_agent_holds_the_naive_refund(launch, ns):
         launch(_DAMAGED.ticket)
         assert refunded_amount(db, _DAMAGED) == 18.5, "your agent did not refund Maya's $18.50 mug"
 
+
+@visible("8.3", hint="The whole agent: a rejection's comment is the request's result, the model reads it on the next "
+                     "step; an approval lets exactly one refund through (finish 8.1 and 8.2 first).")
+def a_rejection_with_feedback_and_an_approval(launch, resume, ns):
+    Approval, load_thread = _given(ns, "Approval"), _given(ns, "load_thread")
+    with _world(FakeModel(shop_brain)) as db:
+        thread_id = launch(_LARGE.ticket)
+        call_id = len(load_thread(thread_id).events) - 1
+        resume(thread_id, Approval(call_id=call_id, approved=False, comment="Please offer $200 instead."))
+        last = load_thread(thread_id).events[-1]
+        asked = json.loads(last.arguments).get("amount") if getattr(last, "name", "") == "request_approval" else None
+        assert asked == 200.0, f"after a rejection saying 'offer $200 instead', the thread ends with {last!r}"
+        resume(thread_id, Approval(call_id=len(load_thread(thread_id).events) - 1, approved=True))
+        refunded = refunded_amount(db, _LARGE)
+    assert refunded == 200.0, f"after a person approved $200.00, ${refunded:.2f} was refunded"
+
 __all__: list[str] = []  # the checks register themselves with course.grading.visible on import
