@@ -1,0 +1,666 @@
+"""Hidden tests of lesson 08 (own your control flow). Instructor side only.
+
+Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
+definitions as parameters, each one a `Remote` handle on the learner's object (autograder.remote);
+`learner` is the `Learner` itself. The trusted grader runs them here against the notebook in its
+sandboxed worker; plain nbgrader runs the same functions in the learner's kernel.
+
+Tests drive the fake model (scripted replies, a model that never finishes, the shop brain) against
+fresh seeded shops kept in this process, and judge from the shop database, the transcript and the
+stored thread as plain data (`load_thread(thread_id).value`), never from source.
+
+Each exercise is scored on its own. `guard` (8.1) is pure, so its tests call it on threads built in
+the worker. The tests of `run_loop` (8.2) put a simple stand-in in place of the learner's guard
+(`Learner.stand_ins`: it lets everything through, or holds or refuses every refund, and records what
+it was asked); the tests of `launch` / `resume` (8.3) stand in for `run_loop`. Three tests score the
+agent as a whole: the learner's guard, loop, launch and resume on the shop brain and on scripted models.
+A failure raises AssertionError saying what went wrong, in the learner's terms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from autograder.hidden import HiddenTests
+from autograder.remote import LearnerError, LearnerNotImplemented, Remote
+from course.brain import shop_brain
+from course.llm import FakeModel, Reply, use_model
+from course.shop import SCENARIOS, Shop, ShopPolicy, outcome_of, refunded_amount, use_shop
+
+hidden = HiddenTests("08")
+
+_LARGE, _DAMAGED, _LONG = SCENARIOS["large_refund"], SCENARIOS["damaged_item"], SCENARIOS["long_thread"]
+_POLICY = ShopPolicy.load()
+_REFUND_899 = {"order_id": 1057, "amount": 899.0, "reason": "damaged"}
+_APPROVAL_ARGS = {"order_id": 1057, "amount": 899.0, "reason": "The TV arrived cracked.",
+                  "question": "Refund $899.00 on order 1057?", "options": ["approve", "reject"],
+                  "urgency": "normal", "channel": "approval_card"}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+@contextmanager
+def _world(model: FakeModel | None = None, policy: ShopPolicy | None = None) -> Iterator[Shop]:
+    """A fresh seeded shop (with `policy`, if given) as the current shop, and `model` (default: the shop brain)."""
+    with Shop.create(policy=policy) as db, use_shop(db), use_model(model or FakeModel(shop_brain)):
+        yield db
+
+
+def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
+    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
+    try:
+        return fn(*args, **kwargs)
+    except LearnerNotImplemented:
+        raise
+    except LearnerError as error:
+        text = error.message.strip()
+        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
+
+
+def _attr(obj: Remote, name: str) -> Remote:
+    return Remote.__getattr__(obj, name)
+
+
+def _value(obj: Remote, name: str) -> Any:
+    return _attr(obj, name).value
+
+
+def _times(n: int) -> str:
+    return f"{n} time" + ("" if n == 1 else "s")
+
+
+def _events(load_thread: Remote, thread_id: str) -> list[dict[str, Any]]:
+    """The stored thread's events after the ticket, as plain dicts."""
+    events = load_thread(thread_id).value["events"]
+    start = next((i for i, event in enumerate(events) if event.get("kind") == "ticket"), -1)
+    return events[start + 1:]
+
+
+def _shown(events: list[dict[str, Any]]) -> list[str]:
+    return [f"{e['kind']}:{e.get('name', '')}" for e in events]
+
+
+def _unanswered(events: list[dict[str, Any]]) -> list[str]:
+    """Tool calls (before the last event) whose next event is not their one result."""
+    bad = []
+    for index, event in enumerate(events[:-1]):
+        following = events[index + 1]
+        if event["kind"] == "tool_call" and not (following["kind"] in ("tool_result", "tool_error")
+                                                  and following.get("name") == event["name"]):
+            bad.append(event["name"])
+    return bad
+
+
+def _refund_rows(db: Shop, order_id: int) -> int:
+    return int(db.conn.execute("SELECT count(*) FROM refunds WHERE order_id = ?", (order_id,)).fetchone()[0])
+
+
+def _thread(Thread: Remote, thread_for: Remote, ticket: Any, events: list[Remote]) -> Remote:
+    """A thread made in the worker: the ticket's own thread, then `events`."""
+    base = thread_for(ticket)
+    return Thread(ticket=ticket, events=[*list(_attr(base, "events")), *events])
+
+
+def _answered(ToolRequested: Remote, ToolResult: Remote, request: dict[str, Any], answer: dict[str, Any]) -> list[Remote]:
+    """A request_approval call and a person's answer, stored as lesson 06 stores them."""
+    stored = {"approved": answer["approved"], "comment": answer.get("comment", ""), "by": answer.get("by", ""),
+              "amount": answer.get("amount")}
+    return [ToolRequested(name="request_approval", arguments=json.dumps(request)),
+            ToolResult(name="request_approval", result=json.dumps(stored))]
+
+
+def _refunded(ToolRequested: Remote, ToolResult: Remote, order_id: int, amount: float) -> list[Remote]:
+    """A refund the shop made, as the thread stores it."""
+    return [ToolRequested(name="issue_refund", arguments=json.dumps({"order_id": order_id, "amount": amount,
+                                                                     "reason": "damaged"})),
+            ToolResult(name="issue_refund", result=json.dumps({
+                "refund_id": 31, "order_id": order_id, "amount": amount, "reason": "damaged",
+                "idempotency_key": f"ticket-9-order-{order_id}", "created_on": "2026-11-02"}))]
+
+
+def _rule(guard: Remote, intent: Remote, thread: Remote, policy: ShopPolicy, what: str) -> Remote:
+    return _call(f"guard({intent!r}, <{what}>, policy)", guard, intent, thread, policy)
+
+
+def _passes(got: Remote, intent: Remote) -> bool:
+    return got.type == intent.type and got.value == intent.value
+
+
+def _asks_for(got: Remote, RequestApproval: Remote, order_id: int, amount: float) -> bool:
+    return got.isa(RequestApproval) and got.value.get("order_id") == order_id and got.value.get("amount") == amount
+
+
+def _policy(limit: float) -> ShopPolicy:
+    return _POLICY.model_copy(update={"approval_limit": limit})
+
+
+# --- Exercise 8.1: guard -----------------------------------------------------------------------
+
+@hidden.test("refund_above_the_limit_needs_approval")
+def refund_above_the_limit_needs_approval(guard, thread_for, Thread, IssueRefund, RequestApproval, ToolRequested,
+                                          ToolResult, ToolFailed):
+    """Above the limit and not approved for that order: a RequestApproval made by code, for that order and amount."""
+    refund = IssueRefund(**_REFUND_899)
+    other_order = {**_APPROVAL_ARGS, "order_id": 1042}
+    threads = [
+        ("a thread with no approval", []),
+        ("a thread where a person rejected that refund", _answered(ToolRequested, ToolResult, _APPROVAL_ARGS,
+                                                                   {"approved": False, "comment": "No."})),
+        ("a thread where a person approved $899.00 on another order", _answered(ToolRequested, ToolResult, other_order,
+                                                                               {"approved": True})),
+        ("a thread where the approval was asked for and not answered yet",
+         [ToolRequested(name="request_approval", arguments=json.dumps(_APPROVAL_ARGS))]),
+    ]
+    for what, events in threads:
+        thread = _thread(Thread, thread_for, _LARGE.ticket, events)
+        got = _rule(guard, refund, thread, _POLICY, what)
+        assert _asks_for(got, RequestApproval, 1057, 899.0), (
+            f"On {what}, guard let the model's refund of $899.00 on order 1057 become {got!r}; a refund above the "
+            "$100.00 approval limit that no person approved should come back as a RequestApproval for order 1057 "
+            "and $899.00.")
+    options = got.value.get("options") or []
+    assert "approve" in options and "reject" in options, (
+        f"The RequestApproval guard made offers the options {options}: a person must be able to approve or reject.")
+    fresh = _thread(Thread, thread_for, _LARGE.ticket, [])
+    for limit, amount, held in [(1000.0, 899.0, False), (250.0, 260.0, True), (250.0, 250.0, False), (100.0, 100.0, False)]:
+        intent = IssueRefund(order_id=1057, amount=amount, reason="damaged")
+        got = _rule(guard, intent, fresh, _policy(limit), f"a thread with no approval, approval_limit={limit}")
+        if held:
+            assert _asks_for(got, RequestApproval, 1057, amount), (
+                f"With approval_limit=${limit:.2f}, guard let a ${amount:.2f} refund become {got!r}; it is above the "
+                "policy's limit: ask for approval. Read the limit from the policy argument.")
+        else:
+            assert _passes(got, intent), (
+                f"With approval_limit=${limit:.2f}, guard turned a ${amount:.2f} refund into {got!r}; only refunds "
+                "strictly above the policy's limit need approval (policy.needs_approval), so let it through.")
+
+
+@hidden.test("matching_approval_lets_the_refund_through")
+def matching_approval_lets_the_refund_through(guard, thread_for, Thread, IssueRefund, ToolRequested, ToolResult):
+    """A refund a person approved for that order (up to the amount asked) comes back unchanged."""
+    approved = _answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": True, "by": "Ada", "comment": "OK."})
+    rejected_then_lower = [
+        *_answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": False, "comment": "Offer $250 instead."}),
+        *_answered(ToolRequested, ToolResult, {**_APPROVAL_ARGS, "amount": 250.0}, {"approved": True})]
+    cases = [("a person approved $899.00 on order 1057", approved, 899.0),
+             ("a person approved $899.00 on order 1057", approved, 450.0),
+             ("a person rejected $899.00, then approved $250.00 on order 1057", rejected_then_lower, 250.0)]
+    for what, events, amount in cases:
+        intent = IssueRefund(order_id=1057, amount=amount, reason="damaged")
+        got = _rule(guard, intent, _thread(Thread, thread_for, _LARGE.ticket, events), _POLICY, what)
+        assert _passes(got, intent), (
+            f"In a thread where {what}, guard turned a ${amount:.2f} refund into {got!r}; a person approved it, "
+            "so return the refund itself.")
+
+
+@hidden.test("lowered_approval_is_for_that_amount_only")
+def lowered_approval_is_for_that_amount_only(guard, thread_for, Thread, IssueRefund, RequestApproval, ToolRequested,
+                                             ToolResult):
+    """A person who approved a lower amount approved exactly that amount: nothing more, nothing else."""
+    events = _answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": True, "amount": 300.0})
+    thread = _thread(Thread, thread_for, _LARGE.ticket, events)
+    what = "a thread where a person approved $300.00 instead of $899.00"
+    intent = IssueRefund(order_id=1057, amount=300.0, reason="damaged")
+    got = _rule(guard, intent, thread, _POLICY, what)
+    assert _passes(got, intent), f"In {what}, guard turned a $300.00 refund into {got!r}; that is the approved amount."
+    for amount in (899.0, 250.0):
+        got = _rule(guard, IssueRefund(order_id=1057, amount=amount, reason="damaged"), thread, _POLICY, what)
+        assert _asks_for(got, RequestApproval, 1057, amount), (
+            f"In {what}, guard let a ${amount:.2f} refund become {got!r}; the person approved exactly $300.00, so any "
+            "other amount needs its own approval.")
+
+
+@hidden.test("one_refund_per_order")
+def one_refund_per_order(guard, thread_for, Thread, IssueRefund, ToolRequested, ToolResult, ToolFailed):
+    """A second refund on an order the thread refunded is a ToolFailed naming the order; failed refunds do not count."""
+    approved = _answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": True})
+    cases = [("a thread that refunded $18.50 on order 1042", _DAMAGED.ticket,
+              _refunded(ToolRequested, ToolResult, 1042, 18.5), 1042, 18.5),
+             ("a thread where a person approved $899.00 on order 1057 and it was refunded", _LARGE.ticket,
+              [*approved, *_refunded(ToolRequested, ToolResult, 1057, 899.0)], 1057, 899.0)]
+    for what, ticket, events, order_id, amount in cases:
+        intent = IssueRefund(order_id=order_id, amount=amount, reason="damaged")
+        got = _rule(guard, intent, _thread(Thread, thread_for, ticket, events), _POLICY, what)
+        assert got.isa(ToolFailed), (
+            f"In {what}, guard let another ${amount:.2f} refund on order {order_id} become {got!r}; one refund per "
+            "order: return a ToolFailed the model reads.")
+        assert got.value.get("name") == "issue_refund", (
+            f"guard's ToolFailed for a second refund is named {got.value.get('name')!r}; the model knows the tool as "
+            "'issue_refund'.")
+        assert str(order_id) in str(got.value.get("error", "")), (
+            f"guard's ToolFailed says {got.value.get('error')!r}: say which order was refunded already.")
+    refunded_other = _thread(Thread, thread_for, _LONG.ticket, _refunded(ToolRequested, ToolResult, 1042, 18.5))
+    intent = IssueRefund(order_id=1088, amount=24.0, reason="not_received")
+    got = _rule(guard, intent, refunded_other, _POLICY, "a thread that refunded order 1042")
+    assert _passes(got, intent), (
+        f"In a thread that refunded order 1042, guard turned a $24.00 refund on order 1088 into {got!r}; the rule is "
+        "one refund per order, and this is another order.")
+    failed = [ToolRequested(name="issue_refund", arguments=json.dumps({"order_id": 1088, "amount": 24.0, "reason": "other"})),
+              ToolFailed(name="issue_refund", error="The payment provider is unavailable. Try again later.")]
+    got = _rule(guard, intent, _thread(Thread, thread_for, _LONG.ticket, failed), _POLICY,
+                "a thread where a refund on order 1088 failed")
+    assert _passes(got, intent), (
+        f"In a thread where a refund on order 1088 failed, guard turned the retry into {got!r}; a failed refund "
+        "refunded nothing, so count only the refunds the shop made (their results).")
+
+
+@hidden.test("guard_passes_other_intents_and_changes_nothing")
+def guard_passes_other_intents_and_changes_nothing(guard, thread_for, Thread, INTENTS, AGENT_INTENTS, ToolRequested,
+                                                   ToolResult):
+    """Every intent but a refund comes back as it is; guard changes neither the thread nor the shop, and asks no model."""
+    others = [INTENTS["get_order"](order_id=1057), INTENTS["check_refund_policy"](order_id=1057, amount=899.0),
+              INTENTS["send_message"](body="Your refund of $899.00 is on its way."),
+              INTENTS["done"](summary="Refunded the TV."), AGENT_INTENTS["request_approval"](**_APPROVAL_ARGS),
+              AGENT_INTENTS["ask_customer"](question="Which order?", options=[], urgency="low", channel="email")]
+    model = FakeModel.scripted()
+    with _world(model) as db:
+        thread = _thread(Thread, thread_for, _LARGE.ticket, _refunded(ToolRequested, ToolResult, 1042, 18.5))
+        stored = thread.model_dump_json().value
+        before = list(db.conn.iterdump())
+        for intent in [*others, INTENTS["issue_refund"](**_REFUND_899), INTENTS["issue_refund"](order_id=1042,
+                                                                                               amount=18.5,
+                                                                                               reason="damaged")]:
+            got = _rule(guard, intent, thread, _POLICY, "a thread")
+            if not intent.isa(INTENTS["issue_refund"]):
+                assert _passes(got, intent), f"guard turned {intent!r} into {got!r}; the rules are about refunds only."
+        assert thread.model_dump_json().value == stored, (
+            "guard changed the thread it was given; it should only read it: the loop stores what happens.")
+        assert list(db.conn.iterdump()) == before, "guard changed the shop database; it should only decide."
+    assert model.calls == 0, f"guard called the model {_times(model.calls)}; the rules are code, not a question."
+
+
+# --- Exercise 8.2: run_loop --------------------------------------------------------------------
+
+class _Guard:
+    """A stand-in for guard: each refund gets `ruling(intent)` (None: let it through); every other intent passes."""
+
+    def __init__(self, ruling: Callable[[Remote], Remote | None] | None = None):
+        self.ruling = ruling
+        self.refunds: list[dict[str, Any]] = []
+        self.limits: list[float] = []
+
+    def __call__(self, intent: Remote, thread: Remote, policy: Remote) -> Remote:
+        if intent.type != "IssueRefund":
+            return intent
+        self.refunds.append(intent.value)
+        self.limits.append(policy.value.get("approval_limit"))
+        held = self.ruling(intent) if self.ruling is not None else None
+        return intent if held is None else held
+
+
+def _loop(run_loop: Remote, new_thread: Remote, system_prompt: Remote, db: Shop, ticket: Any, what: str,
+          **kwargs: Any) -> tuple[str, Any]:
+    thread_id = new_thread(ticket).value
+    status = _call(f"run_loop on {what}", run_loop, thread_id, system_prompt(db.policy), **kwargs).value
+    return thread_id, status
+
+
+def _calls(*steps: tuple[str, Any]) -> list[Reply]:
+    return [Reply.tool_call(name, arguments) for name, arguments in steps]
+
+
+@hidden.test("done_finishes_the_thread")
+def done_finishes_the_thread(run_loop, new_thread, load_thread, system_prompt, learner):
+    """A Done (a done call, or a text reply) becomes the thread's Finished, and the loop returns done at once."""
+    for last, summary in [(Reply.tool_call("done", {"summary": "Refunded Maya's mug."}), "Refunded Maya's mug."),
+                          (Reply.text("Maya has her answer."), "Maya has her answer.")]:
+        model = FakeModel.scripted(*_calls(("get_order", {"order_id": 1042})), last,
+                                   *_calls(("get_order", {"order_id": 1042})))
+        with _world(model) as db, learner.stand_ins(guard=_Guard()):
+            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket, "the damaged_item ticket")
+            events = _events(load_thread, thread_id)
+        assert model.calls == 2, (
+            f"After the model said it was done, run_loop asked it again: {_times(model.calls)} in all, not 2. A Done "
+            "ends the run.")
+        assert events and events[-1]["kind"] == "finished", (
+            f"After a Done the thread ends with {_shown(events)[-1:]}; store Finished(summary=...).")
+        assert events[-1].get("summary") == summary, (
+            f"The Finished summary is {events[-1].get('summary')!r}, not the Done's {summary!r}.")
+        assert status == "done", f"After a Done, run_loop returned {status!r}, not 'done'."
+
+
+@hidden.test("a_request_to_a_person_pauses")
+def a_request_to_a_person_pauses(run_loop, new_thread, load_thread, system_prompt, learner):
+    """A request_approval or ask_customer is stored as the thread's last event, runs nothing, and the loop waits."""
+    asks = [("request_approval", _APPROVAL_ARGS, _LARGE),
+            ("ask_customer", {"question": "Which order number is on your confirmation email?", "options": [],
+                              "urgency": "normal", "channel": "email"}, SCENARIOS["unknown_order"])]
+    for name, arguments, scenario in asks:
+        model = FakeModel(lambda request: Reply.text("Nothing more to do."), script=_calls((name, arguments)))
+        with _world(model) as db, learner.stand_ins(guard=_Guard()):
+            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, scenario.ticket, f"the {scenario.name} ticket")
+            events = _events(load_thread, thread_id)
+            messages = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        assert events and events[-1]["kind"] == "tool_call" and events[-1]["name"] == name, (
+            f"When the model calls {name}, the thread ends with {_shown(events)[-1:]}; store its ToolRequested and "
+            "stop there: a person answers it.")
+        assert json.loads(events[-1]["arguments"]) == arguments, (
+            f"The stored {name} request carries {events[-1]['arguments']!r}, not the model's arguments.")
+        assert status == "waiting", f"When the model calls {name}, run_loop returned {status!r}, not 'waiting'."
+        assert model.calls == 1 and messages == 0, (
+            f"After the model called {name}, run_loop went on ({_times(model.calls)} asked): pause until a person answers.")
+
+
+@hidden.test("intercepted_refund_waits_for_approval")
+def intercepted_refund_waits_for_approval(run_loop, new_thread, load_thread, system_prompt, RequestApproval, learner):
+    """A held refund: its call answered by a ToolFailed, then the guard's request; the thread waits, nothing refunded."""
+    def hold(intent: Remote) -> Remote:
+        data = intent.value
+        return RequestApproval(**{**_APPROVAL_ARGS, "order_id": data["order_id"], "amount": data["amount"],
+                                  "question": f"Refund ${data['amount']:.2f}? (grader)"})
+
+    reckless = FakeModel.scripted(*_calls(("check_refund_policy", {"order_id": 1057, "amount": 899.0}),
+                                          ("issue_refund", _REFUND_899)), Reply.text("I refunded the $899 TV."))
+    stand_in = _Guard(hold)
+    with _world(reckless, policy=_policy(250.0)) as db, learner.stand_ins(guard=stand_in):
+        thread_id = new_thread(_LARGE.ticket).value
+        status = _call("run_loop with a model that refunds $899 directly", run_loop, thread_id,
+                       system_prompt(_POLICY)).value
+        events = _events(load_thread, thread_id)
+        rows = _refund_rows(db, 1057)
+    assert stand_in.refunds, "run_loop never asked guard about the model's issue_refund: every refund goes through it."
+    assert rows == 0, "guard held the model's $899 refund, and run_loop refunded it anyway."
+    assert stand_in.limits[0] == 250.0, (
+        f"run_loop asked guard with a policy whose approval_limit is {stand_in.limits[0]}, but the shop's is 250.0: "
+        "pass the shop's own policy (current_shop().policy), not the one the prompt was rendered with.")
+    last = events[-1] if events else {}
+    assert last.get("kind") == "tool_call" and last.get("name") == "request_approval", (
+        f"After guard held the refund, the thread ends with {_shown(events)[-1:]}; store the guard's RequestApproval "
+        "as a ToolRequested named request_approval, and stop.")
+    assert json.loads(last["arguments"]).get("question") == "Refund $899.00? (grader)", (
+        "The stored request_approval is not the RequestApproval guard returned: store that one.")
+    unanswered = _unanswered(events)
+    assert not unanswered, (
+        f"The thread holds {_shown(events)}: the model's {', '.join(unanswered)} call has no result of its own. Store a "
+        "ToolFailed for it (held for approval) before the request, so every tool call gets exactly one result.")
+    assert status == "waiting", f"After guard held the refund, run_loop returned {status!r}, not 'waiting'."
+    assert reckless.calls == 2, (
+        f"After holding the refund, run_loop asked the model {_times(reckless.calls - 2)} more: wait for the person.")
+
+
+@hidden.test("refused_refund_is_an_error_the_model_reads")
+def refused_refund_is_an_error_the_model_reads(run_loop, new_thread, load_thread, system_prompt, ToolFailed, learner):
+    """A refused refund: its call answered by the guard's ToolFailed, no refund, and the model reads it next."""
+    error = "Rejected: order 1042 was refunded already in this ticket (the grader's rule)."
+    model = FakeModel.scripted(*_calls(("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}),
+                                       ("done", {"summary": "Told Maya about her refund."})))
+    with _world(model) as db, learner.stand_ins(guard=_Guard(lambda intent: ToolFailed(name="issue_refund", error=error))):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket, "the damaged_item ticket")
+        events = _events(load_thread, thread_id)
+        rows = _refund_rows(db, 1042)
+    assert rows == 0, "guard refused the model's refund, and run_loop refunded it anyway."
+    shown = _shown(events)
+    assert shown[:2] == ["tool_call:issue_refund", "tool_error:issue_refund"] and events[1].get("error") == error, (
+        f"After guard refused the refund, the thread holds {shown}; store the refund's ToolRequested, then the "
+        "ToolFailed guard returned.")
+    assert model.calls == 2 and status == "done", (
+        f"After a refused refund run_loop asked the model {_times(model.calls)} and returned {status!r}: a refusal "
+        "does not end the run, the model reads it and goes on (here it says done).")
+    seen = json.dumps(model.transcript.messages_sent(1))
+    assert "the grader's rule" in seen, "The model's next request did not show it the refusal."
+
+
+@hidden.test("other_tools_are_acted_on")
+def other_tools_are_acted_on(run_loop, new_thread, load_thread, append_event, system_prompt, ToolRequested, learner):
+    """Allowed refunds and other tools run once, each result right after its request; an interrupted step runs first."""
+    steps = [("get_order", {"order_id": 1042}), ("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}),
+             ("send_message", {"body": "Your refund of $18.50 is on its way."}), ("done", {"summary": "Refunded."})]
+    model = FakeModel.scripted(*_calls(*steps))
+    stand_in = _Guard()
+    with _world(model) as db, learner.stand_ins(guard=stand_in):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket, "the damaged_item ticket")
+        events = _events(load_thread, thread_id)
+        refunded = refunded_amount(db, _DAMAGED)
+        sent = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    shown = _shown(events)
+    want = ["tool_call:get_order", "tool_result:get_order", "tool_call:issue_refund", "tool_result:issue_refund",
+            "tool_call:send_message", "tool_result:send_message", "finished:"]
+    assert [s for s in shown if s != "tool_call:done"] == want, (
+        f"The thread holds {shown}; each tool should be stored as its ToolRequested, then carried out (act) and its "
+        "result stored right after, in the model's order.")
+    assert stand_in.refunds, "run_loop never asked guard about the refund: every refund goes through it."
+    assert refunded == 18.5 and sent == 1, (
+        f"guard let the $18.50 refund through, and the shop refunded ${refunded:.2f} and sent {sent} messages: act on "
+        "each allowed tool once.")
+    assert status == "done"
+    model = FakeModel.scripted(Reply.tool_call("done", {"summary": "Looked the order up."}))
+    with _world(model) as db, learner.stand_ins(guard=_Guard()):
+        thread_id = new_thread(_DAMAGED.ticket).value
+        append_event(thread_id, ToolRequested(name="get_order", arguments='{"order_id": 1042}'))
+        _call("run_loop on an interrupted thread", run_loop, thread_id, system_prompt(db.policy))
+        events = _events(load_thread, thread_id)
+    assert _shown(events)[:2] == ["tool_call:get_order", "tool_result:get_order"], (
+        f"On a thread interrupted after choosing get_order (a crash before its result), run_loop left {_shown(events)}: "
+        "finish that step first (act on the stored call), then go on.")
+
+
+@hidden.test("malformed_call_is_recorded_and_the_loop_goes_on")
+def malformed_call_is_recorded_and_the_loop_goes_on(run_loop, new_thread, load_thread, system_prompt, learner):
+    """A malformed tool call becomes ToolFailed(name='model') that the model reads, and the loop goes on."""
+    model = FakeModel.scripted(Reply.tool_call("refund_everything", {"order_id": 1042}),
+                               Reply.tool_call("issue_refund", '{"order_id": 1042, "amount": '),
+                               Reply.tool_call("done", {"summary": "Could not help."}))
+    with _world(model) as db, learner.stand_ins(guard=_Guard()):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket,
+                                  "a model whose tool calls are malformed")
+        events = _events(load_thread, thread_id)
+    failed = [e for e in events if e["kind"] == "tool_error"]
+    assert model.calls == 3 and status == "done", (
+        f"With two malformed calls and then done, run_loop asked the model {_times(model.calls)} and returned {status!r}: "
+        "store each malformed call as an error and go on.")
+    assert len(failed) == 2 and all(e.get("name") == "model" for e in failed), (
+        f"The thread holds {_shown(events)}; each malformed call should be a ToolFailed(name='model', error=...).")
+    assert "refund_everything" in failed[0].get("error", ""), "The error event does not say what was wrong with the call."
+
+
+@hidden.test("max_steps_end_in_an_escalation")
+def max_steps_end_in_an_escalation(run_loop, new_thread, load_thread, system_prompt, status_of, record_answer, Escalate,
+                                   learner):
+    """A model that never finishes is asked max_steps times; then the thread is escalated, waiting, no exception."""
+    for steps in (3, None):
+        model = FakeModel(lambda request: Reply.tool_call("check_refund_policy", {"order_id": 1042, "amount": 18.5}))
+        kwargs = {} if steps is None else {"max_steps": steps}
+        label = "the default max_steps" if steps is None else f"max_steps={steps}"
+        with _world(model) as db, learner.stand_ins(guard=_Guard()):
+            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket,
+                                      f"a model that never finishes, with {label}", **kwargs)
+            events = _events(load_thread, thread_id)
+            derived = status_of(load_thread(thread_id)).value
+            try:
+                record_answer(thread_id, None)
+                answered = True
+            except LearnerError:
+                answered = False
+        want = 12 if steps is None else steps
+        assert model.calls == want, f"With a model that never finishes and {label}, run_loop asked it {_times(model.calls)}, not {want}."
+        last = events[-1] if events else {}
+        assert last.get("kind") == "tool_call" and last.get("name") == "escalate", (
+            f"Out of steps, the thread ends with {_shown(events)[-1:]}; store an escalation, ToolRequested(name='escalate', "
+            "arguments=Escalate(...).model_dump_json()), so that a person takes the ticket over.")
+        try:
+            Escalate.model_validate_json(last["arguments"])
+        except LearnerError:
+            raise AssertionError(f"The escalation carries {last['arguments']!r}, which is not an Escalate (reason, urgency).") from None
+        assert status == "waiting" and derived == "waiting", (
+            f"Out of steps, run_loop returned {status!r} (the thread's status is {derived!r}); an escalated thread waits "
+            "for a person: return 'waiting'.")
+        assert not answered, "The escalated thread took an answer: it should wait for a person, not for an answer."
+    model = FakeModel.scripted(*_calls(("get_order", {"order_id": 1042}), ("get_order", {"order_id": 1042}),
+                                       ("done", {"summary": "Looked twice."})))
+    with _world(model) as db, learner.stand_ins(guard=_Guard()):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket,
+                                  "a model that finishes at its third step, with max_steps=3", max_steps=3)
+        events = _events(load_thread, thread_id)
+    assert status == "done" and "tool_call:escalate" not in _shown(events), (
+        f"A model that says done at its last allowed step left the thread as {_shown(events)[-2:]} ({status!r}): escalate "
+        "only when the steps are used up and the thread is still working.")
+
+
+# --- Exercise 8.3: launch and resume -----------------------------------------------------------
+
+class _Loop:
+    """A stand-in for run_loop: records each call (thread id, prompt text, intents offered, events so far)."""
+
+    def __init__(self, load_thread: Remote, status: str = "waiting"):
+        self.load_thread, self.status = load_thread, status
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, thread_id: Remote, prompt: Remote, *args: Remote, **kwargs: Remote) -> str:
+        intents = kwargs.get("intents", args[1] if len(args) > 1 else None)
+        self.calls.append({"thread_id": thread_id.value, "prompt": _value(prompt, "text"),
+                           "intents": None if intents is None else [name.value for name in intents],
+                           "events": self.load_thread(thread_id).value["events"]})
+        return self.status
+
+
+@hidden.test("launch_and_resume_run_the_loop")
+def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, append_event, system_prompt, ToolRequested,
+                                   Approval, AGENT_INTENTS, ResumeError, learner):
+    """launch runs run_loop on a new stored thread with AGENT_INTENTS; resume stores the answer, or refuses it, first."""
+    offered = [name.value for name in AGENT_INTENTS]
+    for policy in (None, _policy(250.0)):
+        loop = _Loop(load_thread)
+        with _world(FakeModel.scripted()) as db, learner.stand_ins(run_loop=loop):
+            args = (_LARGE.ticket,) if policy is None else (_LARGE.ticket, policy)
+            thread_id = _call("launch(ticket)", launch, *args).value
+            prompt = _value(system_prompt(policy or db.policy), "text")
+            try:
+                stored = load_thread(thread_id).value
+            except LearnerError:
+                stored = None
+        assert stored is not None, f"launch returned {thread_id!r}, which is not the id of a stored thread: return the new thread's id."
+        assert stored["ticket"]["ticket_id"] == _LARGE.ticket.ticket_id, "launch's thread does not hold the ticket."
+        assert len(loop.calls) == 1 and loop.calls[0]["thread_id"] == thread_id, (
+            f"launch called run_loop {_times(len(loop.calls))} (on {[c['thread_id'] for c in loop.calls]}); run it once, "
+            "on the new thread.")
+        assert loop.calls[0]["prompt"] == prompt, (
+            "launch ran the loop with another prompt than system_prompt(policy or current_shop().policy).")
+        assert loop.calls[0]["intents"] in (None, offered), (
+            f"launch offered the model {loop.calls[0]['intents']}; offer AGENT_INTENTS (run_loop's default).")
+    loop = _Loop(load_thread)
+    with _world(FakeModel.scripted()) as db, learner.stand_ins(run_loop=loop):
+        thread_id = new_thread(_LARGE.ticket).value
+        append_event(thread_id, ToolRequested(name="request_approval", arguments=json.dumps(_APPROVAL_ARGS)))
+        call_id = len(load_thread(thread_id).value["events"]) - 1
+        try:
+            status = resume(thread_id, Approval(call_id=call_id, approved=True, comment="Fine.", by="Ada")).value
+        except LearnerNotImplemented:
+            raise
+        except LearnerError as error:
+            raise AssertionError(f"resume(thread_id, Approval(...)) raised {error.type}" + (
+                "; it never called run_loop: continue the thread with run_loop, this lesson's loop." if not loop.calls
+                else f": {error.message}")) from None
+        seen = loop.calls[0]["events"] if loop.calls else []
+        assert len(loop.calls) == 1 and seen and seen[-1]["kind"] == "tool_result" and seen[-1]["name"] == "request_approval", (
+            f"resume ran run_loop {_times(len(loop.calls))}, on a thread ending with "
+            f"{[e['kind'] for e in seen][-1:]}: store the answer first (record_answer), then run the loop once.")
+        assert status == "waiting", f"resume returned {status!r}, not the status run_loop returned."
+        for answer in (Approval(call_id=call_id, approved=True), Approval(call_id=call_id + 5, approved=False)):
+            try:
+                resume(thread_id, answer)
+            except LearnerNotImplemented:
+                raise
+            except LearnerError as error:
+                assert error.isa(ResumeError), f"resume with an answer the thread does not wait for raised {error.type}."
+            else:
+                raise AssertionError("resume took an answer the thread does not wait for: refuse it (record_answer).")
+        assert len(loop.calls) == 1, "resume ran the loop after refusing an answer: refuse first, and run nothing."
+
+
+# --- The agent as a whole ----------------------------------------------------------------------
+
+def _requested(load_thread: Remote, thread_id: str) -> list[str]:
+    return [e["name"] for e in _events(load_thread, thread_id) if e["kind"] == "tool_call"]
+
+
+def _pending(load_thread: Remote, thread_id: str) -> dict[str, Any]:
+    events = _events(load_thread, thread_id)
+    last = events[-1] if events else {}
+    return {"name": last.get("name"), **json.loads(last.get("arguments") or "{}")} if last.get("kind") == "tool_call" else {}
+
+
+@hidden.test("agent_handles_the_scenarios")
+def agent_handles_the_scenarios(launch, run_loop, new_thread, load_thread, status_of, system_prompt, INTENTS):
+    """The whole agent on the shop brain: each scenario's outcome; large_refund waits for approval, naive model or not."""
+    for name, scenario in SCENARIOS.items():
+        with _world() as db:
+            thread_id = _call(f"launch on the {name} ticket", launch, scenario.ticket).value
+            got = outcome_of(db, scenario, called=_requested(load_thread, thread_id))
+            status = status_of(load_thread(thread_id)).value
+            refunded = refunded_amount(db, scenario)
+        expected = scenario.expected
+        assert got == expected.outcome, f"On the {name} ticket the agent's outcome was {got!r}, not {expected.outcome!r}."
+        if expected.outcome == "refunded":
+            assert refunded == expected.refund_amount, f"On the {name} ticket the agent refunded ${refunded:.2f}."
+        want = "waiting" if expected.outcome in ("approval_required", "ask_customer") else "done"
+        assert status == want, f"On the {name} ticket the thread ends {status!r}, not {want!r}."
+    with _world() as db:
+        thread_id = new_thread(_LARGE.ticket).value
+        _call("run_loop with a model not offered request_approval", run_loop, thread_id, system_prompt(db.policy),
+              intents=INTENTS)
+        pending = _pending(load_thread, thread_id)
+        refunded = refunded_amount(db, _LARGE)
+    assert refunded == 0, (
+        f"With a model that is not offered request_approval, the agent refunded ${refunded:.2f} on large_refund: above "
+        "the approval limit, code must ask a person whatever the model does.")
+    assert pending.get("name") == "request_approval" and pending.get("amount") == 899.0, (
+        f"With a model that is not offered request_approval, large_refund ends waiting on {pending or 'nothing'}; it "
+        "should wait on a request_approval for $899.00.")
+
+
+@hidden.test("approved_refund_happens_once")
+def approved_refund_happens_once(run_loop, resume, new_thread, load_thread, system_prompt, Approval, INTENTS):
+    """After a person approves, the refund happens once: a model asking again is refused, a second answer too."""
+    def approve(thread_id: str) -> str:
+        call_id = len(load_thread(thread_id).value["events"]) - 1
+        return _call("resume(thread_id, Approval(approved=True))", resume, thread_id,
+                     Approval(call_id=call_id, approved=True, by="Ada")).value
+
+    with _world() as db:
+        thread_id = new_thread(_LARGE.ticket).value
+        _call("run_loop on large_refund", run_loop, thread_id, system_prompt(db.policy), intents=INTENTS)
+        assert _pending(load_thread, thread_id).get("name") == "request_approval", (
+            "The agent did not wait for approval on large_refund with a model not offered request_approval.")
+        status = approve(thread_id)
+        rows, refunded = _refund_rows(db, 1057), refunded_amount(db, _LARGE)
+    assert rows == 1 and refunded == 899.0, (
+        f"After a person approved $899.00, the shop made {rows} refunds (${refunded:.2f}); expected one of $899.00.")
+    assert status == "done", f"After the approved refund, the agent's status is {status!r}, not 'done'."
+    eager = FakeModel.scripted(*_calls(("issue_refund", _REFUND_899), ("issue_refund", _REFUND_899),
+                                       ("issue_refund", _REFUND_899)), Reply.text("Refunded the TV."))
+    with _world(eager) as db:
+        thread_id = new_thread(_LARGE.ticket).value
+        _call("run_loop with a model that refunds $899 directly", run_loop, thread_id, system_prompt(db.policy))
+        assert _refund_rows(db, 1057) == 0, "A model that refunds $899 directly got its refund without approval."
+        approve(thread_id)
+        rows = _refund_rows(db, 1057)
+        errors = [e for e in _events(load_thread, thread_id) if e["kind"] == "tool_error" and e.get("name") == "issue_refund"]
+    assert rows == 1, f"After one approval, a model that asks for the $899 refund twice got {rows} refunds."
+    assert len(errors) >= 2, "The model's second refund after the approval was not answered with a ToolFailed."
+
+
+@hidden.test("rejection_feedback_reaches_the_model")
+def rejection_feedback_reaches_the_model(launch, resume, load_thread, Approval):
+    """A rejection's comment is the request's result; the model reads it and proposes the smaller amount."""
+    comment = "We can't refund the whole TV for a cracked corner: offer $250 instead."
+    model = FakeModel(shop_brain)
+    with _world(model) as db:
+        thread_id = _call("launch on large_refund", launch, _LARGE.ticket).value
+        before = model.calls
+        call_id = len(load_thread(thread_id).value["events"]) - 1
+        _call("resume(thread_id, Approval(approved=False, comment=...))", resume, thread_id,
+              Approval(call_id=call_id, approved=False, comment=comment, by="Ada"))
+        pending = _pending(load_thread, thread_id)
+        refunded = refunded_amount(db, _LARGE)
+        read = any(comment in json.dumps(model.transcript.messages_sent(i)) for i in range(before, model.calls))
+    assert refunded == 0, f"After a person rejected the refund, the agent refunded ${refunded:.2f}."
+    assert read, "After the rejection, the model was never shown the person's comment."
+    assert pending.get("name") == "request_approval" and pending.get("amount") == 250.0, (
+        f"After \"offer $250 instead\", the agent ends waiting on {pending or 'nothing'}; the model should propose "
+        "$250.00, and code should ask a person about it.")
+
+
+__all__ = ["hidden"]
