@@ -41,7 +41,7 @@ clean:
 TEST_ARGS ?=
 UPTO      ?=
 
-.PHONY: test release student-edition bench compat instructor-lab
+.PHONY: test release student-edition bench compat instructor-lab slides site screenshots
 
 instructor-lab: $(STAMP)  ## JupyterLab with nbgrader's instructor tools (formgrader, Create Assignment)
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_ARG) $(LAB_ARGS)
@@ -51,8 +51,18 @@ test: $(STAMP)  ## run the whole suite: lint, types, then the tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
-release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader
+release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader (slide types first)
+	$(BIN)/course slides tag
 	$(BIN)/course release
+
+slides: $(STAMP)  ## a static reveal.js deck per lesson in build/slides/ (offline; open build/slides/index.html)
+	$(BIN)/course slides build build/slides
+
+site: $(STAMP)  ## the read-only course site in build/site/: every lesson run, with outputs, and its deck
+	$(BIN)/course site build/site
+
+screenshots: $(STAMP)  ## the README's screenshots (docs/), taken in headless Chromium from the browser tests' harness
+	$(BIN)/python -m tests.browser.screenshots docs
 
 student-edition: $(STAMP)  ## build dist/student-edition (UPTO=N: only lessons up to N)
 	$(BIN)/course student-edition dist/student-edition $(if $(UPTO),--upto $(UPTO),)

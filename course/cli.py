@@ -64,8 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(handler=_doctor)
 
     from course.grading.cli import register
+    from course.publish.cli import register as register_publish
 
     register(commands)
+    register_publish(commands)
     return parser
 
 

@@ -89,11 +89,16 @@ class ContextReport(BaseModel):
         rows = [(k.kind, f"{k.sent}/{k.stored}", f"{k.tokens:,}", k.redacted or "") for k in self.kinds]
         if self.used is not None:
             rows.append(("other", "", f"{self.other:,}", ""))
-        parts = [f"<b>{esc(self.headline())}</b>", table(["event kind", "sent", "tokens", "redacted"], rows)]
+        share = min((self.used or 0) / self.budget, 1.0)
+        bar = (f'<div style="width:320px;height:10px;background:#eee"><div style="width:{share:.0%};height:10px;'
+               f'background:{"#bf8700" if share > 0.9 else "#1a7f37"}"></div></div>')
+        parts = [f"<b>{esc(self.headline())}</b>", bar, table(["event kind", "sent", "tokens", "redacted"], rows)]
         if self.dropped:
             parts.append("Dropped, oldest first: " + esc(", ".join(f"#{i} {kind}" for i, kind, _ in self.dropped[:8]))
                          + (" …" if len(self.dropped) > 8 else ""))
-        return '<div class="course-context-meter">' + "<br>".join(parts) + "</div>"
+        if self.redactions:
+            parts.append("Redacted: " + esc(", ".join(f"{n} × {marker}" for marker, n in self.redactions.items())))
+        return '<div class="course-context-meter">' + "".join(f"<div>{part}</div>" for part in parts) + "</div>"
 
 
 def context_report(thread: _Thread, budget: int, render_event: Callable[[Any], str],

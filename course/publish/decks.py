@@ -1,0 +1,77 @@
+"""A static reveal.js deck per lesson: `course slides build` (`make slides`), offline.
+
+    build/slides/index.html                      the list of decks
+    build/slides/NN-slug.slides.html             one deck per lesson, from its release notebook
+    build/slides/reveal.js/                      reveal.js, local (see `course.publish.offline`)
+
+Decks come from the releases as learners get them (no solutions, no hidden tests), cut into
+slides by the `slideshow` types stored in each cell (`course.publish.slide_types`). A deck shows
+the code to run live; `course site` also builds decks with the reference run's outputs.
+To lecture, open a deck in a browser (S: speaker view, F: full screen, Esc: overview), or open
+the notebook in JupyterLab and press Alt+R (RISE) to present it live, running each cell.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from course.grading.layout import REPO_ROOT, Lesson, lessons
+
+from .offline import TEMPLATES, copy_reveal, static_outputs
+
+__all__ = ["build_decks", "deck_html", "lesson_title", "write_index"]
+
+
+def lesson_title(nb: Any) -> str:
+    """The text of the notebook's first heading ("03 · Own your context window")."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return str(line).lstrip("#").strip()
+    return "Untitled"
+
+
+def deck_html(nb: Any, *, footer: str = "", reveal_prefix: str = "reveal.js") -> str:
+    """One deck, as HTML text: `nb` cut into slides by its cells' slide types."""
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(template_name="course-reveal", extra_template_basedirs=[str(TEMPLATES)],
+                              reveal_url_prefix=reveal_prefix, reveal_theme="white", reveal_transition="none", reveal_number="c/t",
+                              reveal_width="1280", reveal_height="800", exclude_input_prompt=True,
+                              exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(static_outputs(nb), resources={"course_deck_footer": footer})
+    return str(body)
+
+
+def write_index(target: Path, title: str, entries: Sequence[tuple[str, str, str]]) -> Path:
+    """A plain index page: `entries` are (link, title, note)."""
+    items = "\n".join(f'<li><a href="{html.escape(link)}">{html.escape(name)}</a> {html.escape(note)}</li>'
+                      for link, name, note in entries)
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            '<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.5}</style></head>\n'
+            f"<body><h1>{html.escape(title)}</h1>\n<ul>\n{items}\n</ul>\n</body></html>\n")
+    path = target / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def build_decks(target: Path, chosen: Sequence[Lesson] | None = None, root: Path = REPO_ROOT) -> list[Path]:
+    """Write a deck for each lesson (default: every lesson with a release) and an index; returns the decks."""
+    target.mkdir(parents=True, exist_ok=True)
+    copy_reveal(target)
+    decks, entries = [], []
+    for lesson in chosen if chosen is not None else [item for item in lessons(root) if item.release.exists()]:
+        nb = nbformat.read(str(lesson.release), as_version=4)
+        title = lesson_title(nb)
+        deck = target / f"{lesson.slug}.slides.html"
+        deck.write_text(deck_html(nb, footer=f"Twelve-Factor Agents · {title}"), encoding="utf-8")
+        decks.append(deck)
+        entries.append((deck.name, title, "(S: speaker notes, F: full screen, Esc: overview)"))
+    write_index(target, "Twelve-Factor Agents: slides", entries)
+    return decks
