@@ -62,7 +62,7 @@ site: $(STAMP)  ## the read-only course site in build/site/: every lesson run, w
 	$(BIN)/course site build/site
 
 screenshots: $(STAMP)  ## the README's screenshots (docs/), taken in headless Chromium from the browser tests' harness
-	$(BIN)/python -m tests.browser.screenshots docs
+	$(BIN)/python tests/browser/screenshots.py docs
 
 student-edition: $(STAMP)  ## build dist/student-edition (UPTO=N: only lessons up to N)
 	$(BIN)/course student-edition dist/student-edition $(if $(UPTO),--upto $(UPTO),)
