@@ -80,6 +80,10 @@ def test_the_context_meter_shows_an_unfinished_exercise_instead_of_raising(stage
 
     meter = context_meter(grace, 1_800, stub, stub)
     assert "finish render_event and build_context" in meter.children[0].value
+    def buggy(thread, budget):
+        return [{"role": "user", "content": thread.events["last"]}]
+
+    assert "TypeError" in context_report(grace, 1_800, stage.render_event, buggy).text()
     too_small = context_report(grace, 100, stage.render_event, stage.build_context)
     assert too_small.used is None and "ContextTooLong" in too_small.text()
 

@@ -8,7 +8,7 @@ a copy of the reference: which events went in (tokens per event kind), which wer
 how many card numbers and email addresses were masked. An event counts as sent when its rendered
 text is in the context. Tokens are the course's count (`course.llm.count_message_tokens`); what
 no event accounts for (the note about dropped messages, the per-message overhead) is "other".
-An unfinished exercise (`NotImplementedError`) or `ContextTooLong` is shown, never raised.
+An unfinished exercise, `ContextTooLong` or a bug in either function is shown, never raised.
 """
 
 from __future__ import annotations
@@ -106,13 +106,14 @@ def context_report(thread: _Thread, budget: int, render_event: Callable[[Any], s
                    markers: Sequence[str] = REDACTION_MARKERS) -> ContextReport:
     """The context `build_context(thread, budget)` gives, measured event by event."""
     try:
-        rendered = [render_event(event) for event in thread.events]
+        rendered = [str(render_event(event)) for event in thread.events]
         messages = build_context(thread, budget)
+        sent_text = "\n".join(str(message.get("content") or "") for message in messages)
+        used = count_message_tokens(messages)
     except NotImplementedError:
         return ContextReport(budget=budget, problem="finish render_event and build_context first")
-    except ValueError as error:  # ContextTooLong is a ValueError
+    except Exception as error:  # ContextTooLong, or an unfinished answer's bug: shown, the notebook goes on
         return ContextReport(budget=budget, problem=f"{type(error).__name__}: {error}")
-    sent_text = "\n".join(str(message.get("content") or "") for message in messages)
     kinds: dict[str, KindUsage] = {}
     dropped: list[tuple[int, str, str]] = []
     redactions = dict.fromkeys(markers, 0)
@@ -127,7 +128,7 @@ def context_report(thread: _Thread, budget: int, render_event: Callable[[Any], s
                 redactions[marker] += text.count(marker)
         else:
             dropped.append((position, event.kind, shorten(text, 60)))
-    return ContextReport(budget=budget, used=count_message_tokens(messages), kinds=list(kinds.values()),
+    return ContextReport(budget=budget, used=used, kinds=list(kinds.values()),
                          dropped=dropped, redactions={m: n for m, n in redactions.items() if n})
 
 

@@ -55,6 +55,7 @@ def test_the_lessons_widgets_render_when_its_cells_run(lab, browser, lesson):
     with artefacts_on_failure(page, f"lesson-{lesson.slug}", lab):
         run_notebook(page, lab, f"lessons/{lesson.slug}/{lesson.slug}.ipynb")
         assert error_outputs(page) == []
+        assert page.evaluate("() => window.jupyterapp.commands.hasCommand('RISE:preview')"), "RISE is not in JupyterLab"
         for what, css_class, text in WIDGETS_BY_LESSON[lesson.number]:
             widget = page.locator(f".jupyter-widgets.{css_class}")  # the live widget, not its static HTML report
             expect(widget, f"the {what} did not render").to_have_count(1)
