@@ -49,13 +49,17 @@ def deck_html(nb: Any, *, footer: str = "", reveal_prefix: str = "reveal.js") ->
     return str(body)
 
 
-def write_index(target: Path, title: str, entries: Sequence[tuple[str, str, str]]) -> Path:
-    """A plain index page: `entries` are (link, title, note)."""
-    items = "\n".join(f'<li><a href="{html.escape(link)}">{html.escape(name)}</a> {html.escape(note)}</li>'
-                      for link, name, note in entries)
+def write_index(target: Path, title: str, entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]],
+                intro: str = "") -> Path:
+    """A plain index page: `entries` are (link, title, further links as (href, label)); `intro` is HTML."""
+    def item(link: str, name: str, more: Sequence[tuple[str, str]]) -> str:
+        extra = "".join(f' · <a href="{html.escape(href)}">{html.escape(label)}</a>' for href, label in more)
+        return f'<li><a href="{html.escape(link)}">{html.escape(name)}</a>{extra}</li>'
+
+    items = "\n".join(item(*entry) for entry in entries)
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             '<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.5}</style></head>\n'
-            f"<body><h1>{html.escape(title)}</h1>\n<ul>\n{items}\n</ul>\n</body></html>\n")
+            f"<body><h1>{html.escape(title)}</h1>\n{intro}\n<ul>\n{items}\n</ul>\n</body></html>\n")
     path = target / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -65,13 +69,15 @@ def build_decks(target: Path, chosen: Sequence[Lesson] | None = None, root: Path
     """Write a deck for each lesson (default: every lesson with a release) and an index; returns the decks."""
     target.mkdir(parents=True, exist_ok=True)
     copy_reveal(target)
-    decks, entries = [], []
+    decks: list[Path] = []
+    entries: list[tuple[str, str, Sequence[tuple[str, str]]]] = []
     for lesson in chosen if chosen is not None else [item for item in lessons(root) if item.release.exists()]:
         nb = nbformat.read(str(lesson.release), as_version=4)
         title = lesson_title(nb)
         deck = target / f"{lesson.slug}.slides.html"
         deck.write_text(deck_html(nb, footer=f"Twelve-Factor Agents · {title}"), encoding="utf-8")
         decks.append(deck)
-        entries.append((deck.name, title, "(S: speaker notes, F: full screen, Esc: overview)"))
-    write_index(target, "Twelve-Factor Agents: slides", entries)
+        entries.append((deck.name, title, []))
+    write_index(target, "Twelve-Factor Agents: slides", entries,
+                "<p>One deck per lesson. Arrows or Space to move, S: speaker view, F: full screen, Esc: overview.</p>")
     return decks

@@ -34,6 +34,10 @@ __all__ = ["BANNER", "build_site", "executed_release", "lesson_page"]
 BANNER = ("*A read-only view of this lesson.* It is the notebook as you get it, exercise stubs included; the outputs "
           "come from a run with the reference answers, so they are what you will see once your exercises are done. "
           "To do the lesson: clone the course, `make lab`, open this notebook.")
+_INTRO = ("<p>An interactive Jupyter course that builds one support agent for a small online shop, one lesson per "
+          'factor of <a href="https://github.com/humanlayer/12-factor-agents">12-Factor Agents</a>. This is a read-only '
+          "view: each lesson as a learner gets it, with the outputs of the reference run. To take the course, clone it "
+          "and run <code>make lab</code>.</p>")
 _MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
@@ -83,7 +87,8 @@ def build_site(target: Path, chosen: Sequence[Lesson] | None = None, root: Path 
     target.mkdir(parents=True, exist_ok=True)
     (target / "slides").mkdir(exist_ok=True)
     copy_reveal(target / "slides")
-    pages, entries = [], []
+    pages: list[Path] = []
+    entries: list[tuple[str, str, Sequence[tuple[str, str]]]] = []
     for lesson in chosen if chosen is not None else [item for item in lessons(root) if item.release.exists()]:
         nb = executed_release(lesson)
         title = lesson_title(nb)
@@ -93,6 +98,6 @@ def build_site(target: Path, chosen: Sequence[Lesson] | None = None, root: Path 
         deck = target / "slides" / f"{lesson.slug}.slides.html"
         deck.write_text(deck_html(nb, footer=f"Twelve-Factor Agents · {title}"), encoding="utf-8")
         pages.append(page)
-        entries.append((page.name, title, f"(with outputs) · slides: slides/{deck.name}"))
-    write_index(target, "Twelve-Factor Agents: the course", entries)
+        entries.append((page.name, title, [(f"slides/{deck.name}", "slides")]))
+    write_index(target, "Twelve-Factor Agents: the course", entries, _INTRO)
     return pages
