@@ -22,8 +22,9 @@ CELLS = [
     'print(thread_id, status_of(load_thread(thread_id)), "shop:", current_shop().path)',
     "approval_card(thread_id)",
 ]
-VIEWER_CELL = ("from course.widgets import thread_viewer\n\n"
-               "thread = load_thread(thread_id)\nthread_viewer(thread, status_of(thread))")
+# Run after Approve: the thread as it ends, and the model calls that resumed it.
+AFTER_CELL = ("from course.widgets import run_trace, thread_viewer\n\n"
+              "thread = load_thread(thread_id)\ndisplay(thread_viewer(thread, status_of(thread)))\nrun_trace(last=2)")
 
 
 def stage_07_available() -> bool:

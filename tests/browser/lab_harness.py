@@ -166,21 +166,25 @@ _OPEN_AND_IDLE = """path => {
   return Boolean(kernel && kernel.status === 'idle');
 }"""
 
-# Every code cell has an execution count and the kernel is idle: the whole notebook has run.
+# The kernel is idle and every code cell has an execution count (the whole notebook has run), or a cell
+# failed (run-all stops there: the caller reads the error instead of waiting for the timeout).
 _ALL_RUN = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   const cells = panel.content.widgets.filter(cell => cell.model.type === 'code');
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return kernel && kernel.status === 'idle' && cells.length > 0
-      && cells.every(cell => cell.model.executionCount !== null);
+  const failed = cells.some(cell => cell.model.outputs.toJSON().some(output => output.output_type === 'error'));
+  return Boolean(kernel && kernel.status === 'idle' && cells.length > 0
+      && (failed || cells.every(cell => cell.model.executionCount !== null)));
 }"""
 
 
 def error_outputs(page: Any) -> list[str]:
-    """The text of every error output on the page (a traceback in a cell)."""
-    return [str(text) for text in page.locator('[data-mime-type="application/vnd.jupyter.stderr"], '
-                                               '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
-            .all_inner_texts()]
+    """The text of every error or stderr output in the current notebook (a traceback, a warning)."""
+    return [str(text) for text in page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .filter(cell => cell.model.type === 'code')
+        .flatMap(cell => cell.model.outputs.toJSON())
+        .filter(o => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr'))
+        .map(o => o.output_type === 'error' ? o.ename + ': ' + o.evalue : [].concat(o.text).join(''))""")]
 
 
 @contextlib.contextmanager

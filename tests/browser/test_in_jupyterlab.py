@@ -12,7 +12,7 @@ import re
 import sqlite3
 
 import pytest
-from approval import VIEWER_CELL, stage_07_available, write_notebook
+from approval import AFTER_CELL, stage_07_available, write_notebook
 from lab_harness import Browser, Lab, artefacts_on_failure, copy_lesson, error_outputs, run_notebook, why_no_browser
 
 from course.grading.layout import lessons
@@ -91,10 +91,13 @@ def test_approve_on_the_card_resumes_the_paused_agent(lab, browser):
             panel.content.model.sharedModel.insertCell(panel.content.widgets.length, {cell_type: 'code', source: code});
             panel.content.activeCellIndex = panel.content.widgets.length - 1;
             return window.jupyterapp.commands.execute('notebook:run-cell');
-        }""", VIEWER_CELL)
+        }""", AFTER_CELL)
         viewer = page.locator(".jupyter-widgets.course-thread-viewer")
         expect(viewer).to_contain_text("done")
         expect(viewer).to_contain_text("finished")
         expect(viewer).to_contain_text("request_approval")
-        assert thread_id.startswith("ticket-")
+        trace = page.locator(".jupyter-widgets.course-run-trace")
+        expect(trace).to_contain_text("Run trace: 2 model calls")
+        expect(trace.locator(".widget-accordion, .jp-AccordionPanel, .lm-AccordionPanel").first).to_be_visible()
+        assert thread_id.startswith("ticket-") and error_outputs(page) == []
     page.close()
