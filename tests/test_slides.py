@@ -11,7 +11,7 @@ import pytest
 
 from course.grading.layout import lessons
 from course.publish.decks import build_decks, lesson_title
-from course.publish.slide_types import derive_slide_types, stale_slide_types
+from course.publish.slide_types import RISE_SETTINGS, derive_slide_types, stale_slide_types
 
 LESSONS = [lesson for lesson in lessons() if lesson.release.exists()]
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no released lesson yet")
@@ -28,6 +28,14 @@ def test_the_slide_types_survive_the_release(lesson):
         return [cell.metadata.get("slideshow", {}).get("slide_type") for cell in nbformat.read(str(path), 4).cells]
 
     assert types(lesson.release) == types(lesson.source)
+    assert nbformat.read(str(lesson.release), 4).metadata.get("rise") == RISE_SETTINGS
+
+
+def test_course_slides_tag_check_says_whether_the_sources_are_in_step(capsys):
+    from course.cli import main
+
+    assert main(["slides", "tag", "--check"]) == 0
+    assert "in step" in capsys.readouterr().out
 
 
 def test_headings_start_slides_and_hidden_tests_are_skipped():

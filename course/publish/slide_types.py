@@ -12,7 +12,9 @@ from this rule, and a test fails when a source and the rule disagree:
     hidden-test cells             skip        (empty in the release; nothing to show)
     anything else                 -           (continues the current slide)
 
-A cell tagged `slide-manual` keeps whatever type its author gave it.
+A cell tagged `slide-manual` keeps whatever type its author gave it. The notebook's `rise` metadata
+(RISE's settings in JupyterLab) is written too: long slides scroll, nothing is centred, and the
+theme is one whose fonts ship with reveal.js (the default one fetches its fonts from the web).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 
 import nbformat
 
-__all__ = ["MANUAL_TAG", "SLIDE_TYPES", "derive_slide_types", "stale_slide_types", "tag_notebook"]
+__all__ = ["MANUAL_TAG", "RISE_SETTINGS", "SLIDE_TYPES", "derive_slide_types", "stale_slide_types", "tag_notebook"]
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
 MANUAL_TAG = "slide-manual"
+RISE_SETTINGS = {"theme": "white", "transition": "none", "scroll": True, "center": False,
+                 "start_slideshow_at": "selected"}
 
 
 def _heading(cell: Any) -> int:
@@ -71,9 +75,12 @@ def derive_slide_types(cells: Sequence[Any]) -> list[str]:
 def stale_slide_types(path: Path) -> list[str]:
     """Where the notebook's stored slide types differ from the rule: one line per cell, empty when in step."""
     nb = nbformat.read(str(path), as_version=4)
-    return [f"{path.name} cell {i} ({cell.get('id', '?')}): stored {_stored(cell)!r}, the headings give {wanted!r}"
-            for i, (cell, wanted) in enumerate(zip(nb.cells, derive_slide_types(nb.cells), strict=True))
-            if _stored(cell) != wanted]
+    stale = [f"{path.name} cell {i} ({cell.get('id', '?')}): stored {_stored(cell)!r}, the headings give {wanted!r}"
+             for i, (cell, wanted) in enumerate(zip(nb.cells, derive_slide_types(nb.cells), strict=True))
+             if _stored(cell) != wanted]
+    if nb.metadata.get("rise") != RISE_SETTINGS:
+        stale.append(f"{path.name}: the notebook's RISE settings are not the course's")
+    return stale
 
 
 def tag_notebook(path: Path) -> bool:
@@ -88,6 +95,9 @@ def tag_notebook(path: Path) -> bool:
         if _stored(cell) != wanted:
             cell.metadata.setdefault("slideshow", {})["slide_type"] = wanted
             changed = True
+    if nb.metadata.get("rise") != RISE_SETTINGS:
+        nb.metadata["rise"] = dict(RISE_SETTINGS)
+        changed = True
     if changed:
         nbformat.write(nb, str(path))
     return changed
