@@ -1,5 +1,6 @@
-"""The course as a learner sees it: JupyterLab in headless Chromium runs a lesson and shows its widgets,
-and Approve on lesson 07's card resumes the paused agent (the shop refunds; the card and thread say so).
+"""The course as people see it: JupyterLab in headless Chromium runs a lesson and shows its widgets, RISE
+presents it as slides, and Approve on lesson 07's card resumes the paused agent (the shop refunds; the
+card, the thread viewer and the run trace say so).
 
 One JupyterLab (loopback, a token) serves copies of the lessons for the whole module, so a run
 changes nothing in the repository. A failure keeps a screenshot and JupyterLab's log in
@@ -13,7 +14,16 @@ import sqlite3
 
 import pytest
 from approval import AFTER_CELL, stage_07_available, write_notebook
-from lab_harness import Browser, Lab, artefacts_on_failure, copy_lesson, error_outputs, run_notebook, why_no_browser
+from lab_harness import (
+    TOKEN,
+    Browser,
+    Lab,
+    artefacts_on_failure,
+    copy_lesson,
+    error_outputs,
+    run_notebook,
+    why_no_browser,
+)
 
 from course.grading.layout import lessons
 
@@ -100,4 +110,19 @@ def test_approve_on_the_card_resumes_the_paused_agent(lab, browser):
         expect(trace).to_contain_text("Run trace: 2 model calls")
         expect(trace.locator(".widget-accordion, .jp-AccordionPanel, .lm-AccordionPanel").first).to_be_visible()
         assert thread_id.startswith("ticket-") and error_outputs(page) == []
+    page.close()
+
+
+@pytest.mark.parametrize("lesson", LESSONS[:1], ids=lambda lesson: lesson.slug)
+def test_rise_presents_the_lesson_as_its_slide_types_say(lab, browser, lesson):
+    import nbformat
+    from playwright.sync_api import expect
+
+    cells = nbformat.read(str(lesson.source), as_version=4).cells
+    slides = sum(cell.metadata.get("slideshow", {}).get("slide_type") == "slide" for cell in cells)
+    page = browser.context.new_page()
+    with artefacts_on_failure(page, f"rise-{lesson.slug}", lab):
+        page.goto(f"{lab.base}/rise/lessons/{lesson.slug}/{lesson.slug}.ipynb?token={TOKEN}")
+        expect(page.locator(".reveal .slides > section")).to_have_count(slides, timeout=60_000)
+        expect(page.locator(".reveal .slides > section").first.locator("h1")).to_contain_text(f"{lesson.number:02d} ·")
     page.close()
