@@ -163,3 +163,27 @@ def test_the_run_trace_shows_errors_and_the_last_calls_only():
     assert trace.calls[1].answer == "Hello" and trace.calls[1].prompt_version == "v1"  # matched to the answered call
     assert trace_of(fake.transcript, log, last=1).calls == trace.calls[-1:]
     assert "error" in trace.text() and "answer: Hello" in trace.text()
+
+
+def test_a_lessons_own_widget_shows_its_report_outside_jupyterlab_by_subclassing_report_widget():
+    import nbformat
+
+    from course.publish.offline import WIDGET_VIEW, static_outputs
+    from course.widgets import ReportWidget
+
+    class Card:
+        def text(self) -> str:
+            return "Refund $899.00 on order 1057?"
+
+        def html(self) -> str:
+            return "<b>Refund $899.00 on order 1057?</b>"
+
+    card = ReportWidget(Card(), [widgets.Button(description="Approve")])
+    bundle = card._repr_mimebundle_()
+    plain = widgets.VBox([widgets.Button(description="Approve")])._repr_mimebundle_()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[
+        nbformat.v4.new_output("display_data", data=bundle), nbformat.v4.new_output("display_data", data=plain)])])
+    shown = [output["data"] for output in static_outputs(nb).cells[0].outputs]
+    assert all(WIDGET_VIEW not in data for data in shown)
+    assert shown[0]["text/html"] == "<b>Refund $899.00 on order 1057?</b>"
+    assert "interactive widget" in shown[1]["text/plain"]

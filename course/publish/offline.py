@@ -47,12 +47,14 @@ def copy_reveal(target: Path) -> Path:
 
 
 def static_outputs(nb: Any) -> Any:
-    """A copy of `nb` whose widget outputs show their HTML report instead of a live view."""
+    """A copy of `nb` whose widget outputs show their HTML report (`course.widgets.ReportWidget`), or a note."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if WIDGET_VIEW in data and ("text/html" in data or "text/plain" in data):
+            if WIDGET_VIEW in data:
                 del data[WIDGET_VIEW]
+                if "text/html" not in data:  # a widget with no report of its own: its repr says nothing useful
+                    data["text/plain"] = "(an interactive widget: run the notebook in JupyterLab to use it)"
     return nb

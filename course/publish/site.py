@@ -61,6 +61,7 @@ def executed_release(lesson: Lesson, timeout: int = 600) -> Any:
            if key not in ("COURSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env["COURSE_OFFLINE"] = "1"
     client = NotebookClient(run, timeout=timeout, kernel_name="python3", store_widget_state=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not its loopback-TCP notice
                             resources={"metadata": {"path": str(lesson.release_dir)}})
     client.execute(env=env)
     for shown, ran in zip(release.cells, run.cells, strict=True):

@@ -7,8 +7,11 @@
 Each has a plain function giving the same as data, whose `text()` prints anywhere (`context_report`,
 `thread_timeline`, `trace_of`), and each widget shows that report as HTML and text wherever no widget
 manager runs (nbconvert, the course site, static slides), so the flow works outside JupyterLab too.
+A lesson's own widget gets the same by subclassing `ReportWidget(report, children)`, with any `report`
+that has `text()` and `html()`.
 """
 
+from ._view import Report, ReportWidget
 from .context_meter import ContextMeter, ContextReport, context_meter, context_report
 from .run_trace import RunTrace, Trace, run_trace, trace_of
 from .thread_viewer import ThreadTimeline, ThreadViewer, thread_timeline, thread_viewer
@@ -16,6 +19,8 @@ from .thread_viewer import ThreadTimeline, ThreadViewer, thread_timeline, thread
 __all__ = [
     "ContextMeter",
     "ContextReport",
+    "Report",
+    "ReportWidget",
     "RunTrace",
     "ThreadTimeline",
     "ThreadViewer",
