@@ -49,13 +49,15 @@ def test_headings_start_slides_and_hidden_tests_are_skipped():
 
 
 def _diagram(nb) -> str:
-    """The first line of the lesson's diagram: its first fenced block that is a mermaid chart or plain text art."""
+    """The first line of the lesson's diagram: a mermaid chart or text art, the one under "The idea" if there is one."""
+    found = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for language, body in re.findall(r"^```(\w*)\n(.*?)^```", cell.source, re.M | re.S):
-                if language in ("", "mermaid"):
-                    return next(line for line in body.splitlines() if line.strip())
-    raise AssertionError("the lesson has no diagram")
+                if language in ("", "text", "mermaid"):
+                    found.append((not cell.source.startswith("## The idea"), next(line for line in body.splitlines() if line.strip())))
+    assert found, "the lesson has no diagram"
+    return min(found, key=lambda item: item[0])[1]
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ def _tag(args: argparse.Namespace) -> int:
         print("\n".join(stale) if stale else "slide types in step with the headings")
         return 1 if stale else 0
     changed = [lesson.slug for lesson in lessons() if tag_notebook(lesson.source)]
-    print(f"slide types written into {', '.join(changed)} (run `make release` next)" if changed
+    print(f"slide types written into {', '.join(changed)}" if changed
           else "slide types already in step with the headings")
     return 0
 

@@ -1,11 +1,9 @@
 """The README's screenshots, taken in headless Chromium with the browser tests' harness: `make screenshots`.
 
-    python tests/browser/screenshots.py docs            # docs/context-meter.png (+ docs/approval-card.png)
-    python tests/browser/screenshots.py docs --draft    # the approval card from lesson 07's draft too
+    python tests/browser/screenshots.py docs    # docs/context-meter.png and docs/approval-card.png
 
 The context meter is lesson 03's, after running the lesson. The approval card is lesson 07's,
-paused on Daniel's $899 refund; it is taken from the real lesson once tests/browser/approval.py
-points at stages/ (STAGES = ROOT / "stages"), or from the draft with --draft.
+paused on Daniel's $899 refund, from the agent tests/browser/approval.py uses (stages/stage_07.py).
 """
 
 from __future__ import annotations
@@ -32,15 +30,13 @@ def _shoot(page, selector: str, target: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--draft", action="store_true", help="take the approval card from lesson 07's draft stage")
     args = parser.parse_args(argv)
     if why_no_browser():
         print(f"no screenshots: {why_no_browser()}", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     lesson = next(lesson for lesson in lessons() if lesson.number == 3)
-    real_07 = approval.STAGES == approval.ROOT / "stages" and approval.stage_07_available()
-    card = real_07 or (args.draft and approval.stage_07_available())
+    card = approval.stage_07_available()
     with tempfile.TemporaryDirectory() as served:
         copy_lesson(lesson.source_dir, Path(served) / lesson.slug)
         if card:
@@ -53,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_notebook(page, lab, "approval/approval.ipynb")
                 _shoot(page, ".jp-OutputArea-output:has(button:has-text('Approve'))", args.out / "approval-card.png")
             else:
-                print("approval card: skipped until lesson 07 is in stages/ (see tests/browser/approval.py; --draft takes it from the draft)")
+                print("approval card: skipped, no stage_07.py (lesson 07's agent; `make release` writes it)")
     return 0
 
 

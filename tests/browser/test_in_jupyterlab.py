@@ -79,7 +79,7 @@ def _refunds(shop: str, order_id: int) -> list[int]:
         return [cents for (cents,) in conn.execute("SELECT amount_cents FROM refunds WHERE order_id = ?", (order_id,))]
 
 
-@pytest.mark.skipif(not stage_07_available(), reason="no lesson 07 yet (neither stages/stage_07.py nor its draft)")
+@pytest.mark.skipif(not stage_07_available(), reason="no stages/stage_07.py (lesson 07's agent): run make release")
 def test_approve_on_the_card_resumes_the_paused_agent(lab, browser):
     from playwright.sync_api import expect
 
