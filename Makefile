@@ -52,7 +52,6 @@ test: $(STAMP)  ## run the whole suite: lint, types, then the tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
 release: $(STAMP)  ## regenerate every student release from solutions/ with nbgrader (slide types first)
-	$(BIN)/course slides tag
 	$(BIN)/course release
 
 slides: $(STAMP)  ## a static reveal.js deck per lesson in build/slides/ (offline; open build/slides/index.html)

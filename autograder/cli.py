@@ -48,10 +48,13 @@ def export_command(args: argparse.Namespace) -> int:
 
 def release_command(args: argparse.Namespace) -> int:
     from course.grading.layout import lessons
+    from course.publish.slide_types import tag_notebook
 
     from .authoring import lint
     from .release import release_all
 
+    for lesson in lessons():  # slide types follow the headings: written into the sources, then released with them
+        tag_notebook(lesson.source)
     problems = [f"{lesson.source}: {p}" for lesson in lessons() for p in lint(lesson.source)]
     if problems:
         print("\n".join(problems), file=sys.stderr)

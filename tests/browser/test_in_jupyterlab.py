@@ -33,8 +33,8 @@ pytestmark = pytest.mark.skipif(why_no_browser() is not None, reason=str(why_no_
 # thread viewer once their demo cells land (`thread_viewer(thread, status_of(thread))`): uncomment their line then.
 WIDGETS_BY_LESSON: dict[int, list[tuple[str, str, str]]] = {
     3: [("context meter", "course-context-meter", "36 of 41 events sent")],
-    # 5: [("thread viewer", "course-thread-viewer", "events ·")],
-    # 6: [("thread viewer", "course-thread-viewer", "paused at #")],
+    5: [("thread viewer", "course-thread-viewer", "events ·")],
+    6: [("thread viewer", "course-thread-viewer", "paused at #")],
 }
 LESSONS = [lesson for lesson in lessons() if lesson.number in WIDGETS_BY_LESSON]
 
