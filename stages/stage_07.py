@@ -49,14 +49,14 @@ def resume(thread_id: str, answer: Answer | None = None, policy: ShopPolicy | No
     return run_until_paused(thread_id, system_prompt(policy or current_shop().policy), intents=AGENT_INTENTS)
 
 
-# %% 07-contact-humans-with-tool-calls · answer_approval
+# %% 07-contact-humans-with-tool-calls · approval_answer
 # Exercise 7.2
-def answer_approval(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> str:
-    """Answer the approval the thread waits for and resume it; return its status.
+def approval_answer(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> Approval:
+    """The person's answer to the approval the thread waits for, checked and typed, to resume the thread with.
 
     A person may approve a lower amount (never a higher one, never zero) or reject with a comment the model
     reads. A thread that is not waiting for an approval (ResumeError) or an amount out of range (ValueError)
-    is refused, and nothing is stored.
+    is refused. Nothing is stored: the caller resumes, `resume(thread_id, approval_answer(thread_id, ...))`.
     """
     pending = pending_request(load_thread(thread_id))
     if pending is None or pending[1].name != "request_approval":
@@ -65,14 +65,14 @@ def answer_approval(thread_id: str, approved: bool, comment: str = "", amount: f
     asked = json.loads(request.arguments)["amount"]
     if amount is not None and not 0 < amount <= asked:
         raise ValueError(f"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.")
-    answer = Approval(call_id=call_id, approved=approved, comment=comment, by=by,
-                      amount=None if amount == asked else amount)
-    return resume(thread_id, answer)
+    return Approval(call_id=call_id, approved=approved, comment=comment, by=by,
+                    amount=None if amount == asked else amount)
 
 
 # %% 07-contact-humans-with-tool-calls · approval_card
 # Exercise 7.3
 import html
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
@@ -80,12 +80,12 @@ import ipywidgets as widgets
 class ApprovalCard(widgets.VBox):
     """The paused refund as a card: order, amount, the question; Approve / Reject, a comment, an amount."""
 
-    def __init__(self, thread_id: str) -> None:
+    def __init__(self, thread_id: str, resume: Callable[[str, Approval], str]) -> None:
         pending = pending_request(load_thread(thread_id))
         if pending is None or pending[1].name != "request_approval":
             raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
         asked = json.loads(pending[1].arguments)
-        self.thread_id, self.answered = thread_id, False
+        self.thread_id, self.resume, self.answered = thread_id, resume, False  # resume: the loop that goes on
         self.amount = widgets.BoundedFloatText(value=asked["amount"], min=0.01, max=asked["amount"], description="Amount $")
         self.comment = widgets.Textarea(placeholder="A comment the agent will read")
         self.approve = widgets.Button(description="Approve", button_style="success")
@@ -98,11 +98,12 @@ class ApprovalCard(widgets.VBox):
         super().__init__([header, self.amount, self.comment, widgets.HBox([self.approve, self.reject]), self.status])
 
     def _answer(self, approved: bool) -> None:
-        """What a click does: answer the approval (Exercise 7.2), then show the agent's new status."""
+        """What a click does: resume the thread with the checked answer (Exercise 7.2), then show its new status."""
         if self.answered:
             return
         try:
-            status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)
+            answer = approval_answer(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)
+            status = self.resume(self.thread_id, answer)
         except (ResumeError, ValueError) as error:
             self.status.value = f"Not sent: {html.escape(str(error))}"
             return
@@ -110,9 +111,9 @@ class ApprovalCard(widgets.VBox):
         self.status.value = f"Answered: the agent resumed and is now <b>{status}</b>."
 
 
-def approval_card(thread_id: str) -> ApprovalCard:
-    """The approval card of a thread waiting for an approval: display it in JupyterLab and click."""
-    return ApprovalCard(thread_id)
+def approval_card(thread_id: str, resume: Callable[[str, Approval], str]) -> ApprovalCard:
+    """The approval card of a thread waiting for an approval, resumed with `resume`: display it in JupyterLab and click."""
+    return ApprovalCard(thread_id, resume)
 
 
 __all__ = [
@@ -126,6 +127,7 @@ __all__ = [
     "BaseModel",
     "CARD",
     "CONTEXT_BUDGET",
+    "Callable",
     "CheckRefundPolicy",
     "ConfigDict",
     "ContextTooLong",
@@ -176,8 +178,8 @@ __all__ = [
     "Urgency",
     "ValidationError",
     "act",
-    "answer_approval",
     "append_event",
+    "approval_answer",
     "approval_card",
     "ask_model",
     "build_context",

@@ -133,20 +133,6 @@ def resume(thread_id: str, answer: Answer | None = None, policy: ShopPolicy | No
     return run_loop(thread_id, system_prompt(policy or current_shop().policy))
 
 
-# %% 08-own-your-control-flow · given-answer-approval
-def answer_approval(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> str:
-    """Answer the approval the thread waits for and resume it with run_loop; return its status."""
-    pending = pending_request(load_thread(thread_id))
-    if pending is None or pending[1].name != "request_approval":
-        raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
-    call_id, request = pending
-    asked = RequestApproval.model_validate_json(request.arguments).amount
-    if amount is not None and not 0 < amount <= asked:
-        raise ValueError(f"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.")
-    return resume(thread_id, Approval(call_id=call_id, approved=approved, comment=comment, by=by,
-                                      amount=None if amount == asked else amount))
-
-
 __all__ = [
     "AGENT_INTENTS",
     "ANSWERS_TO",
@@ -158,6 +144,7 @@ __all__ = [
     "BaseModel",
     "CARD",
     "CONTEXT_BUDGET",
+    "Callable",
     "CheckRefundPolicy",
     "ConfigDict",
     "ContextTooLong",
@@ -209,8 +196,8 @@ __all__ = [
     "Urgency",
     "ValidationError",
     "act",
-    "answer_approval",
     "append_event",
+    "approval_answer",
     "approval_card",
     "approvals_in",
     "ask_model",

@@ -9,10 +9,12 @@ Each exercise is scored on its own. The tests of 7.1 read the two intents' schem
 arguments with the learner's classes, and run the agent (the given `launch` / `resume`, which offer
 the learner's AGENT_INTENTS) on the shop brain. The tests of 7.2 pause a thread themselves (the
 lesson-05 store functions append the events of a refund waiting for approval, with lesson 07's
-request arguments) and resume it with a stand-in `resume` that offers lesson 06's intents
+request arguments), read the `Approval` that `approval_answer` returns (and that it stored nothing),
+then resume the thread with the grader's own `resume`, which offers lesson 06's intents
 (`stage_06.AGENT_INTENTS`), so a slip in 7.1 costs nothing there. The tests of 7.3 build the card
-on such a thread, set its widgets and click its buttons from here (ipywidgets needs no front end),
-with a stand-in `answer_approval` that records what the card sends. Two tests score the agent as a
+on such a thread with a grader function as its `resume` (recording what the card gives it), set
+its widgets and click its buttons from here (ipywidgets needs no front end), with a stand-in
+`approval_answer` that records what the card asks and answers with a plain `Approval`. Two tests score the agent as a
 whole: `clarification_loop_continues` and `card_resumes_the_agent`.
 """
 
@@ -119,26 +121,34 @@ def _pause(learner: Learner, ticket: Any = None, request: dict[str, Any] | None 
     return thread_id
 
 
-@contextmanager
-def _lesson06_resume(learner: Learner) -> Iterator[None]:
-    """`resume` as lesson 06 has it (its intents, not the learner's AGENT_INTENTS), for the tests of 7.2."""
+def _lesson06_resume(learner: Learner) -> Any:
+    """The grader's `resume`, as lesson 06 has it (its intents, not the learner's AGENT_INTENTS): store, then run."""
     record_answer, run_until_paused = learner["record_answer"], learner["run_until_paused"]
-    system_prompt, ResumeError, intents = learner["system_prompt"], learner["ResumeError"], learner["stage_06"].AGENT_INTENTS
+    system_prompt, intents = learner["system_prompt"], learner["stage_06"].AGENT_INTENTS
 
-    def resume(thread_id: Remote, answer: Remote | None = None, policy: Remote | None = None) -> Remote:
-        try:
-            record_answer(thread_id, answer)
-        except LearnerError as error:
-            raise RaiseInWorker(ResumeError, error.message) from None
-        return run_until_paused(thread_id, system_prompt(current_shop().policy), intents=intents)
+    def resume(thread_id: Remote, answer: Remote) -> Any:
+        _call("resume(thread_id, <the Approval your approval_answer returned>)", record_answer, thread_id, answer)
+        return run_until_paused(thread_id, system_prompt(current_shop().policy), intents=intents).value
 
-    with learner.stand_ins(resume=resume):
-        yield
+    return resume
 
 
-def _answer(answer_approval: Remote, thread_id: Remote, *args: Any, **kwargs: Any) -> Any:
+def _answer(approval_answer: Remote, load_thread: Remote, thread_id: Remote, *args: Any, **kwargs: Any) -> Remote:
+    """approval_answer(thread_id, ...): an Approval, with nothing stored; a failure says which call did what."""
     shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
-    return _call(f"answer_approval(thread_id, {shown})", answer_approval, thread_id, *args, **kwargs).value
+    what = f"approval_answer(thread_id, {shown})"
+    before = _stored(load_thread, thread_id)
+    answer = _call(what, approval_answer, thread_id, *args, **kwargs)
+    assert answer.isa("Approval"), f"{what} returned {answer.shown}, not the Approval to resume the thread with."
+    assert _stored(load_thread, thread_id) == before, (
+        f"{what} changed the stored thread: it should only read it and return the answer; the caller resumes with it.")
+    return answer
+
+
+def _approved(approval_answer: Remote, load_thread: Remote, learner: Learner, thread_id: Remote, *args: Any,
+              **kwargs: Any) -> Any:
+    """The whole flow: resume(thread_id, approval_answer(thread_id, ...)) with the grader's resume; the status."""
+    return _lesson06_resume(learner)(thread_id, _answer(approval_answer, load_thread, thread_id, *args, **kwargs))
 
 
 # --- Exercise 7.1: the two intents ---------------------------------------------------------------
@@ -282,19 +292,26 @@ def clarification_loop_continues(launch, resume, load_thread, CustomerReply):
     assert problem is None, f"After the customer's reply, {problem}."
 
 
-# --- Exercise 7.2: answer_approval -------------------------------------------------------------
+# --- Exercise 7.2: approval_answer -------------------------------------------------------------
 
 @hidden.test("approval_refunds_once")
-def approval_refunds_once(answer_approval, load_thread, learner):
-    """Approve: the thread resumes and refunds the amount asked, once; answering again is refused."""
-    with _world() as (db, _), _lesson06_resume(learner):
+def approval_refunds_once(approval_answer, load_thread, learner):
+    """Approve: the typed answer names the request; resumed with, it refunds the amount asked, once; a second answer is refused."""
+    with _world() as (db, _):
         thread_id = _pause(learner)
-        status = _answer(answer_approval, thread_id, True, "Approved: the photos show the crack.", by="Sam (manager)")
-        assert status == "done", f"After an approval, answer_approval returned {status!r}, not the thread's status 'done'."
+        call_id = len(_stored(load_thread, thread_id)) - 1
+        answer = _answer(approval_answer, load_thread, thread_id, True, "Approved: the photos show the crack.", by="Sam (manager)")
+        got = answer.value
+        want = {"call_id": call_id, "approved": True, "comment": "Approved: the photos show the crack.", "by": "Sam (manager)"}
+        assert {k: got.get(k) for k in want} == want, (
+            f"approval_answer returned {got}: it should answer the request at position {call_id} with approved, "
+            "comment and by as the person gave them.")
+        status = _lesson06_resume(learner)(thread_id, answer)
+        assert status == "done", f"After resuming with your approval, the thread is {status!r}, not 'done'."
         refunds = _refunds(db, 1057)
         assert refunds == [899.0], f"After approving $899.00, the refunds on order 1057 are {refunds}."
         stored = _stored(load_thread, thread_id)
-        error = raised(answer_approval, thread_id, True)
+        error = raised(approval_answer, thread_id, True)
         if isinstance(error, LearnerNotImplemented):
             raise error
         assert error is not None, "Answering the same approval a second time was accepted: the thread waits for nothing."
@@ -303,50 +320,54 @@ def approval_refunds_once(answer_approval, load_thread, learner):
 
 
 @hidden.test("a_lower_amount_is_refunded")
-def a_lower_amount_is_refunded(answer_approval, learner):
-    """Approve less than asked: exactly that amount is refunded, once; the full amount, given explicitly, is refunded too."""
+def a_lower_amount_is_refunded(approval_answer, load_thread, learner):
+    """Approve less than asked: the answer carries it and exactly that amount is refunded; the full amount, given explicitly, too."""
     for amount in (650.0, 123.45, 899.0):
-        with _world() as (db, _), _lesson06_resume(learner):
+        with _world() as (db, _):
             thread_id = _pause(learner)
-            status = _answer(answer_approval, thread_id, True, amount=amount)
+            answer = _answer(approval_answer, load_thread, thread_id, True, amount=amount)
+            carried = answer.value.get("amount")
+            status = _lesson06_resume(learner)(thread_id, answer)
             refunds = _refunds(db, 1057)
-        assert status == "done", f"After approving ${amount:.2f} of $899.00, answer_approval returned {status!r}."
+        assert carried == amount or (amount == 899.0 and carried is None), (
+            f"Approving ${amount:.2f} of $899.00 returned an Approval with amount {carried!r}.")
+        assert status == "done", f"After approving ${amount:.2f} of $899.00 and resuming, the thread is {status!r}."
         assert refunds == [amount], f"After approving ${amount:.2f} of $899.00, the refunds on order 1057 are {refunds}."
 
 
 @hidden.test("rejection_reaches_the_model")
-def rejection_reaches_the_model(answer_approval, load_thread, learner):
+def rejection_reaches_the_model(approval_answer, load_thread, learner):
     """Reject with a comment: no refund, the customer is told, the model reads the comment (and can propose less)."""
     comment = "Setup damage is not covered by our returns; the warranty team will call him."
-    with _world() as (db, model), _lesson06_resume(learner):
+    with _world() as (db, model):
         thread_id = _pause(learner)
-        status = _answer(answer_approval, thread_id, False, comment, by="Sam (manager)")
+        status = _approved(approval_answer, load_thread, learner, thread_id, False, comment, by="Sam (manager)")
         refunds, told = _refunds(db, 1057), _messages(db, _LARGE.ticket.customer_email)
         seen = [request.text() for request in model.transcript.requests]
     assert not refunds, f"After a rejection, order 1057 was refunded {refunds}."
-    assert status == "done", f"After a rejection, answer_approval returned {status!r}, not 'done'."
+    assert status == "done", f"After resuming with a rejection, the thread is {status!r}, not 'done'."
     assert told, "After a rejection the customer was told nothing: the model should hear the answer and write to him."
     assert any("warranty team" in text for text in seen), "The person's comment never reached the model."
-    with _world() as (db, _), _lesson06_resume(learner):
+    with _world() as (db, _):
         thread_id = _pause(learner)
-        status = _answer(answer_approval, thread_id, False, "Too much for setup damage: offer $180 instead.")
+        status = _approved(approval_answer, load_thread, learner, thread_id, False, "Too much for setup damage: offer $180 instead.")
         asked = json.loads(_stored(load_thread, thread_id)[-1].get("arguments") or "{}").get("amount")
         assert status == "waiting" and asked == 180.0, (
             f"After a rejection saying 'offer $180 instead', the thread is {status!r} with a request for {asked!r}: "
             "the model should read the comment and ask again for $180.00.")
-        status = _answer(answer_approval, thread_id, True)
+        status = _approved(approval_answer, load_thread, learner, thread_id, True)
         refunds = _refunds(db, 1057)
     assert refunds == [180.0], f"After approving the new $180.00 request, the refunds on order 1057 are {refunds}."
 
 
 @hidden.test("bad_answers_change_nothing")
-def bad_answers_change_nothing(answer_approval, load_thread, learner):
+def bad_answers_change_nothing(approval_answer, load_thread, learner):
     """An amount above the one asked, zero or negative, or a thread not waiting for approval: an error, nothing stored."""
-    with _world() as (db, model), _lesson06_resume(learner):
+    with _world() as (db, model):
         thread_id = _pause(learner)
         before = _stored(load_thread, thread_id)
         for amount in (950.0, 0.0, -100.0):
-            error = raised(answer_approval, thread_id, True, "", amount)
+            error = raised(approval_answer, thread_id, True, "", amount)
             if isinstance(error, LearnerNotImplemented):
                 raise error
             assert error is not None, f"Approving ${amount:.2f} of the $899.00 asked for was accepted."
@@ -357,9 +378,9 @@ def bad_answers_change_nothing(answer_approval, load_thread, learner):
         for what, other in [("waits for the customer (ask_customer)", _pause(learner, _UNKNOWN.ticket, human="ask_customer")),
                             ("is done", thread_id)]:
             if what == "is done":
-                _answer(answer_approval, thread_id, True)
+                _approved(approval_answer, load_thread, learner, thread_id, True)
             before = _stored(load_thread, other)
-            error = raised(answer_approval, other, True)
+            error = raised(approval_answer, other, True)
             if isinstance(error, LearnerNotImplemented):
                 raise error
             assert error is not None, f"An approval for a thread that {what} was accepted."
@@ -368,15 +389,15 @@ def bad_answers_change_nothing(answer_approval, load_thread, learner):
 
 
 @hidden.test("every_call_gets_one_result")
-def every_call_gets_one_result(answer_approval, load_thread, learner):
-    """Whatever the answer, each stored tool call has exactly one result; the request's is the typed answer."""
+def every_call_gets_one_result(approval_answer, load_thread, learner):
+    """Whatever the answer, resumed with, each stored tool call has exactly one result; the request's is the typed answer."""
     answers = [("an approval", (True, "Fine."), {}), ("an approval of $650.00", (True, "Screen only."), {"amount": 650.0}),
                ("a rejection", (False, "Setup damage is not covered."), {})]
     for what, args, kwargs in answers:
-        with _world() as (_, _model), _lesson06_resume(learner):
+        with _world() as (_, _model):
             thread_id = _pause(learner)
             call_id = len(_stored(load_thread, thread_id)) - 1
-            _answer(answer_approval, thread_id, *args, **kwargs)
+            _approved(approval_answer, load_thread, learner, thread_id, *args, **kwargs)
             events = _stored(load_thread, thread_id)
         problem = _one_result_each(events)
         assert problem is None, f"After {what}, {problem}."
@@ -425,18 +446,33 @@ def _click(card: Remote, button: str) -> None:
     _call(f"card.{button}.click()", _attr(_attr(card, button), "click"))
 
 
-class _Recorder:
-    """A stand-in for answer_approval: records each call's arguments as plain data, answers 'done' (or raises)."""
+class _Answers:
+    """A stand-in for approval_answer: records each call's arguments as plain data, answers a plain Approval (or raises)."""
 
-    def __init__(self, fail: RaiseInWorker | None = None):
+    def __init__(self, Approval: Remote, call_id: int, fail: RaiseInWorker | None = None):
+        self.Approval, self.call_id, self.fail = Approval, call_id, fail
         self.calls: list[dict[str, Any]] = []
-        self.fail = fail
 
     def __call__(self, thread_id: Remote, approved: Remote, comment: Remote | None = None,
-                 amount: Remote | None = None, by: Remote | None = None) -> str:
+                 amount: Remote | None = None, by: Remote | None = None) -> Remote:
         self.calls.append({"thread_id": thread_id.value, "approved": approved.value,
                            "comment": comment.value if comment is not None else "",
                            "amount": amount.value if amount is not None else None})
+        if self.fail is not None:
+            raise self.fail
+        call = self.calls[-1]
+        return self.Approval(call_id=self.call_id, approved=call["approved"], comment=call["comment"], amount=call["amount"])
+
+
+class _Resumes:
+    """The grader's `resume`, given to the card: records what the card gives it, answers 'done' (or raises)."""
+
+    def __init__(self, fail: RaiseInWorker | None = None):
+        self.calls: list[tuple[Any, Any]] = []
+        self.fail = fail
+
+    def __call__(self, thread_id: Remote, answer: Remote | None = None, policy: Remote | None = None) -> str:
+        self.calls.append((thread_id.value, answer.value if answer is not None else None))
         if self.fail is not None:
             raise self.fail
         return "done"
@@ -448,7 +484,7 @@ def card_shows_the_request(approval_card, learner):
     request = {**_REQUEST, "amount": 749.5, "question": "Refund the cracked screen, but not the stand?"}
     with _world(FakeModel.scripted()):
         thread_id = _pause(learner, request=request)
-        card = _call("approval_card(thread_id)", approval_card, thread_id)
+        card = _call("approval_card(thread_id, resume)", approval_card, thread_id, _Resumes())
         assert "Box" in card.classes, f"approval_card returned a {card.type}, not a widget box that JupyterLab can show."
         shown = " ".join(_texts(card))
         for what, text in [("question", request["question"]), ("order number", "1057"), ("amount", "749.50")]:
@@ -462,50 +498,72 @@ def card_shows_the_request(approval_card, learner):
     assert start == 749.5 and top == 749.5, f"The amount box starts at {start!r} with a maximum of {top!r}, not 749.5."
 
 
+def _resumed_with(resumes: _Resumes, tid: str, call_id: int, click: str, answer: dict[str, Any]) -> None:
+    """The card's click called the resume it was given once, with the answer the (stand-in) approval_answer made."""
+    assert resumes.calls, (
+        f"Clicking {click} never called the resume the card was given (approval_card(thread_id, resume)): a card "
+        "that resumes with the notebook's own resume would skip a later lesson's loop.")
+    (got_id, got), *more = resumes.calls
+    assert not more, f"Clicking {click} called the resume the card was given {len(resumes.calls)} times."
+    want = {"call_id": call_id, **answer}
+    assert got_id == tid and {k: (got or {}).get(k) for k in want} == want, (
+        f"Clicking {click} called resume({got_id!r}, {got}): it should resume the card's thread with the Approval "
+        "approval_answer returned.")
+
+
 @hidden.test("card_buttons_answer_once")
-def card_buttons_answer_once(approval_card, ResumeError, learner):
-    """Approve and Reject send the card's comment and amount to answer_approval once, then show the status."""
+def card_buttons_answer_once(approval_card, load_thread, ResumeError, Approval, learner):
+    """Approve and Reject send the card's comment and amount, once, to the resume the card was given, then show the status."""
     with _world(FakeModel.scripted()):
         thread_id = _pause(learner)
-        tid = thread_id.value
-        record = _Recorder()
-        with learner.stand_ins(answer_approval=record):
-            card = _call("approval_card(thread_id)", approval_card, thread_id)
+        tid, call_id = thread_id.value, len(_stored(load_thread, thread_id)) - 1
+        answers, resumes = _Answers(Approval, call_id), _Resumes()
+        with learner.stand_ins(approval_answer=answers):
+            card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resumes)
             _set(_attr(card, "amount"), 650.0)
             _set(_attr(card, "comment"), "Screen only: the stand is fine.")
             _click(card, "approve")
-            assert record.calls == [{"thread_id": tid, "approved": True, "comment": "Screen only: the stand is fine.",
-                                     "amount": 650.0}], f"Clicking Approve with $650 and a comment called answer_approval as {record.calls}."
+            sent = {"approved": True, "comment": "Screen only: the stand is fine.", "amount": 650.0}
+            assert answers.calls == [{"thread_id": tid, **sent}], (
+                f"Clicking Approve with $650 and a comment called approval_answer as {answers.calls}.")
+            _resumed_with(resumes, tid, call_id, "Approve", sent)
             status = _attr(_attr(card, "status"), "value").value
             assert "done" in str(status), f"After the answer the card's status shows {status!r}, not the agent's status."
             disabled = [_attr(_attr(card, b), "disabled").value for b in ("approve", "reject")]
             assert all(disabled), "After the answer the buttons are still enabled."
             _click(card, "approve")
             _click(card, "reject")
-            assert len(record.calls) == 1, f"Clicking again after the answer called answer_approval {len(record.calls)} times in all."
-            record.calls.clear()
-            card = _call("approval_card(thread_id)", approval_card, thread_id)
+            assert len(answers.calls) == 1 and len(resumes.calls) == 1, (
+                f"Clicking again after the answer called approval_answer {len(answers.calls)} times and resume "
+                f"{len(resumes.calls)} times in all.")
+            answers.calls.clear()
+            resumes = _Resumes()
+            card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resumes)
             _set(_attr(card, "comment"), "No: setup damage is not covered.")
             _click(card, "reject")
-            assert record.calls == [{"thread_id": tid, "approved": False, "comment": "No: setup damage is not covered.",
-                                     "amount": None}], f"Clicking Reject with a comment called answer_approval as {record.calls}."
-        refusing = _Recorder(RaiseInWorker(ResumeError, f"Thread {tid} is not waiting for an approval."))
-        with learner.stand_ins(answer_approval=refusing):
-            card = _call("approval_card(thread_id)", approval_card, thread_id)
-            _click(card, "approve")
-            status = str(_attr(_attr(card, "status"), "value").value)
-            assert "not waiting" in status, f"When answer_approval refuses, the card's status shows {status!r}, not the error."
-            assert not _attr(_attr(card, "approve"), "disabled").value, "When answer_approval refuses, the buttons are disabled."
-            _click(card, "approve")
-            assert len(refusing.calls) == 2, "After a refused answer, a second click sent nothing: the person could not try again."
+            sent = {"approved": False, "comment": "No: setup damage is not covered.", "amount": None}
+            assert answers.calls == [{"thread_id": tid, **sent}], (
+                f"Clicking Reject with a comment called approval_answer as {answers.calls}.")
+            _resumed_with(resumes, tid, call_id, "Reject", sent)
+        for who, refusing, resumes in [
+                ("approval_answer", _Answers(Approval, call_id, RaiseInWorker(ResumeError, f"Thread {tid} is not waiting for an approval.")), _Resumes()),
+                ("resume", _Answers(Approval, call_id), _Resumes(RaiseInWorker(ResumeError, f"Thread {tid} is not waiting for an answer.")))]:
+            with learner.stand_ins(approval_answer=refusing):
+                card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resumes)
+                _click(card, "approve")
+                status = str(_attr(_attr(card, "status"), "value").value)
+                assert "not waiting" in status, f"When {who} refuses, the card's status shows {status!r}, not the error."
+                assert not _attr(_attr(card, "approve"), "disabled").value, f"When {who} refuses, the buttons are disabled."
+                _click(card, "approve")
+                assert len(refusing.calls) == 2, f"After {who} refused, a second click sent nothing: the person could not try again."
 
 
 @hidden.test("card_resumes_the_agent")
-def card_resumes_the_agent(approval_card, launch, load_thread):
-    """The whole agent: launch on the $899 refund, set $425 on the card, click Approve: $425 refunded, thread done."""
+def card_resumes_the_agent(approval_card, launch, resume, load_thread):
+    """The whole agent: launch on the $899 refund, a card with the notebook's resume, $425, Approve: $425 refunded, thread done."""
     with _world() as (db, _):
         thread_id = _call("launch on the large_refund ticket", launch, _LARGE.ticket)
-        card = _call("approval_card(thread_id)", approval_card, thread_id)
+        card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resume)
         _set(_attr(card, "amount"), 425.0)
         _set(_attr(card, "comment"), "Refund half: the customer keeps the stand.")
         _click(card, "approve")

@@ -2,10 +2,11 @@
 
 Cheap, public and worth no points; the hidden tests carry the points. Each check uses a fresh shop
 and its own fake model. Most use Maya's mug (`damaged_item`, \\$18.50) in a shop whose approval limit
-is \\$5, so that it needs a person too. The checks of 7.2 pause a thread themselves and resume it
-with lesson 06's `resume`, and those of 7.3 click the card with a simple `answer_approval` of their
-own (the notebook's functions are put back afterwards), so each exercise is judged on its own; the
-last check of 7.1 and of 7.3 run the whole agent.
+is \\$5, so that it needs a person too. The checks of 7.2 pause a thread themselves, read the
+answer `approval_answer` returns and resume it with lesson 06's `resume`; those of 7.3 click the card
+with a simple `approval_answer` of their own (the notebook's is put back afterwards) and a `resume`
+that records what the card gives it, so each exercise is judged on its own; the last check of 7.1
+and of 7.3 run the whole agent.
 """
 
 from __future__ import annotations
@@ -190,59 +191,78 @@ def the_customer_is_asked_and_the_agent_goes_on(ns):
     assert status == "done" and refunded == [39.0], f"after the reply the status is {status!r} and order 1063 was refunded {refunded}"
 
 
-# --- 7.2 answer_approval -----------------------------------------------------------------------
+# --- 7.2 approval_answer -----------------------------------------------------------------------
 
 @contextmanager
 def _paused(ns, human: str = "request_approval") -> Iterator[tuple[Shop, FakeModel, str]]:
-    stage = _given(ns, "stage_06")
-    with _world() as (db, model), _replaced(ns, resume=stage.resume):
+    with _world() as (db, model):
         yield db, model, _pause(ns, human)
 
 
-@visible("7.2", hint="Resume with Approval(call_id=..., approved=..., comment=..., by=..., amount=...); call_id is the request's position.")
-def an_approval_refunds_once(answer_approval, ns):
+def _resumed(ns, thread_id: str, answer: Any) -> str:
+    """Resume with lesson 06's `resume` (its intents, not your AGENT_INTENTS), as a caller of approval_answer does."""
+    return _given(ns, "stage_06").resume(thread_id, answer)
+
+
+def _answer(approval_answer, ns, thread_id: str, *args: Any, **kwargs: Any) -> Any:
+    """approval_answer's answer, checked to be an Approval that stored nothing."""
+    before = _stored(ns, thread_id)
+    answer = approval_answer(thread_id, *args, **kwargs)
+    assert isinstance(answer, _given(ns, "Approval")), f"approval_answer returned {answer!r}, not the Approval to resume with"
+    assert _stored(ns, thread_id) == before, "approval_answer changed the stored thread: return the answer, the caller resumes"
+    return answer
+
+
+@visible("7.2", hint="Return Approval(call_id=..., approved=..., comment=..., by=..., amount=...); call_id is the request's "
+                     "position; store nothing (no record_answer, no resume): the caller resumes.")
+def an_approval_refunds_once(approval_answer, ns):
     with _paused(ns) as (db, _, thread_id):
-        status = answer_approval(thread_id, True, "OK")
-        assert status == "done", f"answer_approval returned {status!r}: return the thread's status after resuming"
+        answer = _answer(approval_answer, ns, thread_id, True, "OK", by="Ada")
+        want = (len(_stored(ns, thread_id)) - 1, True, "OK", "Ada")
+        assert (answer.call_id, answer.approved, answer.comment, answer.by) == want, \
+            f"approval_answer returned {answer!r}: call_id, approved, comment and by should be {want}"
+        status = _resumed(ns, thread_id, answer)
+        assert status == "done", f"resuming with your answer left the thread {status!r}"
         assert _refunds(db, 1042) == [18.5], f"after an approval the refunds on order 1042 are {_refunds(db, 1042)}"
         try:
-            answer_approval(thread_id, True)
+            approval_answer(thread_id, True)
         except ValueError:
             return
         raise AssertionError("a second approval of the same request was accepted")
 
 
-@visible("7.2", hint="Pass the lower amount on in the Approval; None when the person gave none or the one asked for.")
-def a_lower_amount_is_what_is_refunded(answer_approval, ns):
+@visible("7.2", hint="Put the lower amount in the Approval; None when the person gave none or the one asked for.")
+def a_lower_amount_is_what_is_refunded(approval_answer, ns):
     for amount in (12.0, 18.5):
         with _paused(ns) as (db, _, thread_id):
-            answer_approval(thread_id, True, amount=amount)
+            answer = _answer(approval_answer, ns, thread_id, True, amount=amount)
+            _resumed(ns, thread_id, answer)
             refunds = _refunds(db, 1042)
-        assert refunds == [amount], f"after approving ${amount:.2f} of $18.50 the refunds are {refunds}"
+        assert refunds == [amount], f"after approving ${amount:.2f} of $18.50 ({answer!r}) the refunds are {refunds}"
 
 
 @visible("7.2", hint="A rejection is an Approval with approved=False and the comment: the model reads it and writes to the customer.")
-def a_rejection_is_read_by_the_model(answer_approval, ns):
+def a_rejection_is_read_by_the_model(approval_answer, ns):
     with _paused(ns) as (db, model, thread_id):
-        status = answer_approval(thread_id, False, "Ask her to send a photo first.")
+        status = _resumed(ns, thread_id, _answer(approval_answer, ns, thread_id, False, "Ask her to send a photo first."))
         seen = " ".join(request.text() for request in model.transcript.requests)
         told = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         assert status == "done" and not _refunds(db, 1042), f"after a rejection: status {status!r}, refunds {_refunds(db, 1042)}"
         assert told, "after a rejection the customer was told nothing"
         assert "send a photo" in seen, "the rejection's comment never reached the model"
     with _paused(ns) as (db, _, thread_id):
-        status = answer_approval(thread_id, False, "Offer $8 instead.")
+        status = _resumed(ns, thread_id, _answer(approval_answer, ns, thread_id, False, "Offer $8 instead."))
         asked = json.loads(_stored(ns, thread_id)[-1].get("arguments") or "{}").get("amount")
         assert (status, asked) == ("waiting", 8.0), f"after 'offer $8 instead' the thread is {status!r}, asking for {asked!r}"
 
 
-@visible("7.2", hint="Check first, store after: 0 < amount <= the amount asked (ValueError), and a pending request_approval (ResumeError).")
-def bad_answers_are_refused(answer_approval, ns):
+@visible("7.2", hint="Check first: 0 < amount <= the amount asked (ValueError), and a pending request_approval (ResumeError).")
+def bad_answers_are_refused(approval_answer, ns):
     with _paused(ns) as (db, _, thread_id):
         before = _stored(ns, thread_id)
         for amount in (20.0, 0.0, -5.0):
             try:
-                answer_approval(thread_id, True, "", amount)
+                approval_answer(thread_id, True, "", amount)
             except ValueError:
                 assert _stored(ns, thread_id) == before and not _refunds(db, 1042), \
                     f"approving ${amount:.2f} raised, but the thread or the refunds changed"
@@ -250,18 +270,19 @@ def bad_answers_are_refused(answer_approval, ns):
             raise AssertionError(f"approving ${amount:.2f} of $18.50 was accepted")
     with _paused(ns, "ask_customer") as (_db, _, thread_id):
         try:
-            answer_approval(thread_id, True)
+            approval_answer(thread_id, True)
         except ValueError:
             return
         raise AssertionError("an approval for a thread waiting for the customer was accepted")
 
 
-@visible("7.2", hint="Resume with the answer (lesson 06's record_answer stores it as the request's one ToolResult); add no events yourself.")
-def every_call_has_one_result(answer_approval, ns):
+@visible("7.2", hint="Return the answer; resume (lesson 06's record_answer) stores it as the request's one ToolResult: "
+                     "add no events yourself.")
+def every_call_has_one_result(approval_answer, ns):
     for approved, comment, amount in [(True, "Yes.", 9.5), (False, "No.", None)]:
         with _paused(ns) as (_, _model, thread_id):
             call_id = len(_stored(ns, thread_id)) - 1
-            answer_approval(thread_id, approved, comment, amount)
+            _resumed(ns, thread_id, _answer(approval_answer, ns, thread_id, approved, comment, amount))
             events = _stored(ns, thread_id)
         problem = _one_result_each(events)
         assert problem is None, f"after answering approved={approved}: {problem}"
@@ -281,12 +302,31 @@ def _inside(widget) -> list[Any]:
 
 
 class _Answers:
+    """A simple approval_answer: records what the card asks, returns an Approval (or refuses)."""
+
+    def __init__(self, ns, refuse: Exception | None = None):
+        self.Approval, self.load_thread, self.refuse = _given(ns, "Approval"), _given(ns, "load_thread"), refuse
+        self.calls: list[tuple[Any, ...]] = []
+        self.given: list[Any] = []
+
+    def __call__(self, thread_id, approved, comment="", amount=None, by=""):
+        self.calls.append((thread_id, approved, comment, amount))
+        if self.refuse is not None:
+            raise self.refuse
+        call_id = len(self.load_thread(thread_id).events) - 1
+        self.given.append(self.Approval(call_id=call_id, approved=approved, comment=comment, amount=amount))
+        return self.given[-1]
+
+
+class _Resumes:
+    """The resume a card is given: records what it is called with, returns 'done' (or refuses)."""
+
     def __init__(self, refuse: Exception | None = None):
         self.calls: list[tuple[Any, ...]] = []
         self.refuse = refuse
 
-    def __call__(self, thread_id, approved, comment="", amount=None, by=""):
-        self.calls.append((thread_id, approved, comment, amount))
+    def __call__(self, thread_id, answer=None, policy=None):
+        self.calls.append((thread_id, answer))
         if self.refuse is not None:
             raise self.refuse
         return "done"
@@ -296,7 +336,7 @@ class _Answers:
                      "super().__init__([header, amount, comment, HBox([approve, reject]), status]).")
 def the_card_shows_the_request(approval_card, ns):
     with _world(FakeModel.scripted()):
-        card = approval_card(_pause(ns))
+        card = approval_card(_pause(ns), _Resumes())
     shown = _shown(card)
     for what, text in [("question", _ASKED["question"]), ("order", "1042"), ("amount", "18.50")]:
         assert text in shown, f"the card does not show the {what} ({text!r})"
@@ -306,40 +346,51 @@ def the_card_shows_the_request(approval_card, ns):
     assert card.amount.value == 18.5 and card.amount.max == 18.5, "the amount box should start at, and stop at, $18.50"
 
 
-@visible("7.3", hint="_answer: answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved "
-                     "else None), then disable both buttons and set self.status.value; once answered, do nothing.")
+@visible("7.3", hint="_answer: self.resume(self.thread_id, approval_answer(self.thread_id, approved, self.comment.value, "
+                     "self.amount.value if approved else None)), then disable both buttons and set self.status.value; "
+                     "once answered, do nothing.")
 def the_buttons_answer_once(approval_card, ns):
-    answers = _Answers()
-    with _world(FakeModel.scripted()), _replaced(ns, answer_approval=answers):
+    answers, resumes = _Answers(ns), _Resumes()
+    with _world(FakeModel.scripted()), _replaced(ns, approval_answer=answers):
         thread_id = _pause(ns)
-        card = approval_card(thread_id)
+        card = approval_card(thread_id, resumes)
         card.amount.value, card.comment.value = 10, "Half is fair."
         card.approve.click()
         card.approve.click()
-        assert answers.calls == [(thread_id, True, "Half is fair.", 10.0)], f"Approve called answer_approval as {answers.calls}"
+        assert answers.calls == [(thread_id, True, "Half is fair.", 10.0)], f"Approve called approval_answer as {answers.calls}"
+        assert resumes.calls == [(thread_id, answers.given[0])], (
+            f"Approve called the resume the card was given {len(resumes.calls)} times, with {resumes.calls}: call "
+            "self.resume(thread_id, the answer) once, not the notebook's resume")
         assert card.approve.disabled and card.reject.disabled and "done" in card.status.value, \
             "after the answer, disable both buttons and show the agent's status"
         answers.calls.clear()
-        card = approval_card(thread_id)
+        card = approval_card(thread_id, resumes)
         card.comment.value = "No."
         card.reject.click()
-        assert answers.calls == [(thread_id, False, "No.", None)], f"Reject called answer_approval as {answers.calls}"
+        assert answers.calls == [(thread_id, False, "No.", None)], f"Reject called approval_answer as {answers.calls}"
+        assert len(resumes.calls) == 2, "Reject did not call the resume the card was given"
 
 
-@visible("7.3", hint="Catch ResumeError and ValueError from answer_approval: show the error in self.status, leave the buttons on.")
+@visible("7.3", hint="Catch ResumeError and ValueError from approval_answer and from resume: show the error in "
+                     "self.status, leave the buttons on.")
 def a_refused_answer_is_shown(approval_card, ns):
-    answers = _Answers(refuse=ValueError("Approve between $0.01 and the $18.50 asked for, not $30.00."))
-    with _world(FakeModel.scripted()), _replaced(ns, answer_approval=answers):
-        card = approval_card(_pause(ns))
-        card.approve.click()
-    assert "Approve between" in card.status.value, f"when answer_approval refuses, the status shows {card.status.value!r}"
-    assert not card.approve.disabled, "when answer_approval refuses, the person should be able to try again"
+    ResumeError = _given(ns, "ResumeError")
+    refusals = [(_Answers(ns, ValueError("Approve between $0.01 and the $18.50 asked for, not $30.00.")), _Resumes()),
+                (_Answers(ns), _Resumes(ResumeError("Thread t-1 is not waiting for an answer.")))]
+    for answers, resumes in refusals:
+        with _world(FakeModel.scripted()), _replaced(ns, approval_answer=answers):
+            card = approval_card(_pause(ns), resumes)
+            card.approve.click()
+        who = "approval_answer" if answers.refuse else "resume"
+        assert "Approve between" in card.status.value or "not waiting" in card.status.value, \
+            f"when {who} refuses, the status shows {card.status.value!r}"
+        assert not card.approve.disabled, f"when {who} refuses, the person should be able to try again"
 
 
-@visible("7.3", hint="The card calls your answer_approval, which resumes the agent: the whole flow on the shop brain.")
+@visible("7.3", hint="The card calls your approval_answer and the resume it is given: the whole flow on the shop brain.")
 def a_click_resumes_the_agent(approval_card, ns):
     with _world() as (db, _):
-        card = approval_card(_given(ns, "launch")(_MUG.ticket))
+        card = approval_card(_given(ns, "launch")(_MUG.ticket), _given(ns, "resume"))
         card.amount.value = 15
         card.approve.click()
         refunds = _refunds(db, 1042)

@@ -4,7 +4,8 @@ Cheap, public and worth no points; the hidden tests carry the points. Each check
 shop and its own fake model, so it never touches the notebook's state. `guard` is pure, so its
 checks call it on small threads built here. The checks of 8.2 run your loop with a simple guard of
 their own, and those of 8.3 with a simple run_loop of their own (your functions are put back
-afterwards), so each judges one exercise; the last check of 8.3 runs your whole agent.
+afterwards), so each judges one exercise; the last checks of 8.3 run your whole agent, one of them
+through lesson 07's approval card handed your `resume`.
 """
 
 from __future__ import annotations
@@ -347,5 +348,22 @@ def a_rejection_with_feedback_and_an_approval(launch, resume, ns):
         resume(thread_id, Approval(call_id=len(load_thread(thread_id).events) - 1, approved=True))
         refunded = refunded_amount(db, _LARGE)
     assert refunded == 200.0, f"after a person approved $200.00, ${refunded:.2f} was refunded"
+
+
+@visible("8.3", hint="resume: record_answer, then run_loop: lesson 07's card calls the resume it is given, so handed "
+                     "yours, a click goes through your loop and its guard (finish 8.1 and 8.2 first).")
+def the_card_resumes_through_your_loop(resume, ns):
+    ask = {**_ASK, "order_id": 1057, "amount": 899.0, "question": "Refund $899.00 on order 1057?"}
+    overreach = FakeModel.scripted(Reply.tool_call("issue_refund", {"order_id": 1057, "amount": 899.0, "reason": "damaged"}))
+    with _world(overreach) as db:
+        thread_id = _given(ns, "new_thread")(_LARGE.ticket)
+        _given(ns, "append_event")(thread_id, _given(ns, "ToolRequested")(name="request_approval", arguments=json.dumps(ask)))
+        card = _given(ns, "approval_card")(thread_id, resume)
+        card.amount.value = 300.0
+        card.approve.click()
+        last, refunded = _given(ns, "load_thread")(thread_id).events[-1], refunded_amount(db, _LARGE)
+    assert refunded == 0 and getattr(last, "name", "") == "request_approval", (
+        f"a person approved $300.00 on the card and the model then asked for $899.00: ${refunded:.2f} was refunded "
+        f"and the thread ends with {last!r} (the card says {card.status.value!r})")
 
 __all__: list[str] = []  # the checks register themselves with course.grading.visible on import

@@ -19,7 +19,7 @@ CELLS = [
     "from stage_07 import *\nfrom course.shop import SCENARIOS, current_shop",
     'thread_id = launch(SCENARIOS["large_refund"].ticket)  # Daniel\'s $899 TV: above the approval limit\n'
     'print(thread_id, status_of(load_thread(thread_id)), "shop:", current_shop().path)',
-    "approval_card(thread_id)",
+    "approval_card(thread_id, resume)",  # the card resumes with the loop it is given: lesson 07's
 ]
 # Run after Approve: the thread as it ends, and the model calls that resumed it.
 AFTER_CELL = ("from course.widgets import run_trace, thread_viewer\n\n"

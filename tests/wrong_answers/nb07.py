@@ -33,12 +33,12 @@ AGENT_INTENTS: dict[str, type[ToolInput]] = {**INTENTS, "request_approval": Requ
 '''
 
 _ANSWER = '''# Exercise 7.2
-def answer_approval(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> str:
-    """Answer the approval the thread waits for and resume it; return its status.
+def approval_answer(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> Approval:
+    """The person's answer to the approval the thread waits for, checked and typed, to resume the thread with.
 
     A person may approve a lower amount (never a higher one, never zero) or reject with a comment the model
     reads. A thread that is not waiting for an approval (ResumeError) or an amount out of range (ValueError)
-    is refused, and nothing is stored.
+    is refused. Nothing is stored: the caller resumes, `resume(thread_id, approval_answer(thread_id, ...))`.
     """
     pending = pending_request(load_thread(thread_id))
     if pending is None or pending[1].name != "request_approval":
@@ -47,13 +47,13 @@ def answer_approval(thread_id: str, approved: bool, comment: str = "", amount: f
     asked = json.loads(request.arguments)["amount"]
     if amount is not None and not 0 < amount <= asked:
         raise ValueError(f"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.")
-    answer = Approval(call_id=call_id, approved=approved, comment=comment, by=by,
-                      amount=None if amount == asked else amount)
-    return resume(thread_id, answer)
+    return Approval(call_id=call_id, approved=approved, comment=comment, by=by,
+                    amount=None if amount == asked else amount)
 '''
 
 _CARD = '''# Exercise 7.3
 import html
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
@@ -61,12 +61,12 @@ import ipywidgets as widgets
 class ApprovalCard(widgets.VBox):
     """The paused refund as a card: order, amount, the question; Approve / Reject, a comment, an amount."""
 
-    def __init__(self, thread_id: str) -> None:
+    def __init__(self, thread_id: str, resume: Callable[[str, Approval], str]) -> None:
         pending = pending_request(load_thread(thread_id))
         if pending is None or pending[1].name != "request_approval":
             raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
         asked = json.loads(pending[1].arguments)
-        self.thread_id, self.answered = thread_id, False
+        self.thread_id, self.resume, self.answered = thread_id, resume, False  # resume: the loop that goes on
         self.amount = widgets.BoundedFloatText(value=asked["amount"], min=0.01, max=asked["amount"], description="Amount $")
         self.comment = widgets.Textarea(placeholder="A comment the agent will read")
         self.approve = widgets.Button(description="Approve", button_style="success")
@@ -79,11 +79,12 @@ class ApprovalCard(widgets.VBox):
         super().__init__([header, self.amount, self.comment, widgets.HBox([self.approve, self.reject]), self.status])
 
     def _answer(self, approved: bool) -> None:
-        """What a click does: answer the approval (Exercise 7.2), then show the agent's new status."""
+        """What a click does: resume the thread with the checked answer (Exercise 7.2), then show its new status."""
         if self.answered:
             return
         try:
-            status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)
+            answer = approval_answer(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)
+            status = self.resume(self.thread_id, answer)
         except (ResumeError, ValueError) as error:
             self.status.value = f"Not sent: {html.escape(str(error))}"
             return
@@ -91,9 +92,9 @@ class ApprovalCard(widgets.VBox):
         self.status.value = f"Answered: the agent resumed and is now <b>{status}</b>."
 
 
-def approval_card(thread_id: str) -> ApprovalCard:
-    """The approval card of a thread waiting for an approval: display it in JupyterLab and click."""
-    return ApprovalCard(thread_id)
+def approval_card(thread_id: str, resume: Callable[[str, Approval], str]) -> ApprovalCard:
+    """The approval card of a thread waiting for an approval, resumed with `resume`: display it in JupyterLab and click."""
+    return ApprovalCard(thread_id, resume)
 '''
 
 def _slip(source: str, old: str, new: str) -> str:
@@ -129,32 +130,37 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # the two human intents and done, but not the shop's tools: the agent cannot look anything up
         _slip(_INTENTS, "{**INTENTS, ", '{"done": INTENTS["done"], '),
     ],
-    "answer_approval": [
+    "approval_answer": [
         # drops the lower amount: the person approves $500 and the agent refunds $899
         _slip(_ANSWER, "amount=None if amount == asked else amount)", "amount=None)"),
         # no upper bound: a person can approve more than was asked for
         _slip(_ANSWER, "not 0 < amount <= asked", "amount <= 0"),
         # strict upper bound: approving exactly the amount asked for is refused
         _slip(_ANSWER, "not 0 < amount <= asked", "not 0 < amount < asked"),
-        # no lower bound: approving $0 (or less) is stored
+        # no lower bound: approving $0 (or less) is returned as an answer
         _slip(_ANSWER, "not 0 < amount <= asked", "amount > asked"),
         # the comment is lost: the model never reads why a person said no
         _slip(_ANSWER, "comment=comment, by=by", "by=by"),
-        # a rejection is stored but the agent is not resumed: the customer is never told
-        _slip(_ANSWER, "    return resume(thread_id, answer)",
-              "    if not approved:\n        record_answer(thread_id, answer)\n        return status_of(load_thread(thread_id))\n"
-              "    return resume(thread_id, answer)"),
+        # stores the answer itself: the caller's resume then finds the call answered and refuses it
+        _slip(_ANSWER, "    return Approval(call_id=call_id, approved=approved, comment=comment, by=by,\n"
+                       "                    amount=None if amount == asked else amount)",
+              "    answer = Approval(call_id=call_id, approved=approved, comment=comment, by=by,\n"
+              "                      amount=None if amount == asked else amount)\n"
+              "    record_answer(thread_id, answer)\n    return answer"),
+        # resumes the thread itself, with lesson 07's resume, and returns its status: the caller cannot choose the loop
+        _slip(_ANSWER, "    return Approval(call_id=call_id, approved=approved, comment=comment, by=by,\n"
+                       "                    amount=None if amount == asked else amount)",
+              "    return resume(thread_id, Approval(call_id=call_id, approved=approved, comment=comment, by=by,\n"
+              "                                      amount=None if amount == asked else amount))"),
         # the answer names the wrong call (one past the request): lesson 06 refuses every answer
         _slip(_ANSWER, "call_id, request = pending", "request = pending[1]\n    call_id = len(load_thread(thread_id).events)  # the next position"),
-        # resumes but forgets to return the status: the caller cannot tell whether the agent is done or waits again
-        _slip(_ANSWER, "    return resume(thread_id, answer)", "    resume(thread_id, answer)"),
-        # checks the amount after resuming: a refused answer has already been stored and acted on
-        _slip(_slip(_ANSWER, "    if amount is not None and not 0 < amount <= asked:\n"
-                             "        raise ValueError(f\"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.\")\n", ""),
-              "    return resume(thread_id, answer)",
-              "    status = resume(thread_id, answer)\n    if amount is not None and not 0 < amount <= asked:\n"
-              "        raise ValueError(f\"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.\")\n"
-              "    return status"),
+        # the answer as a plain dict, not the typed Approval: resume cannot store it as the call's result
+        _slip(_ANSWER, "    return Approval(call_id=call_id, approved=approved, comment=comment, by=by,\n"
+                       "                    amount=None if amount == asked else amount)",
+              "    return {\"call_id\": call_id, \"approved\": approved, \"comment\": comment, \"by\": by,\n"
+              "            \"amount\": None if amount == asked else amount}"),
+        # any pending call will do: an approval for a thread waiting for the customer is accepted
+        _slip(_ANSWER, 'if pending is None or pending[1].name != "request_approval":', "if pending is None:"),
     ],
     "approval_card": [
         # Approve ignores the amount box: the person types $500 and the agent refunds $899
@@ -168,12 +174,22 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # the header leaves out the amount: the person approves without seeing how much
         _slip(_CARD, 'f"${asked[\'amount\']:.2f} · {asked[\'urgency\']}', 'f"{asked[\'urgency\']}'),
         # a refusal is not caught: the click fails quietly and the card says nothing
-        _slip(_CARD, "        try:\n            status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)\n"
+        _slip(_CARD, "        try:\n            answer = approval_answer(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)\n"
+                     "            status = self.resume(self.thread_id, answer)\n"
                      "        except (ResumeError, ValueError) as error:\n            self.status.value = f\"Not sent: {html.escape(str(error))}\"\n            return\n",
-              "        status = answer_approval(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)\n"),
+              "        answer = approval_answer(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)\n"
+              "        status = self.resume(self.thread_id, answer)\n"),
+        # only approval_answer's refusals are caught: a resume that refuses (answered elsewhere first) breaks the click
+        _slip(_CARD, "            status = self.resume(self.thread_id, answer)\n        except (ResumeError, ValueError) as error:\n"
+                     "            self.status.value = f\"Not sent: {html.escape(str(error))}\"\n            return\n",
+              "        except (ResumeError, ValueError) as error:\n"
+              "            self.status.value = f\"Not sent: {html.escape(str(error))}\"\n            return\n"
+              "        status = self.resume(self.thread_id, answer)\n"),
+        # ignores the resume it is given and calls the notebook's own: after lesson 08, a click skips the guarded loop
+        _slip(_CARD, "status = self.resume(self.thread_id, answer)", "status = resume(self.thread_id, answer)"),
         # the buttons go off before the answer is accepted: after a refusal the person cannot try again
-        _slip(_CARD, "        try:\n            status = answer_approval(",
-              "        self.answered = self.approve.disabled = self.reject.disabled = True\n        try:\n            status = answer_approval("),
+        _slip(_CARD, "        try:\n            answer = approval_answer(",
+              "        self.answered = self.approve.disabled = self.reject.disabled = True\n        try:\n            answer = approval_answer("),
         # the status line is never filled in: the person cannot tell the click did anything
         _slip(_CARD, '        self.status.value = f"Answered: the agent resumed and is now <b>{status}</b>."\n', ""),
         # the status widget is made but left out of the card
