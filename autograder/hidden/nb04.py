@@ -30,6 +30,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
+from autograder.hidden.calls import attr as _attr
+from autograder.hidden.calls import call as _call
+from autograder.hidden.calls import value as _value
 from autograder.remote import LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
@@ -70,27 +73,6 @@ def _changed_tables(before: tuple[bytes, list[str]], after: tuple[bytes, list[st
     lines = set(before[1]) ^ set(after[1])
     tables = sorted({m.group(1) for line in lines if (m := re.match(r'INSERT INTO "?(\w+)"?', line))})
     return ", ".join(tables) or "its file"
-
-
-def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
-    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerNotImplemented:
-        raise
-    except LearnerError as error:
-        text = error.message.strip()
-        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
-
-
-def _attr(obj: Remote, name: str) -> Remote:
-    """`obj.name` in the worker, even for a name a Remote has of its own (`text`, `value`, `type`...)."""
-    return Remote.__getattr__(obj, name)
-
-
-def _value(obj: Remote, name: str) -> Any:
-    """The plain value of `obj.name` (a learner object without it raises, as `obj.name` would)."""
-    return _attr(obj, name).value
 
 
 def _get(obj: Remote | None, name: str, default: Any = None) -> Any:

@@ -33,6 +33,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
+from autograder.hidden.calls import attr as _attr
+from autograder.hidden.calls import call as _call
 from autograder.remote import FreshWorkerUnavailable, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
 from course.brain import shop_brain
 from course.grading.layout import find_lesson
@@ -60,21 +62,6 @@ def _world(model: FakeModel | None = None) -> Iterator[Shop]:
     """A fresh seeded shop as the current shop, and `model` (default: one that must not be called)."""
     with Shop.create() as db, use_shop(db), use_model(model or FakeModel.scripted()):
         yield db
-
-
-def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
-    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerNotImplemented:
-        raise
-    except LearnerError as error:
-        text = error.message.strip()
-        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
-
-
-def _attr(obj: Remote, name: str) -> Remote:
-    return Remote.__getattr__(obj, name)
 
 
 def _ticket(scenario: str) -> Ticket:

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
+from autograder.hidden.calls import call as _call
 from autograder.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
@@ -44,17 +45,6 @@ def _world(model: FakeModel | None = None, policy: ShopPolicy | None = None) -> 
     """A fresh seeded shop as the current shop, and `model` (default: the shop brain) as the model."""
     with Shop.create(policy=policy) as db, use_shop(db), use_model(model or FakeModel(shop_brain)):
         yield db
-
-
-def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
-    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerNotImplemented:
-        raise
-    except LearnerError as error:
-        text = error.message.strip()
-        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
 
 
 def _refused(fn: Remote, *args: Any) -> LearnerError | None:

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.hidden import HiddenTests
+from autograder.hidden.calls import attr as _attr
+from autograder.hidden.calls import call as _call
 from autograder.remote import Learner, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote, raised
 from course.brain import shop_brain
 from course.llm import FakeModel, use_model
@@ -52,22 +54,6 @@ def _world(model: FakeModel | None = None) -> Iterator[tuple[Shop, FakeModel]]:
     model = model or FakeModel(shop_brain)
     with Shop.create() as db, use_shop(db), use_model(model):
         yield db, model
-
-
-def _call(what: str, fn: Remote, *args: Any, **kwargs: Any) -> Remote:
-    """Call learner code; an unexpected exception becomes a failure that says which call raised what."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerNotImplemented:
-        raise
-    except LearnerError as error:
-        text = error.message.strip()
-        raise AssertionError(f"{what} raised {error.type}" + (f": {text}" if text else "")) from None
-
-
-def _attr(obj: Remote, name: str) -> Remote:
-    """`obj.name` in the worker, even for a name a Remote has of its own (`value`, `type`...)."""
-    return Remote.__getattr__(obj, name)
 
 
 def _stored(load_thread: Remote, thread_id: Any) -> list[dict[str, Any]]:
