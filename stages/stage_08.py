@@ -49,7 +49,11 @@ def guard(intent: ToolInput, thread: Thread, policy: ShopPolicy) -> ToolInput | 
     for request, answer in approvals_in(thread):
         if request.order_id != intent.order_id or not answer.approved:
             continue
-        if cents == round(answer.amount * 100) if answer.amount is not None else cents <= round(request.amount * 100):
+        if answer.amount is None:  # approved as asked: up to the amount asked
+            allowed = cents <= round(request.amount * 100)
+        else:                      # a person approved less: that amount only
+            allowed = cents == round(answer.amount * 100)
+        if allowed:
             return intent
     return RequestApproval(
         order_id=intent.order_id, amount=intent.amount,
