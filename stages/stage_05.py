@@ -83,7 +83,8 @@ def new_thread(ticket: Ticket) -> str:
     """Store a new thread for `ticket` (its earlier messages, then the ticket) and return its id."""
     conn = store()
     with current_shop().transaction():
-        count = conn.execute("SELECT count(*) FROM threads WHERE id LIKE ?", (f"ticket-{ticket.ticket_id}-%",)).fetchone()[0]
+        count = conn.execute("SELECT count(*) FROM threads WHERE id LIKE ? AND id NOT LIKE '%-fork-%'",
+                             (f"ticket-{ticket.ticket_id}-%",)).fetchone()[0]  # forks are numbered on their own
         thread_id = f"ticket-{ticket.ticket_id}-{count + 1}"
         conn.execute("INSERT INTO threads (id, ticket, schema_version, created_on) VALUES (?, ?, ?, ?)",
                      (thread_id, ticket.model_dump_json(), SCHEMA_VERSION, current_shop().today.isoformat()))

@@ -44,7 +44,8 @@ class ResumeError(ValueError):
 
 
 def pending_request(thread: Thread) -> tuple[int, ToolRequested] | None:
-    """The call the thread waits on, with its call id (its position), or None if it waits for nobody."""
+    """The thread's last call with no result yet (it waits for a person, or was interrupted), with its call id
+    (its position); None otherwise."""
     if status_of(thread) not in ("waiting", "interrupted"):
         return None
     return len(thread.events) - 1, thread.events[-1]

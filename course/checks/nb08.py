@@ -358,12 +358,26 @@ def the_card_resumes_through_your_loop(resume, ns):
     with _world(overreach) as db:
         thread_id = _given(ns, "new_thread")(_LARGE.ticket)
         _given(ns, "append_event")(thread_id, _given(ns, "ToolRequested")(name="request_approval", arguments=json.dumps(ask)))
-        card = _given(ns, "approval_card")(thread_id, resume)
+        raised: list[BaseException] = []
+
+        def resuming(thread_id: str, answer: object) -> object:
+            """Your resume, as the card calls it; what it raises is kept (a click would only print it)."""
+            try:
+                return resume(thread_id, answer)
+            except Exception as error:
+                raised.append(error)
+                return "(raised)"
+
+        card = _given(ns, "approval_card")(thread_id, resuming)
         card.amount.value = 300.0
         card.approve.click()
+        if raised:
+            raise raised[0]
         last, refunded = _given(ns, "load_thread")(thread_id).events[-1], refunded_amount(db, _LARGE)
     assert refunded == 0 and getattr(last, "name", "") == "request_approval", (
         f"a person approved $300.00 on the card and the model then asked for $899.00: ${refunded:.2f} was refunded "
         f"and the thread ends with {last!r} (the card says {card.status.value!r})")
+    assert "waiting" in card.status.value, (
+        f"after the click the card says {card.status.value!r}: your resume should return the status, 'waiting' here")
 
 __all__: list[str] = []  # the checks register themselves with course.grading.visible on import
