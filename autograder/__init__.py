@@ -6,8 +6,9 @@ and nothing under `course/` imports it: the `course` command finds it through an
 
   trusted grading (learner code in a sandboxed worker, verdicts here; see README "For instructors")
     engine.py       grade one submission: which cells run, where each hidden test runs, the notes
-    session.py      the worker process as the grader drives it: requests, crashes, replays
-    sandbox.py      how the worker is started: bubblewrap, limits, a pids cgroup
+    session.py      the worker process as the grader drives it: requests, deadlines, crashes, replays
+    sandbox.py      how the worker is started: bubblewrap, limits, who it runs as
+    cgroups.py, folder.py   its pids cgroup (v1 or v2); its folder (a sized tmpfs, no symlinks)
     remote.py       what a hidden test holds of learner code: Remote handles and plain data
     gradebook.py    verdicts into nbgrader's gradebook (its API) and the autograded notebook
     hidden/nbNN.py  the hidden tests of lesson NN
@@ -26,6 +27,16 @@ and nothing under `course/` imports it: the `course` command finds it through an
     batch.py        jobs in a process pool or on a Dask cluster; the journal that makes a run resumable
     report.py       var/grades.csv and the class report (var/report.html, matplotlib charts)
     cli.py          the instructor's `course` subcommands (the entry point)
+
+The rule at the trust boundary: data from the worker is data. Nothing a worker's answer names is
+ever imported, resolved or called here: a description (`Remote`) is names and plain JSON judged by
+the tests, a callback number picks one of the grader's own registered functions or none, a model
+request is a JSON body the grader's fake parses, and a call's shop faults come back as counts only
+(course.shop.FaultPlan.consume), their kinds travelling out by name from a fixed table
+(course.worker.faults). Frames have a size and a depth limit (course.worker.channel). The
+grader never executes notebook code outside the sandbox, and the only files of the worker's folder
+it opens are the verdict's own data (the shop database it shared), on a mount that follows no
+symlink (autograder.folder).
 
 Importing this package must stay cheap and silent (no nbgrader, no SQLAlchemy).
 """

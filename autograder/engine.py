@@ -218,6 +218,10 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     with LearnerSession(files, limits=limits, sandbox=sandbox) as session:
         learner = Learner(session)
         for number, step in enumerate(steps, 1):
+            if session.out_of_time:
+                if step.kind == "test":
+                    verdicts[step.grade_id] = Verdict("not-run", f"not run: time limit ({session.time_limit})")
+                continue
             if step.kind == "code":
                 answer = session.run_cell(step.source)
                 runs.append(_cell_run(step, answer))
@@ -227,8 +231,12 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
             else:
                 verdicts[step.grade_id] = _run_test(registry, step.grade_id, learner)
         used = session.sandbox
+        if session.out_of_time:
+            notes.append(f"grading stopped at the time limit: {session.time_limit}")
     if not used.hides_files:
         notes.append(f"graded without a file sandbox ({used.detail})")
+    if used.gaps:
+        notes.append(f"graded with limits this machine could not enforce: {', '.join(used.gaps)}")
     results = []
     for gid, points in tests:
         verdict = verdicts.get(gid)

@@ -191,7 +191,8 @@ class Learner:
 
     def _on_callback(self, question: dict[str, Any]) -> dict[str, Any]:
         """The worker called one of our functions: run it on Remotes of its arguments, send back its result."""
-        fn = self._callbacks.get(int(question.get("id", 0)))
+        number = question.get("id")
+        fn = self._callbacks.get(number) if type(number) is int else None
         if fn is None:
             return {"failed_callback": "no such grader function"}
         args = [Remote(self, {"ref": info["ref"]}, info) for info in question.get("args", [])]
@@ -255,7 +256,8 @@ class Learner:
         """What a call runs with: the grader's current shop, by path (the worker opens the same file).
 
         Only a shop in the worker's folder can be opened there (`LearnerSession` puts the grader's
-        temporary files there while it runs); any other shop stays the grader's alone.
+        temporary files there while it runs); any other shop stays the grader's alone. Its planned
+        failures travel by name (course.worker.faults); what comes back is counts (`_remote`).
         """
         from course.shop import current_shop
 
@@ -263,7 +265,14 @@ class Learner:
         workdir = getattr(self.session, "workdir", None)
         if workdir is None or shop.path.parent != workdir:
             return {}
-        return {"shop": str(shop.path), "faults": shop.faults.to_data()}
+        from course.worker.faults import FAULT_KINDS
+
+        plan = shop.faults.to_data()
+        unknown = sorted({str(kind) for _, kind, *_ in plan} - set(FAULT_KINDS))
+        if unknown:  # a hidden test's mistake: the worker could not rebuild these
+            raise TypeError(f"planned failures must be one of {sorted(FAULT_KINDS)}, not {unknown}")
+        self.session.share(shop.path)
+        return {"shop": self.session.path_inside(shop.path), "faults": plan}
 
     def _ask(self, message: dict[str, Any], key: str = "value") -> Any:
         return self._unpack(self.session.request(message), message, key)
@@ -283,10 +292,10 @@ class Learner:
 
     def _remote(self, message: dict[str, Any]) -> Remote:
         answer = self.session.request(message)
-        if "faults" in answer and message.get("context", {}).get("shop"):
+        if message.get("context", {}).get("shop"):
             from course.shop import current_shop
 
-            current_shop().faults.load_data(answer["faults"])  # what the call used up is used up here too
+            current_shop().faults.consume(answer.get("faults_used"))  # counts only: data from the worker is data
         info = self._unpack(answer, message, "value")
         return Remote(self, {"ref": info["ref"]}, info)
 

@@ -9,8 +9,14 @@ CPU limit, a hang past the wall clock), the request that was running raises `Wor
 the reason, and the next request starts a new worker and replays those cells first (a cell that
 killed the worker is not replayed), so one crash costs only what needed the code that crashed.
 
+Every run has an end: each request has a deadline (`Limits.call_seconds`) fixed when it is sent,
+which no frame from the worker extends, and the whole session (its fresh workers included) has
+one more (`Limits.submission_seconds`); past it the session raises `TimeLimit` at once for every
+request left, so the remaining tests are "not run: time limit" and the batch goes on.
+
 While a learner call runs, the worker may ask for a model completion; the session answers it from
-`course.llm.current_fake()`, the grader's own fake model, so the transcript is the grader's.
+`course.llm.current_fake()`, the grader's own fake model, so the transcript is the grader's. While
+a cell runs no model is in play (cells use the worker's own fake): such a request gets a 503.
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from course.llm import current_fake
 from course.worker import channel
 
-from .sandbox import Limits, PidsCgroup, Sandbox, detect, launch
+from . import folder
+from .sandbox import INSIDE, Limits, PidsCgroup, Sandbox, detect, launch, worker_uid
 
-__all__ = ["LearnerSession", "LocalSession", "WorkerDied"]
+__all__ = ["LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
 
 _MAX_RESTARTS = 8
 _SIGNALS: dict[int, str] = {signal.SIGKILL: "it was killed (out of memory, or stopped from outside)",
@@ -45,17 +53,21 @@ class WorkerDied(RuntimeError):
         self.reason = reason
 
 
+class TimeLimit(WorkerDied):
+    """The submission used up its wall clock: nothing more of it runs."""
+
+
 class LearnerSession:
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
-                 sandbox: Sandbox | None = None, workdir: Path | None = None) -> None:
+                 sandbox: Sandbox | None = None, workdir: Path | None = None,
+                 deadline: float | None = None) -> None:
         self.limits = limits or Limits()
         self.sandbox = sandbox or detect()
-        self._tmp: Path | None = None
-        if workdir is None:  # a folder of its own, removed on close
-            self._tmp = Path(tempfile.mkdtemp(prefix="course-grading-"))
-            workdir = self._tmp / "work"
-            workdir.mkdir()
-            workdir.chmod(0o777)  # the worker runs as another user where the sandbox allows it
+        self.deadline = time.monotonic() + self.limits.submission_seconds if deadline is None else deadline
+        self._folder: folder.WorkerFolder | None = None
+        if workdir is None:  # a folder of its own (a sized tmpfs where possible), removed on close
+            self._folder = folder.make(self.limits.disk_mb)
+            workdir = self._folder.path
         self.workdir = workdir
         if files is not None:
             for item in Path(files).iterdir():
@@ -69,6 +81,28 @@ class LearnerSession:
         self._process: subprocess.Popen[bytes] | None = None
         self._cgroup: PidsCgroup | None = None
         self._sock: socket.socket | None = None
+        self._deadlines: list[float] = []  # of the requests in progress (a callback's request nests in its call's)
+        self._models = False                # whether a test's model is in play for the request in progress
+
+    @property
+    def out_of_time(self) -> bool:
+        """Whether the submission's wall clock has run out: nothing more of it runs."""
+        return time.monotonic() >= self.deadline
+
+    def path_inside(self, path: Path) -> str:
+        """Where the worker sees `path`, a file of its folder (its folder is not at the same path inside)."""
+        return f"{INSIDE}/{path.name}" if self.sandbox.kind == "bubblewrap" else str(path)
+
+    def share(self, path: Path) -> None:
+        """Let the worker write `path`, a file of the grader's in its folder (a test shop, and SQLite's files beside it)."""
+        uid = worker_uid()
+        if uid is None:
+            return
+        for item in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+            try:
+                os.chown(item, uid, uid, follow_symlinks=False)
+            except FileNotFoundError:
+                pass
 
     def clone(self) -> LearnerSession:
         """A second session that replays the same cells in a brand-new worker (a "fresh process").
@@ -76,7 +110,8 @@ class LearnerSession:
         It works in the same folder, as another process on the learner's machine would: it sees the
         same files, so it can open the same shop database (a resume "after a restart").
         """
-        other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir)
+        other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir,
+                               deadline=self.deadline)
         other.cells = list(self.cells)
         other.fatal = set(self.fatal)
         return other
@@ -91,7 +126,7 @@ class LearnerSession:
             theirs.close()
         self._sock = ours
         self.generation += 1
-        hello = self._receive(self.limits.call_seconds)
+        hello = self._receive(self._deadline())
         if not (isinstance(hello, dict) and hello.get("ready")):
             self.kill()
             raise WorkerDied("the worker did not start")
@@ -100,6 +135,9 @@ class LearnerSession:
                 self._exchange({"op": "run_cell", "source": source}, on_death=lambda i=index: self.fatal.add(i))
 
     def _ensure(self) -> None:
+        if self.out_of_time:
+            self.kill()
+            raise TimeLimit(self.time_limit)
         if self._sock is not None:
             return
         if self.generation and self.restarts >= _MAX_RESTARTS:
@@ -123,6 +161,7 @@ class LearnerSession:
             process.wait()
         cgroup, self._cgroup = self._cgroup, None
         if cgroup is not None:
+            _wait_until_empty(cgroup)  # its PID namespace is torn down: nothing it started outlives it
             cgroup.close()
 
     def close(self) -> None:
@@ -132,8 +171,8 @@ class LearnerSession:
             except OSError:
                 pass
         self.kill()
-        if self._tmp is not None:  # a clone leaves the folder it shares to its parent
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._folder is not None:  # a clone leaves the folder it shares to its parent
+            self._folder.close()
 
     def __enter__(self) -> LearnerSession:
         """Inside the block, the grader's temporary files (test shops) go where the worker can open them."""
@@ -149,12 +188,13 @@ class LearnerSession:
 
     def run_cell(self, source: str) -> dict[str, Any]:
         """Run one cell; its answer ({"ok": True} or {"raised": ...}). A cell that kills the worker is not replayed."""
+        try:
+            self._ensure()  # first: a worker started now replays the cells before this one, not this one
+        except WorkerDied as died:
+            self.cells.append(source)
+            return {"died": died.reason}
         self.cells.append(source)
         index = len(self.cells) - 1
-        try:
-            self._ensure()
-        except WorkerDied as died:
-            return {"died": died.reason}
         try:
             return self._exchange({"op": "run_cell", "source": source}, on_death=lambda: self.fatal.add(index))
         except WorkerDied as died:
@@ -163,16 +203,23 @@ class LearnerSession:
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send one request and return the worker's answer; `WorkerDied` if it ends first."""
         self._ensure()
-        return self._exchange(message)
+        return self._exchange(message, models=True)
 
-    def _exchange(self, message: dict[str, Any], on_death: Any = None) -> dict[str, Any]:
+    def _deadline(self) -> float:
+        """A new request's deadline: its own wall clock, within the submission's and any request it nests in."""
+        return min([time.monotonic() + self.limits.call_seconds, self.deadline, *self._deadlines])
+
+    def _exchange(self, message: dict[str, Any], on_death: Any = None, models: bool = False) -> dict[str, Any]:
         assert self._sock is not None
+        deadline = self._deadline()
+        self._deadlines.append(deadline)
+        outer, self._models = self._models, models
         try:
             channel.send(self._sock, message)
             while True:
-                reply = self._receive(self.limits.call_seconds)
+                reply = self._receive(deadline)
                 if isinstance(reply, dict) and reply.get("op") == "model":
-                    channel.send(self._sock, _model_answer(reply.get("body")))
+                    channel.send(self._sock, _model_answer(reply.get("body")) if self._models else _NO_MODEL)
                     continue
                 if isinstance(reply, dict) and reply.get("op") == "callback" and self.on_callback is not None:
                     answer = self.on_callback(reply)  # may itself ask the worker things: nested exchanges
@@ -191,17 +238,32 @@ class LearnerSession:
             if on_death:
                 on_death()
             raise WorkerDied(reason) from None
+        finally:
+            self._deadlines.pop()
+            self._models = outer
 
-    def _receive(self, timeout: float) -> Any:
+    def _receive(self, deadline: float) -> Any:
+        """The worker's next frame, before `deadline` (time.monotonic()); else the worker is killed."""
         assert self._sock is not None
-        self._sock.settimeout(timeout)
+        left = deadline - time.monotonic()
         try:
+            if left <= 0:
+                raise TimeoutError
+            self._sock.settimeout(left)
             return channel.receive(self._sock)
         except TimeoutError:
             self.kill()
-            raise WorkerDied(f"it ran for more than {timeout:g} seconds without answering (an endless loop?)") from None
+            if deadline >= self.deadline:
+                raise TimeLimit(self.time_limit) from None
+            raise WorkerDied(f"it ran for more than {self.limits.call_seconds:g} seconds without answering "
+                             "(an endless loop?)") from None
         except (OSError, channel.ChannelError) as error:
             raise WorkerDied(self._death_reason(error)) from None
+
+    @property
+    def time_limit(self) -> str:
+        return (f"the submission used up its {self.limits.submission_seconds:g} seconds in all "
+                "(cells and tests together); what was left did not run")
 
     def _death_reason(self, error: Exception) -> str:
         process = self._process
@@ -219,6 +281,18 @@ class LearnerSession:
         if code < 0:
             return _SIGNALS.get(-code, f"it was ended by signal {-code}")
         return f"the process exited with status {code} (os._exit or sys.exit outside a cell?)"
+
+
+_NO_MODEL: dict[str, Any] = {"status": 503, "headers": {"content-type": "application/json"}, "body": {"error": {
+    "message": "no model is in play while a cell runs in grading", "type": "server_error"}}}
+
+
+def _wait_until_empty(cgroup: PidsCgroup, seconds: float = 5.0) -> None:
+    """Wait (bounded) for the kernel to finish killing a dead worker's PID namespace, then kill what remains."""
+    end = time.monotonic() + seconds
+    while cgroup.pids() and time.monotonic() < end:
+        cgroup.kill_all()
+        time.sleep(0.005)
 
 
 def _model_answer(body: Any) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from typing import Any
 from course.worker.values import short_text
 
 from ..remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
-from ..session import LocalSession, WorkerDied
+from ..session import LocalSession, TimeLimit, WorkerDied
 
 __all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "raised"]
 
@@ -49,7 +49,7 @@ _MAX_MESSAGE = 600
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # "passed", "failed" or "todo"
+    status: str  # "passed", "failed", "todo" or "not-run" (the submission's time limit came first)
     message: str = ""
     worker_died: bool = False
 
@@ -94,6 +94,8 @@ class HiddenTests:
             return Verdict("failed", _clip(str(error).strip() or "this check did not pass"))
         except LearnerError as error:
             return Verdict("failed", _clip(f"calling your code raised {error}"))
+        except TimeLimit as limit:
+            return Verdict("not-run", _clip(f"not run: time limit ({limit.reason})"), worker_died=True)
         except WorkerDied as died:
             return Verdict("failed", _clip(f"your code stopped the grading worker: {died.reason}"), worker_died=True)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = ["FaultPlan", "PlannedFault"]
@@ -45,25 +46,46 @@ class FaultPlan:
         self._queues.clear()
 
     def to_data(self) -> list[list[object]]:
-        """The plan as plain data, [tool, error class path, error args, times, after] per planned failure.
+        """The plan as plain data, [tool, error class name, error args, times, after] per planned failure.
 
-        A grader sends it along with a learner call that runs in another process, and takes back
-        what is left afterwards (`from_data`), so planned failures fire once, wherever the tool runs.
+        A grader sends it along with a learner call that runs in another process (the worker rebuilds
+        it with `load_data` from a fixed table of error classes), and takes back only how many of
+        each tool's failures the call used (`consume`): a class name never travels back.
         """
-        return [[tool, f"{type(f.error).__module__}:{type(f.error).__qualname__}", [str(a) for a in f.error.args],
-                 f.times, f.after] for tool, queue in self._queues.items() for f in queue]
+        return [[tool, type(f.error).__name__, [str(a) for a in f.error.args], f.times, f.after]
+                for tool, queue in self._queues.items() for f in queue]
 
-    def load_data(self, data: list[list[object]]) -> None:
-        """Replace the plan with one made by `to_data` (errors must be classes of the course package)."""
-        import importlib
-
+    def load_data(self, data: list[list[object]], kinds: Mapping[str, type[Exception]]) -> None:
+        """Replace the plan with one made by `to_data`; each error class is looked up by name in `kinds`."""
         self._queues.clear()
-        for tool, path, args, times, after in data:
-            module, _, name = str(path).partition(":")
-            if not module.startswith("course."):
-                raise ValueError(f"a planned failure must be an error of the course package, not {path}")
-            error = getattr(importlib.import_module(module), name)(*args)  # type: ignore[misc]
+        for tool, kind, args, times, after in data:
+            if not isinstance(kind, str) or kind not in kinds:
+                raise ValueError(f"a planned failure must be one of {sorted(kinds)}, not {kind!r}")
+            error = kinds[kind](*[str(a) for a in args] if isinstance(args, list) else [])
             self.add(str(tool), error, times=int(times), after=bool(after))  # type: ignore[call-overload]
+
+    def counts(self) -> dict[str, int]:
+        """How many planned failures are left, per tool."""
+        return {tool: self.pending(tool) for tool in self._queues}
+
+    def consume(self, used: object) -> None:
+        """Use up what a call in another process used: `used` maps a tool to a count, and is only ever counts.
+
+        Whatever else `used` holds, or counts above what is planned, change nothing more: a worker
+        can at most claim it used up failures this plan already had.
+        """
+        if not isinstance(used, dict):
+            return
+        for tool, queue in self._queues.items():
+            count = used.get(tool)
+            left = count if type(count) is int and count > 0 else 0
+            while left and queue:
+                fault = queue[0]
+                taken = min(left, fault.times)
+                fault.times -= taken
+                left -= taken
+                if fault.times == 0:
+                    queue.popleft()
 
     def take(self, tool: str, *, after: bool) -> Exception | None:
         """The error this call must raise at this point (before or after its effect), consuming it."""

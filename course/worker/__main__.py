@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from .serve import serve
+from .privileges import drop_privileges
 
 __all__: list[str] = []
 
 if __name__ == "__main__":
+    drop_privileges()  # first: no learner code, and nothing else of the course, ever runs as root
+
+    from .serve import serve
+
     sys.exit(serve(int(sys.argv[1])))

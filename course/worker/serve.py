@@ -91,12 +91,13 @@ class Worker:
         kwargs = {str(k): self._decode(v) for k, v in (request.get("kwargs") or {}).items()}
         context = request.get("context") or {}
         with self._context(context) as shop:
+            before = shop.faults.counts() if shop is not None else {}
             try:
                 answer: dict[str, Any] = {"value": describe(target(*args, **kwargs), self.table)}
             except BaseException as error:
                 answer = {"raised": describe_error(error)}
-            if shop is not None:  # what the call used up of the planned failures, for the grader's plan
-                answer["faults"] = shop.faults.to_data()
+            if shop is not None:  # how many planned failures the call used up, for the grader's own plan
+                answer["faults_used"] = {tool: left - shop.faults.pending(tool) for tool, left in before.items()}
         return answer
 
     def _op_getitem(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +197,7 @@ class Worker:
         from course.llm import use_model
         from course.shop import Shop, use_shop
 
+        from .faults import FAULT_KINDS
         from .model import RemoteModel
 
         with contextlib.ExitStack() as stack:
@@ -206,7 +208,7 @@ class Worker:
             shop = None
             if context.get("shop"):
                 shop = stack.enter_context(Shop.open(str(context["shop"])))
-                shop.faults.load_data(context.get("faults") or [])
+                shop.faults.load_data(context.get("faults") or [], FAULT_KINDS)
                 stack.enter_context(use_shop(shop))
             yield shop
 
