@@ -2,9 +2,10 @@
 
     python -m benchmarks.cohort            # 200 learners of lesson 01 (about half an hour on 2 cores)
     python -m benchmarks.cohort 20         # a smaller cohort while developing
+    python -m benchmarks.cohort 20 --lesson 5   # a cohort of a later lesson
 
-The cohort is generated from lesson 01: correct answers (40%), wrong-but-plausible ones from
-tests/wrong_answers/nb01.py (30%), blank releases (15%) and hostile submissions carrying an attack
+The cohort is generated from the lesson: correct answers (40%), wrong-but-plausible ones from
+tests/wrong_answers/nbNN.py (30%), blank releases (15%) and hostile submissions carrying an attack
 cell from tests/attacks.py (15%). Each configuration grades the same notebooks into a gradebook of
 its own in a scratch course, without feedback (plain autograde writes none): plain nbgrader (the
 hidden tests in each learner's kernel, one notebook after another), the trusted cohort grader with
@@ -13,6 +14,8 @@ one job and with two. The floor is executing the solution notebook once with nbc
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +31,6 @@ __all__ = ["cohort", "report"]
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 from attacks import HOSTILE, gradebook_writer  # type: ignore[import-not-found]
-from wrong_answers.nb01 import WRONG_ANSWERS  # type: ignore[import-not-found]
 
 from .timing import median_seconds
 
@@ -47,13 +49,14 @@ def _fill(release, answers: dict[str, str]):  # type: ignore[no-untyped-def]
     return nb
 
 
-def cohort(n: int, root: Path) -> dict[str, object]:
-    """n lesson-01 submissions, mixed: correct, wrong-but-plausible, blank, hostile."""
-    lesson = find_lesson(1)
+def cohort(n: int, root: Path, number: int = 1) -> dict[str, object]:
+    """n submissions of lesson `number`, mixed: correct, wrong-but-plausible, blank, hostile."""
+    lesson = find_lesson(number)
     source = nbformat.read(str(lesson.source), as_version=4)
     release = nbformat.read(str(lesson.release), as_version=4)
     right = _answers(source)
-    wrong = [(gid, variant) for gid, variants in WRONG_ANSWERS.items() for variant in variants]
+    wrong_answers = importlib.import_module(f"wrong_answers.nb{number:02d}").WRONG_ANSWERS
+    wrong = [(gid, variant) for gid, variants in wrong_answers.items() for variant in variants]
     attacks = [*HOSTILE.values(), gradebook_writer(str(root))]
     out: dict[str, object] = {}
     for i in range(n):
@@ -97,15 +100,15 @@ def _nbclient_once(lesson) -> None:  # type: ignore[no-untyped-def]
                        ).execute()
 
 
-def report(n: int = 200, repeat: int = 1) -> None:
-    lesson = find_lesson(1)
+def report(n: int = 200, repeat: int = 1, number: int = 1) -> None:
+    lesson = find_lesson(number)
     slug = lesson.slug
     print(f"Grading a class: {n} submissions of {slug} (40% correct, 30% wrong-but-plausible, 15% blank, "
           f"15% hostile), median of {repeat} run(s)")
     with tempfile.TemporaryDirectory(prefix="bench-cohort-") as tmp:
         tmp_path = Path(tmp)
         with ScratchCourse(lesson, tmp_path / "plain") as plain:
-            _write(cohort(n, plain.root), plain.root / "var" / "submitted", slug)
+            _write(cohort(n, plain.root, number), plain.root / "var" / "submitted", slug)
             nbgrader = median_seconds(lambda: _plain(plain, slug), repeat)
             crashed = len(list((plain.root / "var" / "submitted").iterdir())) - len(
                 list((plain.root / "var" / "autograded").iterdir()))
@@ -113,7 +116,7 @@ def report(n: int = 200, repeat: int = 1) -> None:
         scores = {}
         for jobs in (1, 2):
             with ScratchCourse(lesson, tmp_path / f"jobs{jobs}") as course:
-                incoming = _write(cohort(n, course.root), tmp_path / f"incoming{jobs}", slug)
+                incoming = _write(cohort(n, course.root, number), tmp_path / f"incoming{jobs}", slug)
                 runs: list[CohortResult] = []
 
                 def grade(incoming: Path = incoming, root: Path = course.root, jobs: int = jobs,
@@ -137,4 +140,9 @@ def report(n: int = 200, repeat: int = 1) -> None:
 
 
 if __name__ == "__main__":
-    report(int(sys.argv[1]) if len(sys.argv) > 1 else 200, int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cohort", description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=200, help="learners in the cohort (200)")
+    parser.add_argument("repeat", nargs="?", type=int, default=1, help="runs of each configuration (1)")
+    parser.add_argument("--lesson", type=int, default=1, help="the lesson they submit (1)")
+    args = parser.parse_args()
+    report(args.n, args.repeat, args.lesson)

@@ -1,5 +1,8 @@
 """What grading one notebook costs on the trusted path, against plain nbgrader autograde of the same.
 
+    python -m benchmarks.grading          # every lesson (a few minutes on 2 cores)
+    python -m benchmarks.grading 5 6      # some of them
+
 Both grade the same submission (a lesson's solution notebook) into a real nbgrader gradebook, in
 this process, side by side: plain `nbgrader autograde` (hidden tests in the learner's kernel) and
 `autograder.trusted` (learner code in a sandboxed worker, hidden tests here). Floor: the
@@ -16,6 +19,7 @@ from autograder.scratch import ScratchCourse
 from autograder.session import LearnerSession
 from autograder.trusted import trusted_autograde
 from course.grading.layout import Lesson, find_lesson
+from course.grading.layout import lessons as all_lessons
 
 from .timing import median_seconds
 
@@ -30,9 +34,12 @@ def _cells_only(lesson: Lesson) -> None:
                 session.run_cell(cell.source)
 
 
-def report(lessons: tuple[int, ...] = (1, 4), repeat: int = 3) -> None:
+def report(lessons: tuple[int, ...] | None = None, repeat: int = 3) -> None:
+    """Every lesson by default; a table of medians and the ratios at the end."""
+    numbers = lessons or tuple(lesson.number for lesson in all_lessons())
     print("Grading one notebook (a lesson's solution), median of", repeat, "runs")
-    for number in lessons:
+    rows = []
+    for number in numbers:
         lesson = find_lesson(number)
         with ScratchCourse(lesson) as course:
             folder = course.root / "var" / "submitted" / "bench" / lesson.slug
@@ -43,7 +50,16 @@ def report(lessons: tuple[int, ...] = (1, 4), repeat: int = 3) -> None:
             trusted = median_seconds(partial(trusted_autograde, course.root, lesson, "bench", gradebook=course.gradebook,
                                       files=course.release.parent), repeat)
         floor = median_seconds(partial(_cells_only, lesson), repeat)
-        print(f"  {lesson.slug}")
-        print(f"    plain nbgrader autograde   {plain:6.2f} s (baseline)")
-        print(f"    trusted path               {trusted:6.2f} s  ({trusted / plain:.2f}× plain)")
-        print(f"    learner cells alone        {floor:6.2f} s  (floor: worker start and the notebook's own code)")
+        rows.append((lesson.slug[:2], plain, trusted, floor))
+        print(f"  {lesson.slug}: plain {plain:.2f} s, trusted {trusted:.2f} s, learner cells alone {floor:.2f} s", flush=True)
+    print()
+    print("  lesson | plain nbgrader | trusted path | ratio to plain | learner cells alone | ratio to cells")
+    for slug, plain, trusted, floor in rows:
+        print(f"  {slug:>6} | {plain:12.2f} s | {trusted:10.2f} s | {trusted / plain:13.2f}× | {floor:17.2f} s |"
+              f" {trusted / floor:13.2f}×")
+
+
+if __name__ == "__main__":
+    import sys
+
+    report(tuple(int(a) for a in sys.argv[1:]) or None)

@@ -346,3 +346,67 @@ def test_the_refund_reason_quotes_the_subject_whatever_the_context_format(render
     from course.brain.policy import _subject
 
     assert _subject(rendered) == "Broken mug"
+
+
+# --- the brain reads what happened from structure, never from words -----------------------------------
+
+_NOT_DONE = [
+    "The refund of $899.00 for order 1057 is held: above the $100.00 approval limit, a person must approve it first.",
+    "Failed: the refund is held until a person approves it.",
+    "Queued for review by the payments team.",
+    "OK, noted.",
+]
+
+
+def _until_the_refund_call(render: str) -> tuple[str, list[dict[str, Any]]]:
+    run = drive("large_refund", render=render, approvals=({"approved": True},))
+    at = next(i for i, e in enumerate(run.events) if e["kind"] == "call" and e["name"] == "issue_refund")
+    return run.scenario.ticket.render(), run.events[: at + 1]
+
+
+def _claims_a_refund(reply: Reply) -> bool:
+    said = " ".join([reply.content or "", *(json.dumps(c.arguments) for c in reply.tool_calls if c.name != "issue_refund")])
+    return "refunded" in said.lower()
+
+
+@pytest.mark.parametrize("render", list(RENDER))
+@pytest.mark.parametrize("wording", _NOT_DONE)
+def test_a_refund_result_without_its_refund_id_is_not_taken_for_done(render: str, wording: str) -> None:
+    ticket, events = _until_the_refund_call(render)
+    events.append({"kind": "result", "id": events[-1]["id"], "name": "issue_refund", "data": {"message": wording}})
+    reply = shop_brain(ChatRequest(model="fake", messages=RENDER[render](ticket, events), tools=ALL_TOOLS))
+    assert not _claims_a_refund(reply), (wording, reply)
+
+
+@pytest.mark.parametrize("render", list(RENDER))
+def test_a_refund_call_with_no_result_yet_is_not_taken_for_done(render: str) -> None:
+    ticket, events = _until_the_refund_call(render)
+    reply = shop_brain(ChatRequest(model="fake", messages=RENDER[render](ticket, events), tools=ALL_TOOLS))
+    assert not _claims_a_refund(reply), reply
+
+
+def test_a_held_refund_is_carried_out_once_when_the_refund_then_succeeds() -> None:
+    ticket, events = _until_the_refund_call("chat")
+    call = events[-1]
+    events.append({"kind": "result", "id": call["id"], "name": "issue_refund", "data": {"message": _NOT_DONE[0]}})
+    reply = shop_brain(ChatRequest(model="fake", messages=render_chat(ticket, events), tools=ALL_TOOLS))
+    assert [c.name for c in reply.tool_calls] in (["issue_refund"], ["request_approval"]), reply
+
+
+@pytest.mark.parametrize("render", list(RENDER))
+@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("approvals", [(), ({"approved": True},), ({"approved": False},)], ids=["none", "yes", "no"])
+def test_the_brain_never_claims_a_refund_the_shop_does_not_show(name: str, render: str,
+                                                               approvals: tuple[dict[str, Any], ...]) -> None:
+    import re
+
+    run = drive(name, render=render, approvals=approvals)
+    refunds: dict[int, float] = {}
+    for order_id, cents in run.shop.conn.execute("SELECT order_id, amount_cents FROM refunds"):
+        refunds[order_id] = refunds.get(order_id, 0) + cents / 100
+    told = [e["args"]["body"] for e in run.events if e["kind"] == "call" and e["name"] == "send_message"]
+    claims = [(int(order), float(amount)) for body in told
+              for amount, order in re.findall(r"refunded \$(\d+(?:\.\d\d)?) for order (\d+)", body)]
+    assert all(abs(refunds.get(order, 0) - amount) < 0.005 for order, amount in claims), (claims, refunds)
+    if not refunds:
+        assert not any("refunded" in body.lower() for body in told), told

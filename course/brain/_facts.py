@@ -131,9 +131,13 @@ class Block:
         stripped = rest.lstrip()
         if not stripped.startswith("("):
             return rest
-        depth = 0
+        depth, quoted, escaped = 0, False, False
         offset = len(rest) - len(stripped)
-        for index, char in enumerate(stripped):
+        for index, char in enumerate(stripped):  # parentheses inside the arguments' JSON strings do not count
+            if quoted:
+                escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
+                continue
+            quoted = char == '"'
             depth += {"(": 1, ")": -1}.get(char, 0)
             if depth == 0:
                 return rest[offset + index + 1:]
@@ -153,13 +157,15 @@ class Block:
 
     @cached_property
     def ok(self) -> bool:
-        """Succeeded: its result marker comes after the last error, or there is no error at all."""
+        """Succeeded: a tool with a result marker (`refund_id` for issue_refund...) succeeded only when the marker
+        is there, after the last error. Without it the call did not happen as far as anyone can tell, whatever
+        its words say (a held refund, a call with no result yet). Other blocks: no error words."""
         errors = [m.end() for m in _ERROR.finditer(self.body)]
         key = _SUCCESS_KEY.get(self.name)
-        marks = [m.end() for m in re.finditer(rf"(?<![\w]){key}(?![\w])", self.body)] if key else []
-        if marks:
-            return not errors or marks[-1] > errors[-1]
-        return not errors
+        if key is None:
+            return not errors
+        marks = [m.end() for m in re.finditer(rf"(?<![\w]){key}(?![\w])", self.body)]
+        return bool(marks) and (not errors or marks[-1] > errors[-1])
 
     @property
     def not_found(self) -> bool:

@@ -22,11 +22,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-import nbformat
-
 from .layout import REPO_ROOT, LessonError, find_lesson
-from .local import CheckError, identify, read_notebook, visible_report
 from .stagecode import export_cells_of, exported_names, module_source
+
+# nbformat (and .local, which needs it) is imported where a notebook is read, never at import time:
+# `starting_point` runs at the top of every lesson, and nbformat's import costs about two seconds
+# (jsonschema's format checkers), in every learner's kernel and every grading worker.
 
 __all__ = ["carry", "run", "starting_point"]
 
@@ -60,6 +61,10 @@ def _back_to_reference(module: Path) -> None:
 
 def carry(path: Path | str, root: Path | None = None, *, reference: bool = False) -> tuple[bool, str]:
     """Carry lesson N's agent from the notebook at `path` into lesson N+1; (carried?, what happened)."""
+    import nbformat
+
+    from .local import CheckError, identify, read_notebook, visible_report
+
     path, root = Path(path), Path(root or REPO_ROOT)
     nb = read_notebook(path, root)
     lesson, _ = identify(path, nb, root)
@@ -112,6 +117,8 @@ def starting_point(number: int, folder: Path | str = ".") -> str:
 
 def run(path: Path | str, *, reference: bool = False, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The `course carry` command: 0 when carried (or back to the reference on request), 1 when not carried."""
+    from .local import CheckError
+
     out, err = out or sys.stdout, err or sys.stderr
     try:
         carried, message = carry(path, reference=reference)
