@@ -12,7 +12,9 @@
      job calls the trusted engine); this process alone writes the gradebook, as results come in;
   4. feedback with nbgrader's generate_feedback and the course's sanitiser, in
      var/feedback/<student>/<lesson>/<lesson>.html;
-  5. var/grades.csv and the class report var/report.html (autograder.report).
+  5. var/grades.csv and the class report var/report.html (autograder.report). The report is a
+     summary drawn from what learners wrote: if it cannot be written the grades stand, the run
+     logs one warning saying why, and no earlier run's report is left to pass for this one.
 
 Count in equals count out: every submission found, graded now or before, has a row in grades.csv
 with its score or the reason it has none. A run holds var/grading.lock; a second run on the same
@@ -29,6 +31,7 @@ submission (cd autograder, where nbgrader reads ./nbgrader_config.py):
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import shutil
 import sys
@@ -39,6 +42,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from course.grading.layout import REPO_ROOT, Lesson, lessons
+from course.worker.values import short_text
 
 from . import nbgrader_run
 from .batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
@@ -48,6 +52,8 @@ from .report import LessonRow, TestRow, write_csv, write_report
 from .results import NotebookGrade, read_grades
 
 __all__ = ["CohortResult", "GradebookBusy", "InputError", "autograde_cohort"]
+
+log = logging.getLogger(__name__)
 
 _EXERCISE = re.compile(r"(?:\*\*|#+\s*)Exercise\s+(\d+\.\d+)\s*\(")  # "**Exercise 1.2 (3 points)**", "## Exercise 0.1 ("
 
@@ -237,9 +243,19 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
         result.rows.append(_row(root, sub))
         result.grades.append(read_grades(root, sub.slug, sub.student))
     write_csv(result.rows, root / "var" / "grades.csv")
-    write_report(result.rows, root / "var" / "report.html", exercises=exercises, unmatched=result.unmatched)
+    _report(result, root / "var" / "report.html", exercises)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _report(result: CohortResult, path: Path, exercises: dict[str, dict[str, str]]) -> None:
+    """The class report, or one logged line saying why there is none: the grades are written already."""
+    try:
+        write_report(result.rows, path, exercises=exercises, unmatched=result.unmatched)
+    except Exception as error:
+        path.unlink(missing_ok=True)
+        log.warning("the class report %s was not written (%s); grades.csv and the gradebook are complete", path,
+                    short_text(f"{type(error).__name__}: {error}", 300))
 
 
 def _row(root: Path, sub: Submission) -> LessonRow:

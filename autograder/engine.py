@@ -107,7 +107,9 @@ def hidden_tests(lesson: int) -> HiddenTests:
 
 
 def _meta(cell: Any) -> dict[str, Any]:
-    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+    """A cell's nbgrader metadata, or {} for a cell whose metadata is not the shape a notebook's is."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
     return meta if isinstance(meta, dict) else {}
 
 
@@ -216,7 +218,6 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     verdicts: dict[str, Verdict] = {}
     runs: list[CellRun] = []
     with LearnerSession(files, limits=limits, sandbox=sandbox) as session:
-        learner = Learner(session)
         for number, step in enumerate(steps, 1):
             if session.out_of_time:
                 if step.kind == "test":
@@ -229,7 +230,8 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
                     notes.append(f"a cell (the {_ordinal(number)} to run) stopped the grading worker: "
                                  f"{answer['died']}; it was skipped and the rest ran in a fresh worker")
             else:
-                verdicts[step.grade_id] = _run_test(registry, step.grade_id, learner)
+                with session.fork() as test:  # each test in a fork of the notebook as its cells left it
+                    verdicts[step.grade_id] = _run_test(registry, step.grade_id, Learner(test))
         used = session.sandbox
         if session.out_of_time:
             notes.append(f"grading stopped at the time limit: {session.time_limit}")

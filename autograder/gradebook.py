@@ -7,51 +7,106 @@ Scores go into nbgrader's gradebook through nbgrader's own API (`Gradebook.add_s
 `SaveAutoGrades` fills, so formgrader, `nbgrader export` and `nbgrader generate_feedback` work
 as after `nbgrader autograde`. The assignment must be in the gradebook already (generate_assignment).
 
-The autograded notebook (var/autograded/<student>/<lesson>/<lesson>.ipynb) is the submission with
-every test cell as the source has it, minus its hidden region, and the verdict as its output: an
-error output holding the grader's message for a failed test, nothing for a passed one. Nothing in
-it comes from the hidden tests' code, so feedback rendered from it cannot leak them.
+The autograded notebook (var/autograded/<student>/<lesson>/<lesson>.ipynb) is what nbgrader's
+feedback page and formgrader render, for the learner and the instructor, so what the learner wrote
+is in it as data, never as markup or metadata:
+  - its notebook metadata, each graded, answer or locked cell's type and every nbgrader field come
+    from the source; submitted cells are matched to the source by grade id as autograder.engine
+    matches them (the first cell with a source's id is that cell), any other cell has no metadata;
+  - test cells and locked cells are the source's (test cells minus their hidden region), and a test
+    cell's only output is the verdict: an error holding the grader's message for a failed test;
+  - the learner's code keeps its source (nbgrader shows it as escaped code) and loses its outputs:
+    the grader did not make them, and an html, svg or javascript output would run in the page;
+  - the learner's markdown and raw text is shown as typed, in a literal block (`_literal`), unless
+    it is the source's own markdown word for word (the lesson's prose).
+Nothing in it comes from the hidden tests' code, so feedback rendered from it cannot leak them.
 """
 
 from __future__ import annotations
 
+import copy
+import re
 import warnings
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-from .engine import Graded, _kind, _meta, restore, visible_part
+from .engine import Graded, _kind, _meta, _source, restore, visible_part
 
 __all__ = ["autograded_notebook", "record"]
 
 
-def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) -> Any:
-    """The notebook nbgrader would have written: the submission's cells, the source's test cells, verdicts."""
+def _pairs(source: Any, cells: list[Any]) -> list[tuple[Any | None, Any]]:
+    """Each submitted cell with the source cell it stands for (the first with that grade id), or None."""
     by_id = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
+    pairs: list[tuple[Any | None, Any]] = []
+    seen: set[str] = set()
+    for cell in cells:
+        found = _meta(cell).get("grade_id")
+        gid = found if isinstance(found, str) else ""
+        original = by_id.get(gid) if gid and gid not in seen else None
+        if original is not None:
+            seen.add(gid)
+        pairs.append((original, cell))
+    return pairs
+
+
+def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) -> Any:
+    """The notebook nbgrader would have written, made of the source's cells and metadata and the learner's text."""
     order: list[str] = [str(_meta(c).get("grade_id") or "") for c in source.cells]
-    out = nbformat.v4.new_notebook(metadata=source.metadata)
+    prose = {c.source.strip(): c.source for c in source.cells
+             if c.cell_type == "markdown" and _kind(c) in ("plain", "locked")}
+    out = nbformat.v4.new_notebook(metadata=copy.deepcopy(source.metadata))
     placed: dict[str, int] = {}
-    for cell in cells if cells is not None else []:
-        gid = _meta(cell).get("grade_id")
-        if isinstance(gid, str) and gid in by_id and gid not in placed and _kind(by_id[gid]) == "test":
-            placed[gid] = len(out.cells)
-            out.cells.append(_test_cell(by_id[gid], graded))
+    for original, cell in _pairs(source, cells or []):
+        if original is None:
+            out.cells.append(_learners(cell, prose))
             continue
-        try:
-            node = nbformat.from_dict(cell)
-            nbformat.validate(nbformat.v4.new_notebook(cells=[node]))
-        except Exception:
-            continue
-        if isinstance(gid, str) and gid in by_id and gid not in placed:
-            placed[gid] = len(out.cells)
-        elif isinstance(gid, str) and (gid in placed or gid not in by_id):
-            node.metadata.pop("nbgrader", None)  # a duplicate or unknown id is an ordinary cell now
-        out.cells.append(node)
+        placed[original.metadata["nbgrader"]["grade_id"]] = len(out.cells)
+        out.cells.append(_test_cell(original, graded) if _kind(original) == "test" else _from_source(original, cell))
     for index, gid in enumerate(order):
-        if gid and gid not in placed and _kind(by_id[gid]) == "test":
-            placed = restore(out.cells, _test_cell(by_id[gid], graded), placed, order, index)
+        if gid and gid not in placed and _kind(source.cells[index]) == "test":
+            placed = restore(out.cells, _test_cell(source.cells[index], graded), placed, order, index)
+    for number, node in enumerate(out.cells):
+        node.id = f"cell-{number}"  # the same notebook for the same submission
     return out
+
+
+def _from_source(original: Any, cell: Any) -> Any:
+    """An answer cell: the learner's text in the source's cell; any other cell of the source: the source's."""
+    if _kind(original) != "answer":
+        return _in_place_of(original, original.source)
+    text = _source(cell)
+    return _in_place_of(original, text if original.cell_type == "code" else _literal(text))
+
+
+def _in_place_of(original: Any, text: str) -> Any:
+    """A cell of the source's type and metadata holding `text`."""
+    node = _new(original.cell_type, text)
+    node.metadata = copy.deepcopy(original.metadata)
+    return node
+
+
+def _learners(cell: Any, prose: dict[str, str]) -> Any:
+    """A cell the learner added or kept that the source has no id for: code as source, text as typed."""
+    text = _source(cell)
+    if cell.get("cell_type") == "code":
+        return _new("code", text)
+    if cell.get("cell_type") == "markdown" and text.strip() in prose:
+        return _new("markdown", prose[text.strip()])
+    return _new("markdown", _literal(text))
+
+
+def _new(kind: str, text: str) -> Any:
+    return nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
+
+
+def _literal(text: str) -> str:
+    """Markdown that shows `text` exactly as typed: a fenced block, its fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text.rstrip()}\n{fence}"
 
 
 def _test_cell(original: Any, graded: Graded) -> Any:
@@ -71,12 +126,13 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
     path = Path(root) / autograded_dir / student / assignment / f"{assignment}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(autograded_notebook(source, cells, graded), str(path))
+    answers = {o.metadata["nbgrader"]["grade_id"]: _in_place_of(o, _source(c)) for o, c in _pairs(source, cells or [])
+               if o is not None and _kind(o) == "answer"}  # the learner's text, as typed, in the source's cell
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SAWarning and friends from nbgrader's SQLAlchemy models
         from nbgrader.api import Gradebook, MissingEntry
         from nbgrader.utils import compute_checksum
 
-        submitted = {(_meta(c).get("grade_id")): c for c in cells or [] if _meta(c).get("grade_id")}
         with Gradebook(f"sqlite:///{gradebook}", course_id) as gb:
             gb.update_or_create_student(student)
             try:
@@ -93,7 +149,7 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
                 if not meta.get("solution"):
                     continue
                 comment = gb.find_comment(meta["grade_id"], assignment, assignment, student)
-                mine = submitted.get(meta["grade_id"])
+                mine = answers.get(meta["grade_id"])
                 stub = gb.find_source_cell(meta["grade_id"], assignment, assignment).checksum
                 unchanged = mine is None or _checksum(mine, compute_checksum) == stub
                 comment.auto_comment = "No response." if unchanged else None

@@ -238,15 +238,16 @@ class Learner:
         return self._remote({"op": "subclass", "base": base._reference(), "name": name, "doc": doc, "fields": fields})
 
     @contextlib.contextmanager
-    def fresh(self) -> Iterator[Learner]:
-        """The same notebook replayed in a brand-new worker process (its own interpreter, hash salt, memory).
+    def fresh(self, *, interpreter: bool = False) -> Iterator[Learner]:
+        """The same notebook in another worker process, in the same folder: a fork of the notebook as its cells
+        left it, or with `interpreter=True` a brand-new interpreter (its own hash salt) that replays them.
 
         Raises `FreshWorkerUnavailable` under plain nbgrader, where there is no worker to copy.
         """
         clone = getattr(self.session, "clone", None)
         if clone is None:
             raise FreshWorkerUnavailable("no worker to copy: the hidden tests run in the learner's kernel")
-        other = clone()
+        other = clone(interpreter=interpreter)
         try:
             yield Learner(other)
         finally:

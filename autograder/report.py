@@ -8,6 +8,10 @@ grades.csv has one row per learner and lesson (grade_id empty: the total, and th
 could not be graded) followed by one row per test. The report is one self-contained HTML page:
 counts, pass rate per test and per exercise, the messages most learners got, and the score
 distribution, drawn with matplotlib and embedded in the page as PNG images.
+
+Labels and messages are a learner's words (a failure message quotes what their code returned), so
+they are drawn as plain text (`parse_math=False`: `$\\frac{$` is not mathtext) and escaped in the
+HTML. The cohort run writes the report last and survives its failure (autograder.cohort).
 """
 
 from __future__ import annotations
@@ -73,10 +77,11 @@ def _bars(labels: list[str], values: list[float], title: str, xlabel: str, xmax:
 
     figure, axes = plt.subplots(figsize=(7, 0.35 * len(labels) + 1.2))
     axes.barh(range(len(labels)), values, color="#4c72b0")
-    axes.set_yticks(range(len(labels)), [label if len(label) <= 60 else label[:57] + "…" for label in labels])
+    axes.set_yticks(range(len(labels)), [label if len(label) <= 60 else label[:57] + "…" for label in labels],
+                    parse_math=False)
     axes.invert_yaxis()
-    axes.set_xlabel(xlabel)
-    axes.set_title(title)
+    axes.set_xlabel(xlabel, parse_math=False)
+    axes.set_title(title, parse_math=False)
     if xmax is not None:
         axes.set_xlim(0, xmax)
     return _png(figure)
@@ -87,9 +92,9 @@ def _histogram(percents: list[float], title: str) -> str:
 
     figure, axes = plt.subplots(figsize=(7, 2.8))
     axes.hist(percents, bins=[i * 10 for i in range(11)], color="#55a868", edgecolor="white")
-    axes.set_xlabel("score (% of the maximum)")
-    axes.set_ylabel("learners")
-    axes.set_title(title)
+    axes.set_xlabel("score (% of the maximum)", parse_math=False)
+    axes.set_ylabel("learners", parse_math=False)
+    axes.set_title(title, parse_math=False)
     return _png(figure)
 
 

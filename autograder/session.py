@@ -2,21 +2,19 @@
 
     with LearnerSession(files_dir) as session:    # starts the worker (autograder.sandbox)
         session.run_cell("def add(a, b): return a + b")
-        session.request({"op": "call", "target": {"name": "add"}, "args": [2, 3]})
+        with session.fork() as test:               # a test's own process: a fork of the notebook
+            test.request({"op": "call", "target": {"name": "add"}, "args": [2, 3]})
 
-The session remembers the cells it ran. When the worker dies (os._exit, a segfault, a memory or
-CPU limit, a hang past the wall clock), the request that was running raises `WorkerDied` with
-the reason, and the next request starts a new worker and replays those cells first (a cell that
-killed the worker is not replayed), so one crash costs only what needed the code that crashed.
+The session's worker runs the notebook's cells and nothing else: it is the pristine parent. Each
+hidden test runs in a fork of it (`fork()`, course.worker.loop), so every test starts from the
+cells alone, and what a test breaks or kills is gone with its fork. A test's "fresh process"
+(`clone()`) is another fork of the same parent, taken in milliseconds; `clone(interpreter=True)`
+is a brand-new interpreter (its own hash salt) that replays the cells, for the tests that need one.
 
-Every run has an end: each request has a deadline (`Limits.call_seconds`) fixed when it is sent,
-which no frame from the worker extends, and the whole session (its fresh workers included) has
-one more (`Limits.submission_seconds`); past it the session raises `TimeLimit` at once for every
-request left, so the remaining tests are "not run: time limit" and the batch goes on.
-
-While a learner call runs, the worker may ask for a model completion; the session answers it from
-`course.llm.current_fake()`, the grader's own fake model, so the transcript is the grader's. While
-a cell runs no model is in play (cells use the worker's own fake): such a request gets a 503.
+The session remembers the cells it ran. When the worker dies in a cell (os._exit, a segfault, a
+memory or CPU limit, a hang past the wall clock), the next request starts a new worker and replays
+the cells first, except the one that killed it, so one crash costs only what needed the code
+that crashed. Requests, deadlines and the worker's own questions: autograder.link.
 """
 
 from __future__ import annotations
@@ -31,85 +29,50 @@ import time
 from pathlib import Path
 from typing import Any
 
-from course.llm import current_fake
 from course.worker import channel
 
 from . import folder
-from .sandbox import INSIDE, Limits, PidsCgroup, Sandbox, detect, launch, worker_uid
+from .link import Link, TimeLimit, WorkerDied, describe_exit
+from .sandbox import Limits, PidsCgroup, Sandbox, detect, launch
 
-__all__ = ["LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
+__all__ = ["ForkedWorker", "LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
 
 _MAX_RESTARTS = 8
-_SIGNALS: dict[int, str] = {signal.SIGKILL: "it was killed (out of memory, or stopped from outside)",
-            signal.SIGXCPU: "it used up its CPU time", signal.SIGXFSZ: "it wrote a file larger than allowed",
-            signal.SIGSEGV: "it crashed (segmentation fault)", signal.SIGABRT: "it aborted"}
 
 
-class WorkerDied(RuntimeError):
-    """The worker ended while answering; `reason` says how, in the learner's terms."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TimeLimit(WorkerDied):
-    """The submission used up its wall clock: nothing more of it runs."""
-
-
-class LearnerSession:
+class LearnerSession(Link):
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
                  sandbox: Sandbox | None = None, workdir: Path | None = None,
                  deadline: float | None = None) -> None:
-        self.limits = limits or Limits()
-        self.sandbox = sandbox or detect()
-        self.deadline = time.monotonic() + self.limits.submission_seconds if deadline is None else deadline
+        limits = limits or Limits()
         self._folder: folder.WorkerFolder | None = None
         if workdir is None:  # a folder of its own (a sized tmpfs where possible), removed on close
-            self._folder = folder.make(self.limits.disk_mb)
+            self._folder = folder.make(limits.disk_mb)
             workdir = self._folder.path
-        self.workdir = workdir
+        super().__init__(limits, sandbox or detect(), workdir,
+                         time.monotonic() + limits.submission_seconds if deadline is None else deadline)
         if files is not None:
             for item in Path(files).iterdir():
                 if item.is_file() and item.suffix != ".ipynb":
                     shutil.copy(item, self.workdir / item.name)
-        self.on_callback: Any = None     # set by the Learner: answers the worker's calls to grader functions
         self.cells: list[str] = []       # what the worker has run, to replay after a crash
         self.fatal: set[int] = set()     # cells that killed a worker: never replayed
         self.restarts = 0
-        self.generation = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._cgroup: PidsCgroup | None = None
-        self._sock: socket.socket | None = None
-        self._deadlines: list[float] = []  # of the requests in progress (a callback's request nests in its call's)
-        self._models = False                # whether a test's model is in play for the request in progress
 
-    @property
-    def out_of_time(self) -> bool:
-        """Whether the submission's wall clock has run out: nothing more of it runs."""
-        return time.monotonic() >= self.deadline
+    def fork(self) -> ForkedWorker:
+        """A test's own process: a fork of this worker as the cells left it (started on its first request)."""
+        return ForkedWorker(self)
 
-    def path_inside(self, path: Path) -> str:
-        """Where the worker sees `path`, a file of its folder (its folder is not at the same path inside)."""
-        return f"{INSIDE}/{path.name}" if self.sandbox.kind == "bubblewrap" else str(path)
+    def clone(self, *, interpreter: bool = False) -> Link:
+        """A "fresh process" in the same folder, as another process on the learner's machine would be: it sees
+        the same files, so it opens the same shop database (a resume "after a restart").
 
-    def share(self, path: Path) -> None:
-        """Let the worker write `path`, a file of the grader's in its folder (a test shop, and SQLite's files beside it)."""
-        uid = worker_uid()
-        if uid is None:
-            return
-        for item in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
-            try:
-                os.chown(item, uid, uid, follow_symlinks=False)
-            except FileNotFoundError:
-                pass
-
-    def clone(self) -> LearnerSession:
-        """A second session that replays the same cells in a brand-new worker (a "fresh process").
-
-        It works in the same folder, as another process on the learner's machine would: it sees the
-        same files, so it can open the same shop database (a resume "after a restart").
+        A fork of this worker; with `interpreter=True` a brand-new interpreter replaying the cells instead.
         """
+        if not interpreter:
+            return self.fork()
         other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir,
                                deadline=self.deadline)
         other.cells = list(self.cells)
@@ -147,7 +110,7 @@ class LearnerSession:
         self._start()
 
     def kill(self) -> None:
-        """End the worker and everything it started (its process group), now."""
+        """End the worker and everything it started (its process group, its PID namespace), now."""
         process, self._process = self._process, None
         if self._sock is not None:
             self._sock.close()
@@ -200,70 +163,32 @@ class LearnerSession:
         except WorkerDied as died:
             return {"died": died.reason}
 
-    def request(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Send one request and return the worker's answer; `WorkerDied` if it ends first."""
+    def _spawn(self) -> tuple[socket.socket, int]:
+        """Fork the worker (started first if need be); our end of the fork's socket, and its pid in the sandbox."""
         self._ensure()
-        return self._exchange(message, models=True)
-
-    def _deadline(self) -> float:
-        """A new request's deadline: its own wall clock, within the submission's and any request it nests in."""
-        return min([time.monotonic() + self.limits.call_seconds, self.deadline, *self._deadlines])
-
-    def _exchange(self, message: dict[str, Any], on_death: Any = None, models: bool = False) -> dict[str, Any]:
-        assert self._sock is not None
-        deadline = self._deadline()
-        self._deadlines.append(deadline)
-        outer, self._models = self._models, models
+        ours, theirs = socket.socketpair()
         try:
-            channel.send(self._sock, message)
-            while True:
-                reply = self._receive(deadline)
-                if isinstance(reply, dict) and reply.get("op") == "model":
-                    channel.send(self._sock, _model_answer(reply.get("body")) if self._models else _NO_MODEL)
-                    continue
-                if isinstance(reply, dict) and reply.get("op") == "callback" and self.on_callback is not None:
-                    answer = self.on_callback(reply)  # may itself ask the worker things: nested exchanges
-                    assert self._sock is not None
-                    channel.send(self._sock, answer)
-                    continue
-                if not isinstance(reply, dict):
-                    raise channel.ChannelError("an answer that is not an object")
-                return reply
-        except WorkerDied:
-            if on_death:
-                on_death()
+            answer = self._exchange({"op": "fork"}, fds=(theirs.fileno(),))
+        except BaseException:
+            ours.close()
             raise
-        except (OSError, channel.ChannelError) as error:
-            reason = self._death_reason(error)
-            if on_death:
-                on_death()
-            raise WorkerDied(reason) from None
         finally:
-            self._deadlines.pop()
-            self._models = outer
+            theirs.close()
+        pid = answer.get("ok")
+        if type(pid) is not int:
+            ours.close()
+            raise WorkerDied("the worker could not fork a process for the test")
+        return ours, pid
 
-    def _receive(self, deadline: float) -> Any:
-        """The worker's next frame, before `deadline` (time.monotonic()); else the worker is killed."""
-        assert self._sock is not None
-        left = deadline - time.monotonic()
+    def _end(self, pid: int) -> int | None:
+        """Kill and reap a fork (the worker is its parent); its exit code, or None when that cannot be known."""
+        if self._sock is None:
+            return None
         try:
-            if left <= 0:
-                raise TimeoutError
-            self._sock.settimeout(left)
-            return channel.receive(self._sock)
-        except TimeoutError:
-            self.kill()
-            if deadline >= self.deadline:
-                raise TimeLimit(self.time_limit) from None
-            raise WorkerDied(f"it ran for more than {self.limits.call_seconds:g} seconds without answering "
-                             "(an endless loop?)") from None
-        except (OSError, channel.ChannelError) as error:
-            raise WorkerDied(self._death_reason(error)) from None
-
-    @property
-    def time_limit(self) -> str:
-        return (f"the submission used up its {self.limits.submission_seconds:g} seconds in all "
-                "(cells and tests together); what was left did not run")
+            code = self._exchange({"op": "end", "pid": pid}).get("ok")
+        except WorkerDied:
+            return None
+        return code if type(code) is int else None
 
     def _death_reason(self, error: Exception) -> str:
         process = self._process
@@ -274,17 +199,61 @@ class LearnerSession:
             except subprocess.TimeoutExpired:
                 code = None
         self.kill()
-        if isinstance(error, channel.ChannelError) and not isinstance(error, channel.ChannelClosed):
-            return f"it sent the grader something that is not an answer ({error})"
-        if code is None:
-            return "it stopped answering"
-        if code < 0:
-            return _SIGNALS.get(-code, f"it was ended by signal {-code}")
-        return f"the process exited with status {code} (os._exit or sys.exit outside a cell?)"
+        return describe_exit(code, error)
 
 
-_NO_MODEL: dict[str, Any] = {"status": 503, "headers": {"content-type": "application/json"}, "body": {"error": {
-    "message": "no model is in play while a cell runs in grading", "type": "server_error"}}}
+class ForkedWorker(Link):
+    """One hidden test's process: a fork of the session's worker, which the session ends when the test does."""
+
+    def __init__(self, parent: LearnerSession) -> None:
+        super().__init__(parent.limits, parent.sandbox, parent.workdir, parent.deadline)
+        self.parent = parent
+        self._pid: int | None = None
+        self.restarts = 0
+
+    def clone(self, *, interpreter: bool = False) -> Link:
+        return self.parent.clone(interpreter=interpreter)
+
+    def _ensure(self) -> None:
+        if self.out_of_time:
+            self.kill()
+            raise TimeLimit(self.time_limit)
+        if self._sock is not None:
+            return
+        if self.generation and self.restarts >= _MAX_RESTARTS:
+            raise WorkerDied(f"the worker was restarted {_MAX_RESTARTS} times; the remaining tests were not run")
+        if self.generation:
+            self.restarts += 1  # died in this test: the next request starts from the cells again
+        self._sock, self._pid = self.parent._spawn()
+        self.generation += 1
+        hello = self._receive(self._deadline())
+        if not (isinstance(hello, dict) and hello.get("ready")):
+            self.kill()
+            raise WorkerDied("the test's process did not start")
+
+    def kill(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            self.parent._end(pid)
+
+    def close(self) -> None:
+        self.kill()
+
+    def __enter__(self) -> ForkedWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _death_reason(self, error: Exception) -> str:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        pid, self._pid = self._pid, None
+        return describe_exit(self.parent._end(pid) if pid is not None else None, error)
 
 
 def _wait_until_empty(cgroup: PidsCgroup, seconds: float = 5.0) -> None:
@@ -293,18 +262,6 @@ def _wait_until_empty(cgroup: PidsCgroup, seconds: float = 5.0) -> None:
     while cgroup.pids() and time.monotonic() < end:
         cgroup.kill_all()
         time.sleep(0.005)
-
-
-def _model_answer(body: Any) -> dict[str, Any]:
-    """The grader's fake model answers one request from the worker."""
-    fake = current_fake()
-    if fake is None:
-        return {"status": 503, "headers": {"content-type": "application/json"},
-                "body": {"error": {"message": "no model is available while grading", "type": "server_error"}}}
-    answer = fake.handle(body if isinstance(body, (str, dict)) else "")
-    stream = [chunk.decode("utf-8") for chunk in answer.stream] if answer.stream is not None else None
-    return {"status": answer.status, "headers": answer.headers, "body": answer.body, "stream": stream,
-            "timeout": answer.timeout}
 
 
 class LocalSession:

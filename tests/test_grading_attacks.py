@@ -293,3 +293,13 @@ def test_a_file_larger_than_the_limit_costs_only_its_test(toy):
     writer = "def add(a, b):\n    open('big.bin', 'wb').write(b'x' * 3 * 1024 * 1024)\n    return a + b"
     graded = _grade(toy, _submission(toy, add=writer, shout=RIGHT_SHOUT), limits=Limits(file_mb=1))
     assert _scores(graded) == {"add_adds": 0.0, "shout_shouts": 2.0}
+
+
+def test_cells_whose_metadata_is_not_an_object_keep_the_intact_answers(toy):
+    def edit(nb):
+        nb.cells.append(nbformat.from_dict({"cell_type": "code", "source": "x = 1", "metadata": ["not", "a", "dict"],
+                                            "outputs": [], "execution_count": None}))
+        nb.cells.append(nbformat.from_dict({"cell_type": "code", "source": "y = 2", "metadata": {"nbgrader": "text"},
+                                            "outputs": [], "execution_count": None}))
+    graded = _grade(toy, _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT, edit=edit))
+    assert _scores(graded) == FULL

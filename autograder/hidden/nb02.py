@@ -10,7 +10,7 @@ A list or dict the learner's code must append to or leave alone (`log`, `values`
 is made in the worker with the worker's own builtins (`learner["__builtins__"].list()`), so the
 test can look at it again after the call; an argument sent as plain data is a copy the test never
 sees again. `prompt_version_is_stable_across_processes` compares the ids with those of the same
-notebook replayed in a brand-new worker (`learner.fresh()`, its own hash salt); under plain nbgrader
+notebook replayed in a brand-new worker (`learner.fresh(interpreter=True)`, its own hash salt); under plain nbgrader
 there is no other worker, and that comparison is skipped.
 
 Each exercise is scored on its own: the tests of `system_prompt` run it with simple stand-ins for
@@ -202,7 +202,7 @@ def prompt_version_is_stable_across_processes(prompt_version: Remote, learner: L
     message = ("prompt_version gave a different id for the same text in another Python process: an id in last "
                "week's logs must still name the same template today, on any machine")
     try:
-        with learner.fresh() as other:  # a brand-new worker: its own interpreter, with its own hash salt
+        with learner.fresh(interpreter=True) as other:  # a brand-new worker: its own interpreter, with its own hash salt
             elsewhere = [other["prompt_version"](text).value for text in texts]
     except FreshWorkerUnavailable:
         return  # plain nbgrader: the learner's kernel is the only process there is

@@ -8,6 +8,8 @@ a verdict except through values the grader judges itself:
     grader -> worker   {"op": "run_cell", "source": ...}         run one notebook cell
                        {"op": "call", "target": ..., "args": ...} call a learner object
                        {"op": "get", ...} / "iter" / "subclass"   look at learner objects
+                       {"op": "fork"} + a socket (SCM_RIGHTS)    a test's own process (`loop`)
+                       {"op": "end", "pid": n}                  kill and reap one of those forks
     worker -> grader   {"value": {...}} | {"raised": {...}}       the answer, described (`values`)
                        {"op": "model", "body": ...}              mid-call: a model request, which the
                                                                  grader answers from its own fake model
@@ -17,4 +19,4 @@ Objects stay in the worker; the grader holds numbered references to them. Learne
 with the shop the grader names for the call.
 """
 
-__all__: list[str] = []  # a program (`python -m course.worker`), not a library: see serve.py
+__all__: list[str] = []  # a program (`python -m course.worker`), not a library: see loop.py and serve.py

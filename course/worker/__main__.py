@@ -11,6 +11,6 @@ __all__: list[str] = []
 if __name__ == "__main__":
     drop_privileges()  # first: no learner code, and nothing else of the course, ever runs as root
 
-    from .serve import serve
+    from .loop import serve
 
     sys.exit(serve(int(sys.argv[1])))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from . import channel
 from .values import ObjectTable, decode, describe, describe_error, short_text
 
-__all__ = ["Worker", "serve"]
+__all__ = ["Worker"]
 
 _MAX_ITEMS = 10_000
 _FIELD_TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool}
@@ -236,26 +235,3 @@ class _Missing(LookupError):
 
 class _BadRequest(ValueError):
     pass
-
-
-def serve(fd: int) -> int:
-    sock = socket.socket(fileno=fd)
-    me = os.getpid()
-    os.register_at_fork(after_in_child=lambda: os.close(fd))  # a forked copy never speaks for the worker
-    worker = Worker(sock)
-    channel.send(sock, {"ready": True, "pid": me})
-    while True:
-        try:
-            request = channel.receive(sock)
-        except channel.ChannelClosed:
-            return 0
-        if request.get("op") == "stop":
-            return 0
-        reply = worker.answer(request) if isinstance(request, dict) else {"failed": "a request must be an object"}
-        if os.getpid() != me:  # learner code forked, and this is the child coming back: it has no say
-            os._exit(0)
-        try:
-            channel.send(sock, reply)
-        except channel.ChannelError as error:  # an answer too large to send: say so instead
-            channel.send(sock, {"failed": short_text(str(error))})
-

@@ -1,0 +1,195 @@
+"""One channel to one worker process: a request, its deadline, and what the worker may ask meanwhile.
+
+The grading side of the trust boundary reads frames here and nowhere else (course.worker.channel
+parses them: JSON only, with size and depth limits). A request's deadline is fixed when it is sent
+(`Limits.call_seconds`, within the submission's own `deadline` and within any request it nests in);
+no frame the worker sends moves it. While a request is in progress the worker may send:
+  {"op": "model", "body": ...}     a model request: answered by the grader's fake model
+                                   (`course.llm.current_fake()`, so the transcript is the grader's),
+                                   only while a test's call is in progress; else a 503
+  {"op": "callback", "id": n, ...} a call to grader function n (a stand-in), answered by `on_callback`
+Anything else that is not the answer, or no answer in time, ends the worker (`WorkerDied`, or
+`TimeLimit` when the submission's own clock ran out).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from course.llm import current_fake
+from course.worker import channel
+
+from .sandbox import INSIDE, Limits, Sandbox, worker_uid
+
+__all__ = ["Link", "TimeLimit", "WorkerDied", "describe_exit"]
+
+
+class WorkerDied(RuntimeError):
+    """The worker ended while answering; `reason` says how, in the learner's terms."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TimeLimit(WorkerDied):
+    """The submission used up its wall clock: nothing more of it runs."""
+
+
+_NO_MODEL: dict[str, Any] = {"status": 503, "headers": {"content-type": "application/json"}, "body": {"error": {
+    "message": "no model is in play while a cell runs in grading", "type": "server_error"}}}
+
+
+class Link:
+    """What a session with one worker process shares: its socket, clocks, folder and callbacks.
+
+    Subclasses say how the process starts (`_ensure`), ends (`kill`) and why it died (`_death_reason`).
+    """
+
+    def __init__(self, limits: Limits, sandbox: Sandbox, workdir: Path, deadline: float) -> None:
+        self.limits = limits
+        self.sandbox = sandbox
+        self.workdir = workdir
+        self.deadline = deadline
+        self.on_callback: Any = None       # set by the Learner: answers the worker's calls to grader functions
+        self.generation = 0                # how many worker processes this session has started
+        self._sock: socket.socket | None = None
+        self._deadlines: list[float] = []  # of the requests in progress (a callback's request nests in its call's)
+        self._models = False               # whether a test's model is in play for the request in progress
+
+    # -- what subclasses provide ------------------------------------------------------------------
+
+    def _ensure(self) -> None:
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
+    def _death_reason(self, error: Exception) -> str:
+        raise NotImplementedError
+
+    # -- the folder and the clock ---------------------------------------------------------------
+
+    @property
+    def out_of_time(self) -> bool:
+        """Whether the submission's wall clock has run out: nothing more of it runs."""
+        return time.monotonic() >= self.deadline
+
+    @property
+    def time_limit(self) -> str:
+        return (f"the submission used up its {self.limits.submission_seconds:g} seconds in all "
+                "(cells and tests together); what was left did not run")
+
+    def path_inside(self, path: Path) -> str:
+        """Where the worker sees `path`, a file of its folder (its folder is not at the same path inside)."""
+        return f"{INSIDE}/{path.name}" if self.sandbox.kind == "bubblewrap" else str(path)
+
+    def share(self, path: Path) -> None:
+        """Let the worker write `path`, a file of the grader's in its folder (a test shop, and SQLite's files beside it)."""
+        uid = worker_uid()
+        if uid is None:
+            return
+        for item in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+            try:
+                os.chown(item, uid, uid, follow_symlinks=False)
+            except FileNotFoundError:
+                pass
+
+    # -- requests -----------------------------------------------------------------------------------
+
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send one request for a test and return the worker's answer; `WorkerDied` if it ends first."""
+        self._ensure()
+        return self._exchange(message, models=True)
+
+    def _deadline(self) -> float:
+        """A new request's deadline: its own wall clock, within the submission's and any request it nests in."""
+        return min([time.monotonic() + self.limits.call_seconds, self.deadline, *self._deadlines])
+
+    def _exchange(self, message: dict[str, Any], on_death: Any = None, models: bool = False,
+                  fds: tuple[int, ...] = ()) -> dict[str, Any]:
+        assert self._sock is not None
+        deadline = self._deadline()
+        self._deadlines.append(deadline)
+        outer, self._models = self._models, models
+        try:
+            channel.send(self._sock, message)
+            if fds:  # right after the frame: one byte carrying them
+                socket.send_fds(self._sock, [b"\0"], list(fds))
+            while True:
+                reply = self._receive(deadline)
+                if isinstance(reply, dict) and reply.get("op") == "model":
+                    channel.send(self._sock, _model_answer(reply.get("body")) if self._models else _NO_MODEL)
+                    continue
+                if isinstance(reply, dict) and reply.get("op") == "callback" and self.on_callback is not None:
+                    answer = self.on_callback(reply)  # may itself ask the worker things: nested exchanges
+                    assert self._sock is not None
+                    channel.send(self._sock, answer)
+                    continue
+                if not isinstance(reply, dict):
+                    raise channel.ChannelError("an answer that is not an object")
+                return reply
+        except WorkerDied:
+            if on_death:
+                on_death()
+            raise
+        except (OSError, channel.ChannelError) as error:
+            reason = self._death_reason(error)
+            if on_death:
+                on_death()
+            raise WorkerDied(reason) from None
+        finally:
+            self._deadlines.pop()
+            self._models = outer
+
+    def _receive(self, deadline: float) -> Any:
+        """The worker's next frame, before `deadline` (time.monotonic()); else the worker is killed."""
+        assert self._sock is not None
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            self._sock.settimeout(left)
+            return channel.receive(self._sock)
+        except TimeoutError:
+            self.kill()
+            if deadline >= self.deadline:
+                raise TimeLimit(self.time_limit) from None
+            raise WorkerDied(f"it ran for more than {self.limits.call_seconds:g} seconds without answering "
+                             "(an endless loop?)") from None
+        except (OSError, channel.ChannelError) as error:
+            raise WorkerDied(self._death_reason(error)) from None
+
+
+def describe_exit(code: int | None, error: Exception) -> str:
+    """Why a worker ended, from its exit code (negative: a signal) or None when it is still unknown."""
+    if isinstance(error, channel.ChannelError) and not isinstance(error, channel.ChannelClosed):
+        return f"it sent the grader something that is not an answer ({error})"
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        return _SIGNALS.get(-code, f"it was ended by signal {-code}")
+    return f"the process exited with status {code} (os._exit or sys.exit outside a cell?)"
+
+
+_SIGNALS: dict[int, str] = {
+    signal.SIGKILL: "it was killed (out of memory, or stopped from outside)", signal.SIGXCPU: "it used up its CPU time",
+    signal.SIGXFSZ: "it wrote a file larger than allowed", signal.SIGSEGV: "it crashed (segmentation fault)",
+    signal.SIGABRT: "it aborted"}
+
+
+def _model_answer(body: Any) -> dict[str, Any]:
+    """The grader's fake model answers one request from the worker."""
+    fake = current_fake()
+    if fake is None:
+        return {"status": 503, "headers": {"content-type": "application/json"},
+                "body": {"error": {"message": "no model is available while grading", "type": "server_error"}}}
+    answer = fake.handle(body if isinstance(body, (str, dict)) else "")
+    stream = [chunk.decode("utf-8") for chunk in answer.stream] if answer.stream is not None else None
+    return {"status": answer.status, "headers": answer.headers, "body": answer.body, "stream": stream,
+            "timeout": answer.timeout}
