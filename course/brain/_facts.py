@@ -14,22 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-__all__ = [
-    "Block",
-    "Conversation",
-    "Customer",
-    "Item",
-    "addresses",
-    "amounts",
-    "category",
-    "mentioned_item",
-    "number",
-    "order_refs",
-    "read",
-    "rule_sentence",
-    "text_value",
-    "truth",
-]
+__all__ = ["Block", "Conversation", "Customer", "Item", "addresses", "amounts", "category",
+           "mentioned_item", "number", "order_refs", "read", "rule_sentence", "text_value", "truth"]
 
 ORDER_TOOLS = ("get_order", "check_refund_policy", "issue_refund", "track_shipment")
 _SUCCESS_KEY = {
@@ -131,8 +117,7 @@ class Block:
         stripped = rest.lstrip()
         if not stripped.startswith("("):
             return rest
-        depth, quoted, escaped = 0, False, False
-        offset = len(rest) - len(stripped)
+        depth, quoted, escaped, offset = 0, False, False, len(rest) - len(stripped)
         for index, char in enumerate(stripped):  # parentheses inside the arguments' JSON strings do not count
             if quoted:
                 escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
@@ -157,9 +142,8 @@ class Block:
 
     @cached_property
     def ok(self) -> bool:
-        """Succeeded: a tool with a result marker (`refund_id` for issue_refund...) succeeded only when the marker
-        is there, after the last error. Without it the call did not happen as far as anyone can tell, whatever
-        its words say (a held refund, a call with no result yet). Other blocks: no error words."""
+        """Succeeded: with its result marker (`refund_id`...) after the last error, whatever else it says (a held
+        refund, a call with no result yet, has none). Blocks of tools without a marker: no error words."""
         errors = [m.end() for m in _ERROR.finditer(self.body)]
         key = _SUCCESS_KEY.get(self.name)
         if key is None:
