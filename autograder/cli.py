@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .check import check
+from autograder.grade.check import check
 
 __all__ = ["autograde_command", "check", "export_command", "lint_command", "register", "release_command",
            "sandbox_description", "student_edition_command"]
@@ -27,7 +27,7 @@ __all__ = ["autograde_command", "check", "export_command", "lint_command", "regi
 
 def sandbox_description() -> str:
     """For `course doctor`: where learner code runs while it is graded here."""
-    from .sandbox import detect
+    from autograder.boundary.sandbox import detect
 
     sandbox = detect()
     where = "learner code runs in" if sandbox.hides_files else "learner code runs in a plain subprocess,"
@@ -35,9 +35,8 @@ def sandbox_description() -> str:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from autograder.authoring.export import export_all
     from course.grading.layout import REPO_ROOT
-
-    from .export import export_all
 
     touched = export_all()
     for path in touched:
@@ -47,11 +46,10 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def release_command(args: argparse.Namespace) -> int:
+    from autograder.authoring.notebook import lint
+    from autograder.authoring.release import release_all
     from course.grading.layout import lessons
     from course.publish.slide_types import tag_notebook
-
-    from .authoring import lint
-    from .release import release_all
 
     for lesson in lessons():  # slide types follow the headings: written into the sources, then released with them
         tag_notebook(lesson.source)
@@ -65,9 +63,8 @@ def release_command(args: argparse.Namespace) -> int:
 
 
 def lint_command(args: argparse.Namespace) -> int:
+    from autograder.authoring.notebook import lint
     from course.grading.layout import lessons
-
-    from .authoring import lint
 
     paths = [Path(p) for p in args.notebooks] or [lesson.source for lesson in lessons()]
     problems = [f"{path}: {p}" for path in paths for p in lint(path)]
@@ -76,7 +73,7 @@ def lint_command(args: argparse.Namespace) -> int:
 
 
 def autograde_command(args: argparse.Namespace) -> int:
-    from .cohort import InputError, autograde_cohort
+    from autograder.cohort.run import InputError, autograde_cohort
 
     try:
         result = autograde_cohort(args.submissions, args.root, jobs=args.jobs, scheduler=args.scheduler, force=args.force,
@@ -100,7 +97,7 @@ def autograde_command(args: argparse.Namespace) -> int:
 
 
 def student_edition_command(args: argparse.Namespace) -> int:
-    from .edition import build_student_edition
+    from autograder.authoring.edition import build_student_edition
 
     print(f"student edition built in {build_student_edition(args.dest, upto=args.upto)}")
     return 0

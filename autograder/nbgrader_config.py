@@ -1,6 +1,6 @@
 """nbgrader configuration of the Twelve-Factor Agents course (course id `twelve-factor-agents`).
 
-The course root is the repository root; every option is set by `autograder.config.apply`,
+The course root is the repository root; every option is set by `autograder.gradebook.config.apply`,
 shared with the in-process runners. nbgrader reads nbgrader_config.py from the working directory,
 so either run it from here (`cd autograder && nbgrader autograde 01-tools --force`) or name this
 file, from the repository root:
@@ -18,7 +18,7 @@ real model endpoints.
 import os
 from pathlib import Path
 
-from autograder.config import apply
+from autograder.gradebook.config import apply
 
 os.environ["COURSE_OFFLINE"] = "1"
 c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by traitlets when it loads this file

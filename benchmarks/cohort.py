@@ -22,9 +22,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import nbgrader_run
-from autograder.cohort import CohortResult, autograde_cohort
-from autograder.scratch import ScratchCourse
+from autograder.cohort.run import CohortResult, autograde_cohort
+from autograder.grade.scratch import ScratchCourse
+from autograder.gradebook import nbgrader_run
 from course.grading.layout import REPO_ROOT, find_lesson
 
 __all__ = ["cohort", "report"]

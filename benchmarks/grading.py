@@ -5,7 +5,7 @@
 
 Both grade the same submission (a lesson's solution notebook) into a real nbgrader gradebook, in
 this process, side by side: plain `nbgrader autograde` (hidden tests in the learner's kernel) and
-`autograder.trusted` (learner code in a sandboxed worker, hidden tests here). Floor: the
+`autograder.grade.trusted` (learner code in a sandboxed worker, hidden tests here). Floor: the
 learner code's own run time, measured as the trusted path's worker running the cells alone.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 import shutil
 from functools import partial
 
-from autograder import nbgrader_run
-from autograder.scratch import ScratchCourse
-from autograder.session import LearnerSession
-from autograder.trusted import trusted_autograde
+from autograder.boundary.session import LearnerSession
+from autograder.grade.scratch import ScratchCourse
+from autograder.grade.trusted import trusted_autograde
+from autograder.gradebook import nbgrader_run
 from course.grading.layout import Lesson, find_lesson
 from course.grading.layout import lessons as all_lessons
 

@@ -24,7 +24,7 @@ REPLACERS = {
                    "if name.startswith('autograder') else _real(name, *a, **k))",
     "meta-path-hook": "import sys\nclass Strip:\n    def find_spec(self, name, path=None, target=None):\n        return None\n"
                       "sys.meta_path.insert(0, Strip())",
-    "import-reference-stage": "from autograder.reference import load\nglobals().update(vars(load(0)))",
+    "import-reference-stage": "from autograder.authoring.reference import load\nglobals().update(vars(load(0)))",
 }
 
 KILLERS = {

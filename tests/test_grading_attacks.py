@@ -19,10 +19,10 @@ import pytest
 from attacks import FORK_BOMB, KILLERS, REPLACERS, REWRITERS, gradebook_writer
 from toy_course import build_toy_course
 
-from autograder import cohort
-from autograder.engine import grade_submission
-from autograder.release import release_all
-from autograder.sandbox import Limits, detect
+from autograder.authoring.release import release_all
+from autograder.boundary.sandbox import Limits, detect
+from autograder.cohort import run as cohort
+from autograder.grade.engine import grade_submission
 from course.grading.layout import REPO_ROOT
 
 LESSON = "00-toy"

@@ -15,9 +15,9 @@ import nbformat
 import pytest
 from toy_course import build_toy_course
 
-from autograder import cohort
-from autograder.edition import build_student_edition
-from autograder.release import release_all
+from autograder.authoring.edition import build_student_edition
+from autograder.authoring.release import release_all
+from autograder.cohort import run as cohort
 from course.grading import local
 
 LESSON = "00-toy"
@@ -164,9 +164,9 @@ def test_course_check_without_hidden_tests_runs_the_visible_checks_and_says_so(t
 
 def test_plain_nbgrader_autograde_still_works_running_the_same_tests_in_the_kernel(toy):
     """For instructors who want nbgrader's own autograde (it trusts the submission: tests run in its kernel)."""
-    from autograder import nbgrader_run
-    from autograder.results import read_grades
-    from autograder.scratch import ScratchCourse
+    from autograder.grade.scratch import ScratchCourse
+    from autograder.gradebook import nbgrader_run
+    from autograder.gradebook.results import read_grades
     from course.grading.layout import find_lesson
 
     with ScratchCourse(find_lesson(LESSON, toy)) as course:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cgroups, folder
-from autograder.remote import Learner, LearnerError
-from autograder.sandbox import INSIDE, Limits, PidsCgroup, detect, worker_uid
-from autograder.session import LearnerSession, TimeLimit, WorkerDied
+from autograder.boundary import cgroups, folder
+from autograder.boundary.remote import Learner, LearnerError
+from autograder.boundary.sandbox import INSIDE, Limits, PidsCgroup, detect, worker_uid
+from autograder.boundary.session import LearnerSession, TimeLimit, WorkerDied
 from course.shop import NotFound, Shop, use_shop
 
 bubblewrap = pytest.mark.skipif(detect().kind != "bubblewrap", reason="needs the bubblewrap sandbox (Linux)")
@@ -244,7 +244,7 @@ def test_a_submission_has_one_wall_clock_for_everything_fresh_workers_included()
 
 @pytest.mark.skipif(sys.platform != "linux", reason="Linux only")
 def test_the_sandbox_says_which_limits_this_machine_cannot_hold(monkeypatch):
-    import autograder.sandbox as sandbox
+    import autograder.boundary.sandbox as sandbox
 
     monkeypatch.setattr(folder, "can_cap", lambda: False)
     sandbox.detect.cache_clear()
@@ -259,7 +259,7 @@ def test_an_endless_submission_is_graded_to_the_end_with_its_tests_not_run(tmp_p
     from test_grading_attacks import RIGHT_ADD, _grade, _submission
     from toy_course import build_toy_course
 
-    from autograder.release import release_all
+    from autograder.authoring.release import release_all
 
     toy = build_toy_course(tmp_path_factory.mktemp("toy"))
     release_all(toy)

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from toy_course import build_toy_course
 
-from autograder.release import release_all
+from autograder.authoring.release import release_all
 from course.grading.carry import carry, starting_point
 
 OWN_ADD = 'def add(a, b):\n    """Return the sum of a and b."""\n    return sum((a, b))  # my own way'

@@ -20,9 +20,9 @@ import pytest
 from attacks import FORK_BOMB, KILLERS, REPLACERS, gradebook_writer
 from toy_course import build_toy_course
 
-from autograder import cohort
-from autograder.intake import InputError
-from autograder.release import release_all
+from autograder.authoring.release import release_all
+from autograder.cohort import run as cohort
+from autograder.cohort.intake import InputError
 
 LESSON = "00-toy"
 RIGHT_ADD = "def add(a, b):\n    return a + b"

@@ -25,7 +25,8 @@ import test_grading_cohort
 from test_grading_attacks import FULL, LESSON, RIGHT_ADD, RIGHT_SHOUT, _grade, _scores, _submission
 from test_grading_cohort import _folder
 
-from autograder import cohort, report
+from autograder.cohort import report
+from autograder.cohort import run as cohort
 from course.worker import channel
 
 built, toy = test_grading_cohort.built, test_grading_cohort.toy  # fixtures: a fresh copy of the toy course per test
@@ -136,13 +137,13 @@ def test_a_report_that_cannot_be_written_is_a_warning_and_the_grades_still_land(
         raise RuntimeError("the chart library gave up\nhere is its second line")
     monkeypatch.setattr(cohort, "write_report", broken)
     learners = {"honest": _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT)}
-    with caplog.at_level(logging.WARNING, logger="autograder.cohort"):
+    with caplog.at_level(logging.WARNING, logger="autograder.cohort.run"):
         result = cohort.autograde_cohort(_folder(toy, learners), toy, jobs=1, feedback=False)
     assert not result.failures and [g.score for g in result.grades] == [3]
     assert "honest,00-toy,,graded,3,3" in (toy / "var" / "grades.csv").read_text()
     with sqlite3.connect(toy / "var" / "gradebook.db") as db:
         assert db.execute("SELECT SUM(auto_score) FROM grade").fetchone() == (3,)
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "autograder.cohort"]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "autograder.cohort.run"]
     assert len(warnings) == 1 and "\n" not in warnings[0].getMessage()
     assert "report" in warnings[0].getMessage() and "the chart library gave up" in warnings[0].getMessage()
 
@@ -217,7 +218,7 @@ def test_graded_metadata_on_an_answer_cell_changes_no_score_and_keeps_the_feedba
 
 
 def test_the_autograded_notebook_takes_no_metadata_from_the_submission(toy):
-    from autograder.gradebook import autograded_notebook
+    from autograder.gradebook.verdicts import autograded_notebook
 
     source = nbformat.read(str(toy / "solutions" / LESSON / f"{LESSON}.ipynb"), as_version=4)
     nb = _submission(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT, edit=_metadata_of(

@@ -13,11 +13,11 @@ import pytest
 import tomllib
 from toy_course import build_toy_course
 
-from autograder import export, reference
-from autograder.authoring import HIDDEN_TAIL, NotebookBuilder, lint
-from autograder.edition import build_student_edition
-from autograder.leaks import scan
-from autograder.release import drift, release_all
+from autograder.authoring import export, reference
+from autograder.authoring.edition import build_student_edition
+from autograder.authoring.leaks import scan
+from autograder.authoring.notebook import HIDDEN_TAIL, NotebookBuilder, lint
+from autograder.authoring.release import drift, release_all
 from course.grading import local
 
 

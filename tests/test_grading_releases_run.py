@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.scratch import ScratchCourse
+from autograder.grade.scratch import ScratchCourse
 from course.grading.layout import Lesson, lessons
 
 LESSONS = lessons()

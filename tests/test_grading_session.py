@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from autograder.remote import Learner
-from autograder.session import LearnerSession
+from autograder.boundary.remote import Learner
+from autograder.boundary.session import LearnerSession
 from course.shop import Shop, use_shop
 
 _CELL = '''

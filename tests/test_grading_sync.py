@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import export, reference
-from autograder.authoring import lint
-from autograder.leaks import scan
-from autograder.release import drift
+from autograder.authoring import export, reference
+from autograder.authoring.leaks import scan
+from autograder.authoring.notebook import lint
+from autograder.authoring.release import drift
 from course.grading.layout import REPO_ROOT, lessons
 
 LESSONS = lessons()
@@ -36,7 +36,7 @@ def test_no_release_reveals_a_solution_of_its_lesson_or_a_later_one_or_a_hidden_
 
 
 def test_the_student_edition_of_the_course_reveals_nothing(tmp_path):
-    from autograder.edition import build_student_edition
+    from autograder.authoring.edition import build_student_edition
 
     dest = build_student_edition(tmp_path / "edition")  # raises if anything leaks
     assert not (dest / "autograder").exists()

@@ -4,7 +4,7 @@ and fails that exercise's visible check, so that a ✅ means something.
 `WRONG_ANSWERS = {solution grade id: source or [sources]}`: each replaces that solution cell.
 `HIDDEN_ONLY = {solution grade id: {index: "why the visible check cannot see it"}}` names the few a
 visible check is not expected to catch: at most one in five of a lesson's wrong answers.
-All of a lesson's variants are scored in one sandboxed worker (autograder.variants), by the hidden
+All of a lesson's variants are scored in one sandboxed worker (autograder.grade.variants), by the hidden
 tests exactly as the trusted grader runs them; the solution and release themselves are graded
 whole in tests/test_notebooks.py and tests/test_grading_releases_run.py. Skipped while no lesson keeps wrong answers.
 """
@@ -15,7 +15,7 @@ import importlib
 
 import pytest
 
-from autograder.variants import grade_variants
+from autograder.grade.variants import grade_variants
 from course.grading.layout import Lesson, lessons
 
 
@@ -70,7 +70,7 @@ def test_each_kept_wrong_answer_fails_its_visible_check(scored):
 def test_a_wrong_answer_that_is_in_fact_right_would_be_reported(tmp_path):
     from toy_course import ADD_SOLUTION, build_toy_course
 
-    from autograder.export import export_all
+    from autograder.authoring.export import export_all
     from course.grading.layout import find_lesson
 
     root = build_toy_course(tmp_path)

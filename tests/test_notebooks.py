@@ -1,6 +1,6 @@
 """Every real lesson's solution, solutions/NN-slug, graded on the trusted path (skipped while there is none).
 
-Each lesson is released and graded in a scratch course (autograder.scratch): the committed
+Each lesson is released and graded in a scratch course (autograder.grade.scratch): the committed
 files are never touched. The other per-lesson checks live in their own files, so that
 `pytest -n 2 --dist loadfile` spreads them over the workers:
     tests/test_grading_releases_run.py     the release runs top to bottom, earns 0 on every graded cell
@@ -16,7 +16,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.scratch import ScratchCourse
+from autograder.grade.scratch import ScratchCourse
 from course.grading.layout import Lesson, lessons
 
 LESSONS = lessons()

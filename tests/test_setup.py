@@ -119,7 +119,7 @@ def test_course_cli_help_lists_the_commands():
 
 
 def test_the_learner_makefile_is_the_repositorys_set_up_plus_check():
-    from autograder.edition import learner_makefile
+    from autograder.authoring.edition import learner_makefile
 
     learner = learner_makefile((ROOT / "Makefile").read_text())
     for target in ("lab:", "env:", "doctor:", "check:", "$(STAMP): pyproject.toml"):

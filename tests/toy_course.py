@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.authoring import NotebookBuilder
+from autograder.authoring.notebook import NotebookBuilder
 
 __all__ = ["ADD_SOLUTION", "SHOUT_SOLUTION", "TOY_CHECKS", "build_toy_course"]
 

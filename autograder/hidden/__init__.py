@@ -17,9 +17,9 @@ and autograder/hidden/nb01.py holds the test, registered under the cell's grade 
         error = raised(parse_tool_call, "drop_database", "{}")
         assert error is not None and error.isa(ToolCallError), "an unknown tool should raise ToolCallError"
 
-The trusted grader (autograder.engine) never runs that cell: it runs the test here, in the grading
-process, against the learner's notebook running in a sandboxed worker (autograder.session), and
-each parameter is a `Remote` handle on the learner's object (autograder.remote). Plain nbgrader runs
+The trusted grader (autograder.grade.engine) never runs that cell: it runs the test here, in the grading
+process, against the learner's notebook running in a sandboxed worker (autograder.boundary.session), and
+each parameter is a `Remote` handle on the learner's object (autograder.boundary.remote). Plain nbgrader runs
 the cell in the learner's kernel; then `hidden(...)` runs the same test against the kernel's
 globals in-process (and trusts the submission, as all in-kernel grading does).
 
@@ -37,10 +37,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
+from autograder.boundary.session import LocalSession, TimeLimit, WorkerDied
 from course.worker.values import short_text
-
-from ..remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
-from ..session import LocalSession, TimeLimit, WorkerDied
 
 __all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "raised"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.remote import LearnerError, LearnerNotImplemented, Remote
+from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
 
 __all__ = ["attr", "call", "value"]
 

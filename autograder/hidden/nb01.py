@@ -1,7 +1,7 @@
 """Hidden tests of lesson 01, natural language to tool calls. Instructor side only.
 
 Each test is registered under the grade id of its graded cell (`hidden("grade_id", globals())`);
-its parameters are the learner's names, as `Remote` handles (autograder.remote). They check
+its parameters are the learner's names, as `Remote` handles (autograder.boundary.remote). They check
 behaviour: what the argument classes accept and refuse, the tool definitions a strict endpoint
 accepts, what `parse_tool_call` returns or raises, what `run_tool` returns and does to the shop
 database, and what the whole agent does against the shop brain, scripted replies and injected faults.
@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from autograder.boundary.remote import Learner, LearnerError, Remote, raised
 from autograder.hidden import HiddenTests
-from autograder.remote import Learner, LearnerError, Remote, raised
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, faults, use_model
 from course.llm.validate import strict_schema_problem

@@ -26,8 +26,8 @@ import string
 from collections.abc import Callable
 from typing import Any
 
+from autograder.boundary.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
-from autograder.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.prompts import read_template

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
-from autograder.remote import LearnerError, LearnerNotImplemented, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, count_message_tokens, use_model
 from course.shop import SCENARIOS, Shop, Ticket, outcome_of, use_shop

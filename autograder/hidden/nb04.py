@@ -2,7 +2,7 @@
 
 Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
 definitions as parameters (parameter names = the names the notebook defines), each one a `Remote`
-handle on the learner's object (autograder.remote); `learner` is the `Learner` itself. So
+handle on the learner's object (autograder.boundary.remote); `learner` is the `Learner` itself. So
 `hidden("deciding_changes_nothing", globals())` runs a test in the learner's kernel, and the
 trusted grader runs it here against the notebook in its sandboxed worker.
 
@@ -29,11 +29,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from autograder.boundary.remote import LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
 from autograder.hidden.calls import value as _value
-from autograder.remote import LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
 from course.llm.settings import ConfigError

@@ -2,7 +2,7 @@
 
 Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
 definitions as parameters (parameter names = the names the notebook defines), each one a `Remote`
-handle on the learner's object (autograder.remote); `learner` is the `Learner` itself.
+handle on the learner's object (autograder.boundary.remote); `learner` is the `Learner` itself.
 
 The agent's threads live in the shop's SQLite file, so the shop a verdict reads is the grader's:
 a fresh seeded shop per case (`Shop.create()`, kept in this process), which the worker opens for
@@ -32,10 +32,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from autograder.boundary.remote import (
+    FreshWorkerUnavailable,
+    LearnerError,
+    LearnerNotImplemented,
+    RaiseInWorker,
+    Remote,
+)
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
-from autograder.remote import FreshWorkerUnavailable, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
 from course.brain import shop_brain
 from course.grading.layout import find_lesson
 from course.llm import FakeModel, use_model

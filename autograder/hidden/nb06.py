@@ -1,7 +1,7 @@
 """Hidden tests of lesson 06 (launch, pause, resume). Instructor side only.
 
 Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
-definitions as parameters, each a `Remote` handle on the learner's object (autograder.remote);
+definitions as parameters, each a `Remote` handle on the learner's object (autograder.boundary.remote);
 `learner` is the `Learner` itself. Tests drive the fake model (the shop brain, scripted replies)
 against fresh seeded shops, both kept in this process, and judge from the shop database, the
 transcript and the stored thread read back as plain data, never from source.
@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from autograder.boundary.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import call as _call
-from autograder.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopPolicy, outcome_of, refunded_amount, use_shop

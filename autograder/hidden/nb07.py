@@ -1,7 +1,7 @@
 """Hidden tests of lesson 07 (contact humans with tool calls). Instructor side only.
 
 Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
-definitions as parameters, each one a `Remote` handle on the learner's object (autograder.remote);
+definitions as parameters, each one a `Remote` handle on the learner's object (autograder.boundary.remote);
 `learner` is the `Learner` itself. The fake model and the shop stay in this process: the verdicts
 read the grader's own shop database (refunds, messages) and transcript.
 
@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote, raised
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
-from autograder.remote import Learner, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote, raised
 from course.brain import shop_brain
 from course.llm import FakeModel, use_model
 from course.llm.validate import strict_schema_problem

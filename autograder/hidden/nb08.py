@@ -1,7 +1,7 @@
 """Hidden tests of lesson 08 (own your control flow). Instructor side only.
 
 Each test is registered on `hidden` under the grade id of its graded cell and takes the learner's
-definitions as parameters, each one a `Remote` handle on the learner's object (autograder.remote);
+definitions as parameters, each one a `Remote` handle on the learner's object (autograder.boundary.remote);
 `learner` is the `Learner` itself. The trusted grader runs them here against the notebook in its
 sandboxed worker; plain nbgrader runs the same functions in the learner's kernel.
 
@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
 from autograder.hidden.calls import value as _value
-from autograder.remote import LearnerError, LearnerNotImplemented, Remote
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.shop import SCENARIOS, Shop, ShopPolicy, outcome_of, refunded_amount, use_shop

@@ -11,7 +11,7 @@ The grader itself (hidden tests, the trusted engine and its sandbox, releases, c
 student edition) lives in autograder/, which the student edition does not ship; the code a
 learner's notebook runs in while it is graded is course.worker.
 
-Authoring a lesson, in short (details in autograder.authoring): solutions/NN-slug/NN-slug.ipynb has,
+Authoring a lesson, in short (details in autograder.authoring.notebook): solutions/NN-slug/NN-slug.ipynb has,
 per exercise, a solution cell, a "you should see" cell, `check("N.k")` and graded test cells whose
 hidden-test region calls `hidden("grade_id", globals())`. Visible checks go in course/checks/nbNN.py,
 hidden tests in autograder/hidden/nbNN.py. Then `course release`, and commit solutions/, notebooks/

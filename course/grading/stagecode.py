@@ -1,6 +1,6 @@
 """Stage code: notebook cells merged into one module that reads top to bottom as the agent's code.
 
-Both the reference stages (`course export`, autograder.export) and a learner's own carried-forward
+Both the reference stages (`course export`, autograder.authoring.export) and a learner's own carried-forward
 agent (`course carry`, course.grading.carry) are made here, so the two are built the same way:
 
     module_source(blocks, header, starts_from="stage_03", inherited=names)   -> the module's text

@@ -9,7 +9,7 @@ a test that needs "a fresh process" gets another fork of the same pristine paren
 instead of a new interpreter replaying the notebook. The parent never runs learner code while a
 test runs; it only forks, and ends (kills and reaps) the children it forked when the grader asks.
 A fork shares its parent's hash salt: a test that needs a brand-new interpreter asks the grader
-for one (autograder.session).
+for one (autograder.boundary.session).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 In-process nbgrader costs ~1 s per notebook against ~3.5 s for the `nbgrader` command (most of
 it start-up). Each run:
-  - builds the course configuration for `root` (autograder.config), optionally with another
+  - builds the course configuration for `root` (autograder.gradebook.config), optionally with another
     gradebook or other directories (`overrides`, e.g. {"release_directory": "var/release"});
   - captures nbgrader's log and raises `NbgraderFailed` (with the log) when nbgrader fails;
   - runs kernels with COURSE_OFFLINE=1 and without real-model variables in their environment;
@@ -25,9 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from autograder.gradebook.config import nbgrader_config
 from course.llm.settings import offline_environment
-
-from .config import nbgrader_config
 
 __all__ = ["NbgraderFailed", "alembic_head", "autograde", "generate_assignment", "generate_feedback",
            "grading_environment", "new_gradebook"]

@@ -1,7 +1,7 @@
 """Score wrong answers fast: one worker runs the solution notebook, then tries each variant in turn.
 
 A full grading run per wrong answer costs a worker start and a whole notebook run. Here the
-solution notebook runs once in one sandboxed worker (autograder.session); then, for each variant
+solution notebook runs once in one sandboxed worker (autograder.boundary.session); then, for each variant
 of a solution cell, the variant is defined in the same worker with the later cells that build the
 agent from it (those tagged `export`), the hidden tests of that exercise (the graded cells after the
 solution cell, up to the next one) run exactly as the trusted grader runs them, and the right
@@ -9,7 +9,7 @@ solution is defined again, with the same later cells. Used by tests/test_grading
 handy for an author trying a wrong answer:
 
     from course.grading.layout import find_lesson
-    from autograder.variants import grade_variants
+    from autograder.grade.variants import grade_variants
     grade_variants(find_lesson(2), {"render": ["def render(template, values):\\n    return template"]})
 """
 
@@ -21,12 +21,11 @@ from typing import Any
 
 import nbformat
 
+from autograder.boundary.remote import Learner
+from autograder.boundary.sandbox import Limits
+from autograder.boundary.session import LearnerSession
+from autograder.grade.engine import _run_test, hidden_tests
 from course.grading.layout import Lesson
-
-from .engine import _run_test, hidden_tests
-from .remote import Learner
-from .sandbox import Limits
-from .session import LearnerSession
 
 __all__ = ["VariantResult", "exercises", "grade_variants"]
 

@@ -85,8 +85,8 @@ def _message(cell: nbformat.NotebookNode) -> str:
 
 def read_grades(root: Path | str, assignment: str, student: str, *, gradebook: Path | str | None = None) -> NotebookGrade:
     """The grades of `student`'s notebook `assignment` after `nbgrader_run.autograde`."""
-    from .config import GRADEBOOK, nbgrader_config
-    from .nbgrader_run import _quiet
+    from autograder.gradebook.config import GRADEBOOK, nbgrader_config
+    from autograder.gradebook.nbgrader_run import _quiet
 
     root = Path(root)
     config = nbgrader_config(root, gradebook=gradebook)
@@ -102,7 +102,7 @@ def read_grades(root: Path | str, assignment: str, student: str, *, gradebook: P
             submission = gb.find_submission_notebook(assignment, assignment, student)
             scores = {g.name: (float(g.score), float(g.max_score)) for g in submission.grades}
             order = [c.name for c in gb.find_notebook(assignment, assignment).source_cells if c.name in scores]
-    verdict_file = autograded.parent / "verdict.json"  # written by the trusted grader (autograder.trusted)
+    verdict_file = autograded.parent / "verdict.json"  # written by the trusted grader (autograder.grade.trusted)
     verdict = json.loads(verdict_file.read_text(encoding="utf-8")) if verdict_file.exists() else {}
     cells = []
     for grade_id in order:

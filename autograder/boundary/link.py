@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder.boundary.sandbox import INSIDE, Limits, Sandbox, worker_uid
 from course.llm import current_fake
 from course.worker import channel
-
-from .sandbox import INSIDE, Limits, Sandbox, worker_uid
 
 __all__ = ["Link", "TimeLimit", "WorkerDied", "describe_exit"]
 

@@ -5,7 +5,7 @@
 Each `Job` carries everything grading needs as bytes (the lesson's source notebook, its release
 files, the submission), so it runs the same in a local process pool and on a Dask worker on
 another machine: `grade_job` writes them to a temporary folder and calls the trusted engine
-(autograder.engine.grade_submission: the learner's code in a sandboxed worker, the hidden tests
+(autograder.grade.engine.grade_submission: the learner's code in a sandboxed worker, the hidden tests
 in the job's process). What comes back is an `Outcome` (the engine's plain `Graded`, or the reason
 the job failed). Only this process writes: `record` is called here, for one outcome at a time,
 as they complete, so the gradebook never has two writers. `--jobs 1` grades in this process.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import Graded
+from autograder.grade.engine import Graded
 
 __all__ = ["Job", "Journal", "Outcome", "default_workers", "digest", "grade_job", "release_files", "run_batch"]
 
@@ -90,7 +90,7 @@ def grade_job(job: Job) -> Outcome:
     """Grade one submission (in a pool process, on a Dask worker, or here with one job)."""
     import nbformat
 
-    from .engine import grade_submission
+    from autograder.grade.engine import grade_submission
 
     try:
         source = nbformat.reads(job.source, as_version=4)

@@ -5,7 +5,7 @@ deleted graded cell after "the previous source cell", and crashes (KeyError) whe
 cell is a read-only cell such as a `check("1.1")` cell, or a solution cell that was deleted too.
 This version inserts it after the nearest earlier cell of the source that is still present.
 
-`SanitiseFeedback` runs in `nbgrader generate_feedback` (configured in autograder.config):
+`SanitiseFeedback` runs in `nbgrader generate_feedback` (configured in autograder.gradebook.config):
 graded test cells keep only their docstring (the hidden test source is dropped) and their
 errors keep only "AssertionError: message" (no traceback into autograder/hidden/).
 """
@@ -19,7 +19,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import OverwriteCells
 from traitlets import Bool
 
-from .engine import visible_part
+from autograder.grade.engine import visible_part
 
 __all__ = ["RestoreMissingCells", "SanitiseFeedback", "visible_part"]
 

@@ -11,7 +11,7 @@ distribution, drawn with matplotlib and embedded in the page as PNG images.
 
 Labels and messages are a learner's words (a failure message quotes what their code returned), so
 they are drawn as plain text (`parse_math=False`: `$\\frac{$` is not mathtext) and escaped in the
-HTML. The cohort run writes the report last and survives its failure (autograder.cohort).
+HTML. The cohort run writes the report last and survives its failure (autograder.cohort.run).
 """
 
 from __future__ import annotations

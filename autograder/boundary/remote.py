@@ -25,9 +25,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from course.worker.values import short_text
-
-from .outcomes import (
+from autograder.boundary.arguments import encode
+from autograder.boundary.outcomes import (
     NO_VALUE,
     FreshWorkerUnavailable,
     LearnerError,
@@ -36,10 +35,11 @@ from .outcomes import (
     RaiseInWorker,
     raised,
 )
-from .session import WorkerDied
+from autograder.boundary.session import WorkerDied
+from course.worker.values import short_text
 
 __all__ = ["NO_VALUE", "FreshWorkerUnavailable", "Learner", "LearnerError", "LearnerNotImplemented", "NoValue",
-           "RaiseInWorker", "Remote", "class_name", "encode", "raised"]
+           "RaiseInWorker", "Remote", "class_name", "raised"]
 
 
 def class_name(cls: Remote | str) -> str:
@@ -141,35 +141,6 @@ class Remote:
 
     def __format__(self, spec: str) -> str:
         return format(self.shown, spec)
-
-
-def encode(obj: Any, callback: Any = None) -> Any:
-    """An argument for the worker (course.worker.values.decode rebuilds it there).
-
-    A function of the grader's own (not of the course package) becomes `{"$callback": n}` through
-    `callback(fn) -> n`: the worker then calls it back here (`Learner.encode` registers it).
-    """
-    if isinstance(obj, Remote):
-        return {"$ref": obj._info()["ref"]}
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, list):
-        return [encode(item, callback) for item in obj]
-    if isinstance(obj, tuple):
-        return {"$tuple": [encode(item, callback) for item in obj]}
-    if isinstance(obj, dict):
-        return {"$dict": [[encode(k, callback), encode(v, callback)] for k, v in obj.items()]}
-    kind = type(obj)
-    module = getattr(kind, "__module__", "") or ""
-    if module.startswith("course.") and hasattr(obj, "model_dump"):
-        return {"$model": f"{module}:{kind.__qualname__}", "data": obj.model_dump(mode="json")}
-    module = getattr(obj, "__module__", "") or ""
-    qualname = getattr(obj, "__qualname__", "") or ""
-    if module.startswith("course.") and qualname and "<" not in qualname:
-        return {"$import": f"{module}:{qualname}"}
-    if callable(obj) and callback is not None and not isinstance(obj, type):
-        return {"$callback": callback(obj)}
-    raise TypeError(f"cannot send a {kind.__name__} to the learner's worker")
 
 
 class Learner:

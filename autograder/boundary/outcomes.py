@@ -1,6 +1,6 @@
 """What comes back from learner code that is not an ordinary value: errors, and values with no plain form.
 
-A hidden test sees learner code through `Remote` handles (autograder.remote); these are the rest
+A hidden test sees learner code through `Remote` handles (autograder.boundary.remote); these are the rest
 of its vocabulary. `LearnerError` carries what the learner's code raised (type, classes, a capped
 message; never a traceback), `LearnerNotImplemented` an unfinished stub, `NoValue` the `.value` of an
 object that has no JSON form (equal to nothing, so no comparison passes by accident).
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from course.worker.values import short_text
 
 if TYPE_CHECKING:
-    from .remote import Remote
+    from autograder.boundary.remote import Remote
 
 __all__ = ["NO_VALUE", "FreshWorkerUnavailable", "LearnerError", "LearnerNotImplemented", "NoValue", "RaiseInWorker",
            "raised"]
@@ -47,7 +47,7 @@ class LearnerError(Exception):
         super().__init__(f"{self.type}: {self.message}" if self.message else self.type)
 
     def isa(self, cls: Remote | str) -> bool:
-        from .remote import class_name
+        from autograder.boundary.remote import class_name
 
         return class_name(cls) in self.classes
 

@@ -10,7 +10,7 @@
 
 Left out: solutions/, autograder/ (the grader: hidden tests, stage modules, release and cohort
 tools), tests/, var/. The edition is simply `course/`, without the grader. Building fails if anything in the tree would reveal a solution or a
-hidden test (autograder.leaks.scan). Release N ships the stage module N-1, i.e. the reference
+hidden test (autograder.authoring.leaks.scan). Release N ships the stage module N-1, i.e. the reference
 solution of lessons before N: `upto=K` (`course student-edition DIR --upto K`) hands out lessons
 up to K only, so a cohort gets a stage's solution when it reaches the next lesson.
 """
@@ -21,9 +21,8 @@ import re
 import shutil
 from pathlib import Path
 
+from autograder.authoring.leaks import scan
 from course.grading.layout import REPO_ROOT, lessons
-
-from .leaks import scan
 
 __all__ = ["build_student_edition", "learner_makefile"]
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
@@ -83,7 +82,7 @@ def _pyproject(text: str) -> str:
     if tomllib is not None:
         tomllib.loads(trimmed)  # still valid TOML
     if "autograder" in trimmed:
-        raise RuntimeError("cannot drop autograder from pyproject.toml; update autograder.edition._pyproject")
+        raise RuntimeError("cannot drop autograder from pyproject.toml; update autograder.authoring.edition._pyproject")
     return trimmed
 
 

@@ -2,17 +2,17 @@
 
     autograde_cohort("export.zip", root, jobs=2)            # or scheduler="tcp://10.0.0.5:8786"
 
-  1. read the input (autograder.intake): nbgrader's layout DIR/<student>/<NN-slug>/<NN-slug>.ipynb,
+  1. read the input (autograder.cohort.intake): nbgrader's layout DIR/<student>/<NN-slug>/<NN-slug>.ipynb,
      or an LMS zip through nbgrader's zip_collect; DIR defaults to var/submitted/, and any other
      input is copied there. Bad input raises `InputError` (one line: what is wrong, what to do);
   2. register each lesson in the gradebook from its source (generate_assignment into var/release/,
      so the committed notebooks/ is untouched); the gradebook is created if missing;
   3. grade every submission whose content, lesson source or hidden tests changed since it was last
-     recorded (all with `force`), `jobs` at a time, in sandboxed workers (autograder.batch; each
+     recorded (all with `force`), `jobs` at a time, in sandboxed workers (autograder.cohort.batch; each
      job calls the trusted engine); this process alone writes the gradebook, as results come in;
   4. feedback with nbgrader's generate_feedback and the course's sanitiser, in
      var/feedback/<student>/<lesson>/<lesson>.html;
-  5. var/grades.csv and the class report var/report.html (autograder.report). The report is a
+  5. var/grades.csv and the class report var/report.html (autograder.cohort.report). The report is a
      summary drawn from what learners wrote: if it cannot be written the grades stand, the run
      logs one warning saying why, and no earlier run's report is left to pass for this one.
 
@@ -41,15 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from autograder.cohort.batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
+from autograder.cohort.intake import InputError, Intake, Submission, read_input
+from autograder.cohort.report import LessonRow, TestRow, write_csv, write_report
+from autograder.gradebook import nbgrader_run
+from autograder.gradebook.config import GRADEBOOK
+from autograder.gradebook.results import NotebookGrade, read_grades
 from course.grading.layout import REPO_ROOT, Lesson, lessons
 from course.worker.values import short_text
-
-from . import nbgrader_run
-from .batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
-from .config import GRADEBOOK
-from .intake import InputError, Intake, Submission, read_input
-from .report import LessonRow, TestRow, write_csv, write_report
-from .results import NotebookGrade, read_grades
 
 __all__ = ["CohortResult", "GradebookBusy", "InputError", "autograde_cohort"]
 
@@ -142,7 +141,7 @@ def _exercises(source: Any) -> dict[str, str]:
 
 
 def _hidden_bytes(lesson: Lesson) -> bytes:
-    path = Path(__file__).parent / "hidden" / f"nb{lesson.number:02d}.py"
+    path = Path(__file__).parents[1] / "hidden" / f"nb{lesson.number:02d}.py"
     return path.read_bytes() if path.is_file() else b""
 
 
@@ -150,7 +149,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
                force: bool, only: str | None, progress: bool, out: TextIO | None) -> CohortResult:
     import nbformat
 
-    from .trusted import record_verdict
+    from autograder.grade.trusted import record_verdict
 
     started = time.perf_counter()
     intake = _intake(submissions, root, only)

@@ -1,13 +1,13 @@
 """Grade notebooks of one lesson in a scratch course, never touching the repository's files.
 
-    from autograder.scratch import ScratchCourse
+    from autograder.grade.scratch import ScratchCourse
     with ScratchCourse(lesson) as course:             # copies solutions/NN-slug, fresh gradebook,
         release = course.release                      # releases it with nbgrader (into the scratch)
         graded = course.autograde({"solution": lesson.source, "release": release})
-        graded["release"].grade.lines()               # scores and messages (autograder.results)
+        graded["release"].grade.lines()               # scores and messages (autograder.gradebook.results)
         graded["release"].notebook                    # the autograded notebook (all outputs)
 
-Each submission is graded on the trusted path (autograder.engine: the learner's code in a
+Each submission is graded on the trusted path (autograder.grade.engine: the learner's code in a
 sandboxed worker, the hidden tests here), sequentially, into the scratch gradebook. Used by
 `course check` and the notebook tests; a `root` folder can be given instead of a temporary one.
 """
@@ -22,12 +22,11 @@ from typing import Any
 
 import nbformat
 
+from autograder.grade.engine import Graded as Verdict
+from autograder.grade.trusted import trusted_autograde
+from autograder.gradebook import nbgrader_run
+from autograder.gradebook.results import NotebookGrade, read_grades
 from course.grading.layout import Lesson
-
-from . import nbgrader_run
-from .engine import Graded as Verdict
-from .results import NotebookGrade, read_grades
-from .trusted import trusted_autograde
 
 __all__ = ["Graded", "ScratchCourse"]
 

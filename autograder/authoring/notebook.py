@@ -4,7 +4,7 @@ A lesson's source is solutions/NN-slug/NN-slug.ipynb. Hand-writing nbgrader meta
 error-prone; build the notebook from a short script instead (keep it as dev/build_NN.py or
 anywhere; the notebook is the source of truth once written, edit it in Jupyter afterwards):
 
-    from autograder.authoring import NotebookBuilder
+    from autograder.authoring.notebook import NotebookBuilder
 
     nb = NotebookBuilder(lesson=1, slug="01-natural-language-to-tool-calls")
     nb.markdown("# 01 · Natural language to tool calls\\n...")

@@ -1,6 +1,6 @@
 """`course check NOTEBOOK` where the grader is installed: the trusted path, for one learner.
 
-The lesson's source and a fresh gradebook go into a scratch course (autograder.scratch), a copy of
+The lesson's source and a fresh gradebook go into a scratch course (autograder.grade.scratch), a copy of
 the notebook is the submission, and it is graded exactly as the instructor's batch would grade it:
 learner code in a sandboxed worker, hidden tests here. The score is printed by this process after
 the worker is gone, so nothing the notebook prints can pose as it; `--json FILE` writes it as data.
@@ -13,9 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
+from autograder.grade.scratch import ScratchCourse
 from course.grading.layout import Lesson
-
-from .scratch import ScratchCourse
 
 __all__ = ["check"]
 

@@ -1,18 +1,18 @@
 """The course's nbgrader configuration, as one function of the course root.
 
 `autograder/nbgrader_config.py` (for the `nbgrader` command line) and the in-process runners in
-`autograder.nbgrader_run` both build their configuration here, so the two never drift.
+`autograder.gradebook.nbgrader_run` both build their configuration here, so the two never drift.
 
     source_directory   solutions/            release_directory   notebooks/
     submitted          var/submitted/        autograded          var/autograded/
     feedback           var/feedback/         gradebook           var/gradebook.db
 
 Autograde restores deleted or edited test cells from the source (`add_missing_cells`, with
-autograder.preprocessors.RestoreMissingCells in place of nbgrader's OverwriteCells), runs
+autograder.gradebook.preprocessors.RestoreMissingCells in place of nbgrader's OverwriteCells), runs
 each cell for at most `CELL_TIMEOUT` seconds, and its kernel sees `COURSE_OFFLINE=1` (set by
 the runners, and by the config file for the command line), so no real model is ever called.
 `nbgrader generate_feedback` with this configuration strips hidden tests and their tracebacks
-(autograder.preprocessors.SanitiseFeedback).
+(autograder.gradebook.preprocessors.SanitiseFeedback).
 """
 
 from __future__ import annotations
@@ -59,12 +59,12 @@ def apply(c: Any, root: Path | str, *, gradebook: Path | str | None = None) -> A
         "nbgrader.preprocessors.ClearOutput",
         "nbgrader.preprocessors.DeduplicateIds",
         "nbgrader.preprocessors.OverwriteKernelspec",
-        "autograder.preprocessors.RestoreMissingCells",
+        "autograder.gradebook.preprocessors.RestoreMissingCells",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
     c.GenerateFeedback.preprocessors = [  # nbgrader's, plus: no hidden test source, no traceback
         "nbgrader.preprocessors.GetGrades",
-        "autograder.preprocessors.SanitiseFeedback",
+        "autograder.gradebook.preprocessors.SanitiseFeedback",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
     return c

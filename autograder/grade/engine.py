@@ -11,7 +11,7 @@ live namespace. So, whatever the submission holds:
   - test cells it edited, deleted, renamed, duplicated or re-pointed are the source's again (their
     code never runs anywhere); their points are the source's;
   - locked cells it edited run as the source has them;
-  - a cell that kills the worker costs only the tests that needed it (autograder.session replays);
+  - a cell that kills the worker costs only the tests that needed it (autograder.boundary.session replays);
   - a notebook that is not valid JSON, or not a notebook, scores 0 with a note, never a traceback.
 `notes` tell the learner each of these in a sentence.
 """
@@ -28,12 +28,11 @@ from typing import Any
 
 import nbformat
 
+from autograder.boundary.remote import Learner
+from autograder.boundary.sandbox import Limits, Sandbox
+from autograder.boundary.session import LearnerSession
+from autograder.hidden import HiddenTests, Verdict
 from course.worker.values import short_text
-
-from .hidden import HiddenTests, Verdict
-from .remote import Learner
-from .sandbox import Limits, Sandbox
-from .session import LearnerSession
 
 _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
 

@@ -8,7 +8,7 @@ Why a mount of its own:
     symlink here, so a link the worker planted (`shop.db-journal -> the gradebook`) is an error
     for the grader, never a write through it. `nodev`, `nosuid` and `noexec` as well.
 Where the grader may not mount (not root: a learner's `course check`, most laptops), the folder is
-a plain directory and `WorkerFolder.capped` is False; the verdict says so (autograder.sandbox).
+a plain directory and `WorkerFolder.capped` is False; the verdict says so (autograder.boundary.sandbox).
 
 Folders of a grader that died are unmounted by the next grader on the machine (`make`).
 """
@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cgroups import alive
+from autograder.boundary.cgroups import alive
 
 __all__ = ["WorkerFolder", "can_cap", "make"]
 
@@ -34,7 +34,7 @@ _MNT_DETACH = 2
 
 @dataclass
 class WorkerFolder:
-    path: Path      # the folder the worker works in (bound at autograder.sandbox.INSIDE in the sandbox)
+    path: Path      # the folder the worker works in (bound at autograder.boundary.sandbox.INSIDE in the sandbox)
     capped: bool    # a sized tmpfs that follows no symlink (else a plain directory)
 
     def close(self) -> None:

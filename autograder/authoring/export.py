@@ -8,7 +8,7 @@ One source of truth, nbdev-style: code cells of solutions/NN-slug/NN-slug.ipynb 
     solutions/NN-slug/stage_MM.py          symbolic links to stages/stage_01.py .. stage_MM.py: the stage
                                            lesson NN starts from (`from stage_MM import *`) and those it
                                            imports; the release in notebooks/NN-slug/ links to the same
-                                           files (autograder.release)
+                                           files (autograder.authoring.release)
 
 and each stage module reads top to bottom as that lesson's part of the agent: every name is defined
 once, in its final form (course.grading.stagecode merges the cells; a learner's own carried-forward

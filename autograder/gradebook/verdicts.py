@@ -11,7 +11,7 @@ The autograded notebook (var/autograded/<student>/<lesson>/<lesson>.ipynb) is wh
 feedback page and formgrader render, for the learner and the instructor, so what the learner wrote
 is in it as data, never as markup or metadata:
   - its notebook metadata, each graded, answer or locked cell's type and every nbgrader field come
-    from the source; submitted cells are matched to the source by grade id as autograder.engine
+    from the source; submitted cells are matched to the source by grade id as autograder.grade.engine
     matches them (the first cell with a source's id is that cell), any other cell has no metadata;
   - test cells and locked cells are the source's (test cells minus their hidden region), and a test
     cell's only output is the verdict: an error holding the grader's message for a failed test;
@@ -32,7 +32,7 @@ from typing import Any
 
 import nbformat
 
-from .engine import Graded, _kind, _meta, _source, restore, visible_part
+from autograder.grade.engine import Graded, _kind, _meta, _source, restore, visible_part
 
 __all__ = ["autograded_notebook", "record"]
 

@@ -2,9 +2,9 @@
 
     trusted_autograde(root, lesson, "maya", gradebook=db, files=release_dir)
 
-Reads var/submitted/<student>/<lesson>/<lesson>.ipynb, grades it with autograder.engine (learner
+Reads var/submitted/<student>/<lesson>/<lesson>.ipynb, grades it with autograder.grade.engine (learner
 code in a sandboxed worker, hidden tests in this process), records scores and the autograded
-notebook with autograder.gradebook, and writes a JSON copy of the verdict beside the autograded
+notebook with autograder.gradebook.verdicts, and writes a JSON copy of the verdict beside the autograded
 notebook (`verdict.json`). The lesson must already be in the gradebook (generate_assignment).
 """
 
@@ -17,17 +17,16 @@ from typing import Any
 
 import nbformat
 
+from autograder.grade.engine import Graded
+from autograder.gradebook.config import COURSE_ID
 from course.grading.layout import Lesson
-
-from .config import COURSE_ID
-from .engine import Graded
 
 __all__ = ["record_verdict", "trusted_autograde"]
 
 
 def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path) -> Graded:
     """Grade and record one submission; returns the verdict (the autograded notebook is written beside it)."""
-    from .engine import grade_submission
+    from autograder.grade.engine import grade_submission
 
     submitted = root / "var" / "submitted" / student / lesson.slug / f"{lesson.slug}.ipynb"
     source = nbformat.read(str(lesson.source), as_version=4)
@@ -39,8 +38,8 @@ def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Pa
 def record_verdict(root: Path, slug: str, student: str, graded: Graded, submitted: Path, *, source: Any,
                    gradebook: Path, extra: dict[str, Any] | None = None) -> Path:
     """Put a verdict into the gradebook, the autograded notebook and its `verdict.json`; returns that file."""
-    from .engine import read_submission
-    from .gradebook import record  # nbgrader's API: imported only when a grade is written
+    from autograder.grade.engine import read_submission
+    from autograder.gradebook.verdicts import record  # nbgrader's API: imported only when a grade is written
 
     cells, _ = read_submission(submitted)
     path = record(root, slug, student, graded, cells, source=source, gradebook=gradebook, course_id=COURSE_ID)

@@ -1,6 +1,6 @@
 """A learner's notebook running in a sandboxed worker, as the grader drives it.
 
-    with LearnerSession(files_dir) as session:    # starts the worker (autograder.sandbox)
+    with LearnerSession(files_dir) as session:    # starts the worker (autograder.boundary.sandbox)
         session.run_cell("def add(a, b): return a + b")
         with session.fork() as test:               # a test's own process: a fork of the notebook
             test.request({"op": "call", "target": {"name": "add"}, "args": [2, 3]})
@@ -14,7 +14,7 @@ is a brand-new interpreter (its own hash salt) that replays the cells, for the t
 The session remembers the cells it ran. When the worker dies in a cell (os._exit, a segfault, a
 memory or CPU limit, a hang past the wall clock), the next request starts a new worker and replays
 the cells first, except the one that killed it, so one crash costs only what needed the code
-that crashed. Requests, deadlines and the worker's own questions: autograder.link.
+that crashed. Requests, deadlines and the worker's own questions: autograder.boundary.link.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder.boundary import folder
+from autograder.boundary.link import Link, TimeLimit, WorkerDied, describe_exit
+from autograder.boundary.sandbox import Limits, PidsCgroup, Sandbox, detect, launch
 from course.worker import channel
-
-from . import folder
-from .link import Link, TimeLimit, WorkerDied, describe_exit
-from .sandbox import Limits, PidsCgroup, Sandbox, detect, launch
 
 __all__ = ["ForkedWorker", "LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
 

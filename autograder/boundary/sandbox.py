@@ -19,7 +19,7 @@ submission could read the course's files.
 
 Limits: address space, CPU seconds, file size (rlimits set before exec), number of processes (a
 pids cgroup, v1 or v2, where the machine gives one, else RLIMIT_NPROC on an unprivileged uid), the
-folder's total size (autograder.folder), and wall clocks the grader keeps (autograder.session).
+folder's total size (autograder.boundary.folder), and wall clocks the grader keeps (autograder.boundary.session).
 What this machine cannot enforce is listed in `Sandbox.gaps`, shown by `course doctor` and in
 every verdict. The worker leads its own process group; `LearnerSession.kill` ends the whole group.
 """
@@ -35,13 +35,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import folder
-from .cgroups import PidsCgroup, pids_roots
+from autograder.boundary import folder
+from autograder.boundary.cgroups import PidsCgroup, pids_roots
 
 __all__ = ["INSIDE", "Limits", "PidsCgroup", "Sandbox", "detect", "launch", "worker_uid"]
 
 INSIDE = "/submission"  # where the worker sees its folder
-_COURSE = Path(__file__).resolve().parent.parent / "course"
+_COURSE = Path(__file__).resolve().parents[2] / "course"
 _UNPRIVILEGED = 65534
 _MB = 1024 * 1024
 _PROBE = "from course.worker.privileges import drop_privileges; drop_privileges(); import course.worker.serve"

@@ -168,7 +168,7 @@ def _zip_collect(work: Path, slug: str, lesson: Lesson):  # type: ignore[no-unty
     from nbgrader.apps.zipcollectapp import ZipCollectApp
     from traitlets.config import Config
 
-    from .nbgrader_run import _quiet
+    from autograder.gradebook.nbgrader_run import _quiet
 
     config = Config()
     config.CourseDirectory.root = str(work)

@@ -4,7 +4,7 @@ RLIMIT_NPROC alone is not enough: the kernel never applies it to root's processe
 every process of the worker's user, other workers' included. A cgroup's `pids.max` holds for
 everyone and for this worker alone. Where the machine gives the grader no cgroup it may write
 (a container, a cgroup v2 host whose subtree is not delegated), `PidsCgroup.create` returns None
-and the sandbox falls back to RLIMIT_NPROC on an unprivileged uid (autograder.sandbox).
+and the sandbox falls back to RLIMIT_NPROC on an unprivileged uid (autograder.boundary.sandbox).
 
 Where to make one: cgroup v1's `pids` hierarchy, or, on v2, the cgroup this grader runs in when
 its `cgroup.subtree_control` enables `pids` (a delegated subtree: the host's root, or a

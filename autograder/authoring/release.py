@@ -24,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.authoring import export
+from autograder.gradebook import nbgrader_run
 from course.grading.layout import REPO_ROOT, Lesson, lessons
-
-from . import export, nbgrader_run
 
 __all__ = ["drift", "normalise", "release_all", "release_lesson"]
 

@@ -1,0 +1,24 @@
+"""Submission -> sandboxed worker: the trust boundary, and the one place the grader reads the worker.
+
+  sandbox.py    how the worker starts: bubblewrap, its limits, who it runs as (`Limits`, `detect`)
+  cgroups.py    its pids cgroup, on cgroup v1 or a delegated v2 subtree
+  folder.py     its folder: a sized tmpfs that follows no symlink, where the grader may mount one
+  link.py       one channel to one worker process: requests, deadlines, the worker's own questions
+  arguments.py  what the grader sends the worker as an argument (plain JSON, tagged)
+  session.py    the notebook's worker (cells, crashes, replays) and each test's fork of it
+  remote.py     what a hidden test holds of learner code: `Remote` handles, plain data, `Learner`
+  outcomes.py   what a learner call can end in: `LearnerError`, `raised`, `NO_VALUE`
+
+The rule: data from the worker is data. Nothing a worker's answer names is ever imported,
+resolved or called on this side. Frames are parsed as JSON only, with a size and a depth limit
+(course.worker.channel), in link.py; answers are read in remote.py, where a description is names
+and plain JSON the tests judge, never an object to use. A callback number picks one of the
+grader's own registered functions or none; a model request is a JSON body the grader's own fake
+parses, answered only while a test's call is in progress; a call's shop faults travel out by name
+from a fixed table (course.worker.faults) and come back as counts only (course.shop.FaultPlan.consume);
+a forked test process comes back as a socket the grader made itself. The grader never executes
+notebook code outside the sandbox, and the only files of the worker's folder it opens are the
+verdict's own data (the shop database it shared), on a mount that follows no symlink.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,9 @@
+"""Gradebook -> class: `course autograde DIR|ZIP --jobs N [--scheduler ADDRESS]`.
+
+  run.py      the run: input, lessons, jobs, the one gradebook writer, feedback, outputs
+  intake.py   nbgrader's layout or an LMS zip (nbgrader's zip_collect), bad input in one line
+  batch.py    jobs in a process pool or on a Dask cluster; the journal that makes a run resumable
+  report.py   var/grades.csv and the class report (var/report.html, matplotlib charts)
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,10 @@
+"""Verdict -> gradebook: nbgrader's gradebook is where scores live, written through nbgrader's own API.
+
+  verdicts.py       scores, comments and the autograded notebook (learner text as data, never markup)
+  results.py        what a gradebook holds for a submission, read back
+  preprocessors.py  the nbgrader preprocessors plain `nbgrader autograde` runs with
+  config.py         the course's nbgrader settings, shared by nbgrader_config.py and the runners
+  nbgrader_run.py   nbgrader's apps run in-process (generate_assignment, autograde, feedback)
+"""
+
+__all__: list[str] = []
