@@ -40,6 +40,8 @@ class TimeLimit(WorkerDied):
     """The submission used up its wall clock: nothing more of it runs."""
 
 
+_SHARED: set[Path] = set()  # files already handed to the worker's uid (a folder's files die with it)
+
 _NO_MODEL: dict[str, Any] = {"status": 503, "headers": {"content-type": "application/json"}, "body": {"error": {
     "message": "no model is in play while a cell runs in grading", "type": "server_error"}}}
 
@@ -89,10 +91,14 @@ class Link:
         return f"{INSIDE}/{path.name}" if self.sandbox.kind == "bubblewrap" else str(path)
 
     def share(self, path: Path) -> None:
-        """Let the worker write `path`, a file of the grader's in its folder (a test shop, and SQLite's files beside it)."""
+        """Let the worker write `path`, a file of the grader's in its folder (a test shop, and SQLite's files beside it).
+
+        Once per file: SQLite running as root gives the files it makes beside a database the database's owner.
+        """
         uid = worker_uid()
-        if uid is None:
+        if uid is None or path in _SHARED:
             return
+        _SHARED.add(path)
         for item in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
             try:
                 os.chown(item, uid, uid, follow_symlinks=False)

@@ -54,6 +54,8 @@ def receive(sock: socket.socket) -> Any:
 
 def _check_depth(data: bytes) -> None:
     """Refuse JSON nested deeper than `MAX_DEPTH`; exact for valid JSON (strings hold no brackets that count)."""
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:  # cannot nest deeper than it opens: most frames
+        return
     depth = 0
     for bracket in _STRING.sub(b"", data).translate(None, _NOT_BRACKET):
         depth += 1 if bracket in b"[{" else -1

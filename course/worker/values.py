@@ -55,7 +55,8 @@ class ObjectTable:
 
 def short_text(text: str, limit: int = MAX_TEXT) -> str:
     """`text` made safe to show: control characters (ANSI escapes included) dropped, at most `limit` characters."""
-    cleaned = "".join(ch if ch.isprintable() or ch == " " else " " for ch in str(text))
+    text = str(text)[: 8 * limit + 64]  # enough to fill `limit` however much whitespace collapses; a long repr is cut first
+    cleaned = text if text.isprintable() else "".join(ch if ch.isprintable() or ch == " " else " " for ch in text)
     cleaned = " ".join(cleaned.split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
