@@ -1,4 +1,8 @@
-"""Test-wide guarantees: no real model calls and no network beyond loopback."""
+"""Test-wide guarantees: no real model calls, no network beyond loopback, the same draws every run.
+
+Hidden tests draw their inputs from the grading seed (autograder.hidden); here it is fixed, so a
+test run is reproducible; tests/test_grading_special_cases.py grades under several seeds on purpose.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import socket
 import pytest
 
 os.environ["COURSE_OFFLINE"] = "1"
+os.environ["COURSE_GRADING_SEED"] = "20261207"
 for _name in ("COURSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
     os.environ.pop(_name, None)
 

@@ -31,7 +31,7 @@ import nbformat
 from autograder.boundary.remote import Learner
 from autograder.boundary.sandbox import Limits, Sandbox
 from autograder.boundary.session import LearnerSession
-from autograder.hidden import HiddenTests, Verdict
+from autograder.hidden import HiddenTests, Verdict, grading_seed
 from course.worker.values import short_text
 
 _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
@@ -76,6 +76,7 @@ class Graded:
     runs: list[CellRun] = field(default_factory=list)
     sandbox: Sandbox | None = None
     steps: list[Step] = field(default_factory=list)
+    seed: int = 0  # the hidden tests drew their inputs from it (autograder.hidden): grading again with it gives this
 
     @property
     def cell_errors(self) -> list[str]:
@@ -202,8 +203,12 @@ def restore(items: list[Any], item: Any, placed: dict[str, int], order: list[str
 
 def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, files: Path | None = None,
                      lesson: int | None = None, limits: Limits | None = None,
-                     sandbox: Sandbox | None = None) -> Graded:
-    """Grade `submission` (a path or notebook) against the lesson `source` (its nbgrader source notebook)."""
+                     sandbox: Sandbox | None = None, seed: int | None = None) -> Graded:
+    """Grade `submission` (a path or notebook) against the lesson `source` (its nbgrader source notebook).
+
+    The hidden tests draw their inputs from `seed` (a new one from the OS, or `COURSE_GRADING_SEED`, when None).
+    """
+    seed = grading_seed() if seed is None else seed
     source_nb = source if not isinstance(source, (str, Path)) else nbformat.read(str(source), as_version=4)
     if lesson is None:
         lesson = int(Path(str(source)).name[:2]) if isinstance(source, (str, Path)) else 0
@@ -211,7 +216,8 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
              for c in source_nb.cells if _kind(c) == "test"]
     cells, problem = read_submission(submission)
     if cells is None:
-        return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""])
+        return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""],
+                      seed=seed)
     steps, notes = plan(source_nb, cells)
     registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}
@@ -230,7 +236,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
                                  f"{answer['died']}; it was skipped and the rest ran in a fresh worker")
             else:
                 with session.fork() as test:  # each test in a fork of the notebook as its cells left it
-                    verdicts[step.grade_id] = _run_test(registry, step.grade_id, Learner(test))
+                    verdicts[step.grade_id] = _run_test(registry, step.grade_id, Learner(test), seed)
         used = session.sandbox
         if session.out_of_time:
             notes.append(f"grading stopped at the time limit: {session.time_limit}")
@@ -245,7 +251,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
             results.append(TestResult(gid, points, 0.0, "not-run", "this test did not run"))
         else:
             results.append(TestResult(gid, points, points if verdict.passed else 0.0, verdict.status, verdict.message))
-    return Graded(results, notes, runs, used, steps)
+    return Graded(results, notes, runs, used, steps, seed)
 
 
 def _cell_run(step: Step, answer: dict[str, Any]) -> CellRun:
@@ -256,10 +262,10 @@ def _cell_run(step: Step, answer: dict[str, Any]) -> CellRun:
                    short_text(str(answer.get("died", "")), 200))
 
 
-def _run_test(registry: HiddenTests, grade_id: str, learner: Learner) -> Verdict:
+def _run_test(registry: HiddenTests, grade_id: str, learner: Learner, seed: int) -> Verdict:
     """One hidden test; a failure of the grader itself scores 0 with a plain message, and is logged."""
     try:
-        return registry.run(grade_id, learner)
+        return registry.run(grade_id, learner, seed)
     except Exception as error:
         log.exception("hidden test %s failed to run", grade_id)
         return Verdict("failed", "this test could not run because of a problem in the course's grader, not in "

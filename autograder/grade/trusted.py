@@ -45,7 +45,7 @@ def record_verdict(root: Path, slug: str, student: str, graded: Graded, submitte
     path = record(root, slug, student, graded, cells, source=source, gradebook=gradebook, course_id=COURSE_ID)
     verdict = {"student": student, "lesson": slug, "score": graded.score, "max_score": graded.max_score,
                "results": [asdict(r) for r in graded.results], "notes": graded.notes, "restored": graded.restored,
-               "sandbox": graded.sandbox.describe() if graded.sandbox else None, **(extra or {})}
+               "sandbox": graded.sandbox.describe() if graded.sandbox else None, "seed": graded.seed, **(extra or {})}
     out = path.parent / "verdict.json"
     out.write_text(json.dumps(verdict, indent=1, ensure_ascii=False), encoding="utf-8")
     return out

@@ -70,8 +70,9 @@ def visible_exercises(nb: Any) -> dict[str, str]:
     return out
 
 
-def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Limits | None = None) -> list[VariantResult]:
-    """Score each variant (solution grade id -> replacement sources) of `lesson`'s solution cells."""
+def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Limits | None = None,
+                   seed: int = 0) -> list[VariantResult]:
+    """Score each variant (solution grade id -> replacement sources) of `lesson`'s solution cells, under `seed`."""
     nb = nbformat.read(str(lesson.source), as_version=4)
     by_exercise = exercises(nb)
     cell_of = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
@@ -98,7 +99,7 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
                 scores, messages = {}, {}
                 for index in by_exercise[solution]:
                     grade_id, points = tests[index]
-                    verdict = _run_test(registry, grade_id, learner)
+                    verdict = _run_test(registry, grade_id, learner, seed)
                     scores[grade_id] = (points if verdict.passed else 0.0, points)
                     if not verdict.passed:
                         messages[grade_id] = verdict.message

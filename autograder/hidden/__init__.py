@@ -23,6 +23,11 @@ each parameter is a `Remote` handle on the learner's object (autograder.boundary
 the cell in the learner's kernel; then `hidden(...)` runs the same test against the kernel's
 globals in-process (and trusts the submission, as all in-kernel grading does).
 
+A parameter named `rng` gets a `random.Random` seeded from the grading's seed and the test's grade id:
+a test draws its order ids, amounts, names and wording from it at grading time, so a submission
+cannot special-case the inputs of public, fixed tests; the seed is printed with the verdict
+(`verdict.json`), and `COURSE_GRADING_SEED=N` (or `--seed N`) grades again with the same draws.
+
 A failing test raises `AssertionError` with a message for the learner: what went wrong, never how
 the check works or what the answer is. A parameter named `learner` gets the `Learner` itself
 (`learner.defines(name)`, `learner.subclass(...)`). Verdicts, in `Verdict.status`:
@@ -33,6 +38,9 @@ raises NotImplementedError). nb00 is the toy lesson used by the grading tests.
 from __future__ import annotations
 
 import inspect
+import os
+import random
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +49,7 @@ from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemen
 from autograder.boundary.session import LocalSession, TimeLimit, WorkerDied
 from course.worker.values import short_text
 
-__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "raised"]
+__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "draws", "grading_seed", "raised"]
 
 _MAX_MESSAGE = 600
 
@@ -77,15 +85,15 @@ class HiddenTests:
     def names(self) -> list[str]:
         return list(self._tests)
 
-    def run(self, grade_id: str, learner: Learner) -> Verdict:
-        """Run one test against `learner`; never raises for anything the learner's code does."""
+    def run(self, grade_id: str, learner: Learner, seed: int = 0) -> Verdict:
+        """Run one test against `learner`, its inputs drawn from `seed`; never raises for anything the learner's code does."""
         try:
             fn = self._tests[grade_id]
         except KeyError:
             raise LookupError(f"lesson {self.lesson} has no hidden test {grade_id!r}") from None
         try:
-            kwargs = {name: learner if name == "learner" else _defined(learner, name)
-                      for name in inspect.signature(fn).parameters}
+            kwargs = {name: learner if name == "learner" else draws(seed, self.lesson, grade_id) if name == "rng"
+                      else _defined(learner, name) for name in inspect.signature(fn).parameters}
             fn(**kwargs)
         except LearnerNotImplemented as error:
             return Verdict("todo", _clip(error.message or "the exercise is not implemented yet"))
@@ -106,11 +114,22 @@ class HiddenTests:
         """Plain nbgrader: run the test in the learner's kernel, against its globals."""
         __tracebackhide__ = True
         verdict = self.run(grade_id, Learner(LocalSession(dict(namespace) if not isinstance(namespace, dict)
-                                                          else namespace)))
+                                                          else namespace)), grading_seed())
         if verdict.status == "todo":
             raise NotImplementedError(verdict.message) from None
         if not verdict.passed:
             raise AssertionError(verdict.message) from None
+
+
+def grading_seed() -> int:
+    """A new grading's seed: `COURSE_GRADING_SEED` when set (to reproduce a verdict), else drawn from the OS."""
+    given = os.environ.get("COURSE_GRADING_SEED", "").strip()
+    return int(given) if given.isdigit() else secrets.randbits(32)
+
+
+def draws(seed: int, lesson: str, grade_id: str) -> random.Random:
+    """The random source of one test in one grading: the same seed draws the same inputs, whatever ran before."""
+    return random.Random(f"{seed}:{lesson}:{grade_id}")
 
 
 def _defined(learner: Learner, name: str) -> Remote:

@@ -20,6 +20,7 @@ A failure raises AssertionError saying what went wrong, in the learner's terms.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -123,133 +124,174 @@ def _policy(limit: float) -> ShopPolicy:
 
 # --- Exercise 8.1: guard -----------------------------------------------------------------------
 
+def _drawn(rng: random.Random) -> tuple[ShopPolicy, int, float]:
+    """A policy with a drawn approval limit, and a refund above it on a drawn order: fresh numbers every grading."""
+    limit = float(rng.choice((100, 120, 150, 200, 250, 400, 500)))
+    return _policy(limit), rng.randrange(1100, 9900), round(limit + rng.randrange(100, 90_000) / 100, 2)
+
+
+def _ask(order_id: int, amount: float) -> dict[str, Any]:
+    return {**_APPROVAL_ARGS, "order_id": order_id, "amount": amount, "question": f"Refund ${amount:.2f} on order {order_id}?"}
+
+
+def _below(rng: random.Random, amount: float, floor: float) -> float:
+    """A drawn amount strictly between `floor` and `amount`."""
+    return round(floor + rng.randrange(1, max(2, round((amount - floor) * 100))) / 100, 2)
+
+
 @hidden.test("refund_above_the_limit_needs_approval")
-def refund_above_the_limit_needs_approval(guard, thread_for, Thread, IssueRefund, RequestApproval, ToolRequested,
+def refund_above_the_limit_needs_approval(rng, guard, thread_for, Thread, IssueRefund, RequestApproval, ToolRequested,
                                           ToolResult, ToolFailed):
     """Above the limit and not approved for that order: a RequestApproval made by code, for that order and amount."""
-    refund = IssueRefund(**_REFUND_899)
-    other_order = {**_APPROVAL_ARGS, "order_id": 1042}
+    policy, order_id, amount = _drawn(rng)
+    refund = IssueRefund(order_id=order_id, amount=amount, reason="damaged")
+    other = order_id + rng.randrange(1, 60)
     threads = [
         ("a thread with no approval", []),
-        ("a thread where a person rejected that refund", _answered(ToolRequested, ToolResult, _APPROVAL_ARGS,
-                                                                   {"approved": False, "comment": "No."})),
-        ("a thread where a person approved $899.00 on another order", _answered(ToolRequested, ToolResult, other_order,
-                                                                               {"approved": True})),
+        ("a thread where a person rejected that refund", _answered(ToolRequested, ToolResult, _ask(order_id, amount),
+                                                                    {"approved": False, "comment": "No."})),
+        (f"a thread where a person approved ${amount:.2f} on order {other}",
+         _answered(ToolRequested, ToolResult, _ask(other, amount), {"approved": True})),
         ("a thread where the approval was asked for and not answered yet",
-         [ToolRequested(name="request_approval", arguments=json.dumps(_APPROVAL_ARGS))]),
+         [ToolRequested(name="request_approval", arguments=json.dumps(_ask(order_id, amount)))]),
     ]
+    limit = policy.approval_limit
     for what, events in threads:
         thread = _thread(Thread, thread_for, _LARGE.ticket, events)
-        got = _rule(guard, refund, thread, _POLICY, what)
-        assert _asks_for(got, RequestApproval, 1057, 899.0), (
-            f"On {what}, guard let the model's refund of $899.00 on order 1057 become {got!r}; a refund above the "
-            "$100.00 approval limit that no person approved should come back as a RequestApproval for order 1057 "
-            "and $899.00.")
+        got = _rule(guard, refund, thread, policy, what)
+        assert _asks_for(got, RequestApproval, order_id, amount), (
+            f"On {what}, guard let the model's refund of ${amount:.2f} on order {order_id} become {got!r}; a refund "
+            f"above the ${limit:.2f} approval limit that no person approved should come back as a RequestApproval for "
+            f"order {order_id} and ${amount:.2f}.")
     options = got.value.get("options") or []
     assert "approve" in options and "reject" in options, (
         f"The RequestApproval guard made offers the options {options}: a person must be able to approve or reject.")
     fresh = _thread(Thread, thread_for, _LARGE.ticket, [])
-    for limit, amount, held in [(1000.0, 899.0, False), (250.0, 260.0, True), (250.0, 250.0, False), (100.0, 100.0, False)]:
-        intent = IssueRefund(order_id=1057, amount=amount, reason="damaged")
-        got = _rule(guard, intent, fresh, _policy(limit), f"a thread with no approval, approval_limit={limit}")
+    cases = [(limit, _below(rng, limit, limit / 2), False), (limit, limit, False), (limit, round(limit + 0.01, 2), True),
+             (round(amount + rng.randrange(1, 5000) / 100, 2), amount, False)]
+    for ceiling, value, held in cases:
+        intent = IssueRefund(order_id=order_id, amount=value, reason="damaged")
+        got = _rule(guard, intent, fresh, _policy(ceiling), f"a thread with no approval, approval_limit={ceiling}")
         if held:
-            assert _asks_for(got, RequestApproval, 1057, amount), (
-                f"With approval_limit=${limit:.2f}, guard let a ${amount:.2f} refund become {got!r}; it is above the "
+            assert _asks_for(got, RequestApproval, order_id, value), (
+                f"With approval_limit=${ceiling:.2f}, guard let a ${value:.2f} refund become {got!r}; it is above the "
                 "policy's limit: ask for approval. Read the limit from the policy argument.")
         else:
             assert _passes(got, intent), (
-                f"With approval_limit=${limit:.2f}, guard turned a ${amount:.2f} refund into {got!r}; only refunds "
+                f"With approval_limit=${ceiling:.2f}, guard turned a ${value:.2f} refund into {got!r}; only refunds "
                 "strictly above the policy's limit need approval (policy.needs_approval), so let it through.")
 
 
 @hidden.test("matching_approval_lets_the_refund_through")
-def matching_approval_lets_the_refund_through(guard, thread_for, Thread, IssueRefund, ToolRequested, ToolResult):
+def matching_approval_lets_the_refund_through(rng, guard, thread_for, Thread, IssueRefund, ToolRequested, ToolResult):
     """A refund a person approved for that order (up to the amount asked) comes back unchanged."""
-    approved = _answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": True, "by": "Ada", "comment": "OK."})
+    policy, order_id, amount = _drawn(rng)
+    limit = policy.approval_limit
+    lower = _below(rng, amount, limit)
+    approved = _answered(ToolRequested, ToolResult, _ask(order_id, amount), {"approved": True, "by": "Ada", "comment": "OK."})
     rejected_then_lower = [
-        *_answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": False, "comment": "Offer $250 instead."}),
-        *_answered(ToolRequested, ToolResult, {**_APPROVAL_ARGS, "amount": 250.0}, {"approved": True})]
-    cases = [("a person approved $899.00 on order 1057", approved, 899.0),
-             ("a person approved $899.00 on order 1057", approved, 450.0),
-             ("a person rejected $899.00, then approved $250.00 on order 1057", rejected_then_lower, 250.0)]
-    for what, events, amount in cases:
-        intent = IssueRefund(order_id=1057, amount=amount, reason="damaged")
-        got = _rule(guard, intent, _thread(Thread, thread_for, _LARGE.ticket, events), _POLICY, what)
+        *_answered(ToolRequested, ToolResult, _ask(order_id, amount),
+                   {"approved": False, "comment": f"Offer ${lower:.2f} instead."}),
+        *_answered(ToolRequested, ToolResult, _ask(order_id, lower), {"approved": True})]
+    cases = [(f"a person approved ${amount:.2f} on order {order_id}", approved, amount),
+             (f"a person approved ${amount:.2f} on order {order_id}", approved, _below(rng, amount, limit)),
+             (f"a person rejected ${amount:.2f}, then approved ${lower:.2f} on order {order_id}", rejected_then_lower, lower)]
+    for what, events, value in cases:
+        intent = IssueRefund(order_id=order_id, amount=value, reason="damaged")
+        got = _rule(guard, intent, _thread(Thread, thread_for, _LARGE.ticket, events), policy, what)
         assert _passes(got, intent), (
-            f"In a thread where {what}, guard turned a ${amount:.2f} refund into {got!r}; a person approved it, "
+            f"In a thread where {what}, guard turned a ${value:.2f} refund into {got!r}; a person approved it, "
             "so return the refund itself.")
+        unapproved = _rule(guard, intent, _thread(Thread, thread_for, _LARGE.ticket, []), policy, "a thread with no approval")
+        assert not _passes(unapproved, intent), (
+            f"guard let a ${value:.2f} refund on order {order_id} through in a thread with no approval too: it is the "
+            "approval that lets a refund above the limit through.")
 
 
 @hidden.test("lowered_approval_is_for_that_amount_only")
-def lowered_approval_is_for_that_amount_only(guard, thread_for, Thread, IssueRefund, RequestApproval, ToolRequested,
+def lowered_approval_is_for_that_amount_only(rng, guard, thread_for, Thread, IssueRefund, RequestApproval, ToolRequested,
                                              ToolResult):
     """A person who approved a lower amount approved exactly that amount: nothing more, nothing else."""
-    events = _answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": True, "amount": 300.0})
+    policy, order_id, amount = _drawn(rng)
+    lowered = _below(rng, amount, policy.approval_limit)
+    events = _answered(ToolRequested, ToolResult, _ask(order_id, amount), {"approved": True, "amount": lowered})
     thread = _thread(Thread, thread_for, _LARGE.ticket, events)
-    what = "a thread where a person approved $300.00 instead of $899.00"
-    intent = IssueRefund(order_id=1057, amount=300.0, reason="damaged")
-    got = _rule(guard, intent, thread, _POLICY, what)
-    assert _passes(got, intent), f"In {what}, guard turned a $300.00 refund into {got!r}; that is the approved amount."
-    for amount in (899.0, 250.0):
-        got = _rule(guard, IssueRefund(order_id=1057, amount=amount, reason="damaged"), thread, _POLICY, what)
-        assert _asks_for(got, RequestApproval, 1057, amount), (
-            f"In {what}, guard let a ${amount:.2f} refund become {got!r}; the person approved exactly $300.00, so any "
-            "other amount needs its own approval.")
+    what = f"a thread where a person approved ${lowered:.2f} instead of ${amount:.2f}"
+    intent = IssueRefund(order_id=order_id, amount=lowered, reason="damaged")
+    got = _rule(guard, intent, thread, policy, what)
+    assert _passes(got, intent), f"In {what}, guard turned a ${lowered:.2f} refund into {got!r}; that is the approved amount."
+    for value in (amount, _below(rng, lowered, policy.approval_limit)):
+        if value == lowered:
+            continue
+        got = _rule(guard, IssueRefund(order_id=order_id, amount=value, reason="damaged"), thread, policy, what)
+        assert _asks_for(got, RequestApproval, order_id, value), (
+            f"In {what}, guard let a ${value:.2f} refund become {got!r}; the person approved exactly ${lowered:.2f}, so "
+            "any other amount needs its own approval.")
 
 
 @hidden.test("one_refund_per_order")
-def one_refund_per_order(guard, thread_for, Thread, IssueRefund, ToolRequested, ToolResult, ToolFailed):
+def one_refund_per_order(rng, guard, thread_for, Thread, IssueRefund, ToolRequested, ToolResult, ToolFailed):
     """A second refund on an order the thread refunded is a ToolFailed naming the order; failed refunds do not count."""
-    approved = _answered(ToolRequested, ToolResult, _APPROVAL_ARGS, {"approved": True})
-    cases = [("a thread that refunded $18.50 on order 1042", _DAMAGED.ticket,
-              _refunded(ToolRequested, ToolResult, 1042, 18.5), 1042, 18.5),
-             ("a thread where a person approved $899.00 on order 1057 and it was refunded", _LARGE.ticket,
-              [*approved, *_refunded(ToolRequested, ToolResult, 1057, 899.0)], 1057, 899.0)]
-    for what, ticket, events, order_id, amount in cases:
-        intent = IssueRefund(order_id=order_id, amount=amount, reason="damaged")
-        got = _rule(guard, intent, _thread(Thread, thread_for, ticket, events), _POLICY, what)
+    policy, order_id, amount = _drawn(rng)
+    small_order, small = rng.randrange(1100, 9900), round(rng.randrange(100, round(policy.approval_limit * 100)) / 100, 2)
+    approved = _answered(ToolRequested, ToolResult, _ask(order_id, amount), {"approved": True})
+    cases = [(f"a thread that refunded ${small:.2f} on order {small_order}", _DAMAGED.ticket,
+              _refunded(ToolRequested, ToolResult, small_order, small), small_order, small),
+             (f"a thread where a person approved ${amount:.2f} on order {order_id} and it was refunded", _LARGE.ticket,
+              [*approved, *_refunded(ToolRequested, ToolResult, order_id, amount)], order_id, amount)]
+    for what, ticket, events, refunded_order, value in cases:
+        intent = IssueRefund(order_id=refunded_order, amount=value, reason="damaged")
+        got = _rule(guard, intent, _thread(Thread, thread_for, ticket, events), policy, what)
         assert got.isa(ToolFailed), (
-            f"In {what}, guard let another ${amount:.2f} refund on order {order_id} become {got!r}; one refund per "
-            "order: return a ToolFailed the model reads.")
+            f"In {what}, guard let another ${value:.2f} refund on order {refunded_order} become {got!r}; one refund "
+            "per order: return a ToolFailed the model reads.")
         assert got.value.get("name") == "issue_refund", (
             f"guard's ToolFailed for a second refund is named {got.value.get('name')!r}; the model knows the tool as "
             "'issue_refund'.")
-        assert str(order_id) in str(got.value.get("error", "")), (
+        assert str(refunded_order) in str(got.value.get("error", "")), (
             f"guard's ToolFailed says {got.value.get('error')!r}: say which order was refunded already.")
-    refunded_other = _thread(Thread, thread_for, _LONG.ticket, _refunded(ToolRequested, ToolResult, 1042, 18.5))
-    intent = IssueRefund(order_id=1088, amount=24.0, reason="not_received")
-    got = _rule(guard, intent, refunded_other, _POLICY, "a thread that refunded order 1042")
+    another = small_order + rng.randrange(1, 60)
+    refunded_other = _thread(Thread, thread_for, _LONG.ticket, _refunded(ToolRequested, ToolResult, small_order, small))
+    intent = IssueRefund(order_id=another, amount=small, reason="not_received")
+    got = _rule(guard, intent, refunded_other, policy, f"a thread that refunded order {small_order}")
     assert _passes(got, intent), (
-        f"In a thread that refunded order 1042, guard turned a $24.00 refund on order 1088 into {got!r}; the rule is "
-        "one refund per order, and this is another order.")
-    failed = [ToolRequested(name="issue_refund", arguments=json.dumps({"order_id": 1088, "amount": 24.0, "reason": "other"})),
+        f"In a thread that refunded order {small_order}, guard turned a ${small:.2f} refund on order {another} into "
+        f"{got!r}; the rule is one refund per order, and this is another order.")
+    failed = [ToolRequested(name="issue_refund", arguments=json.dumps({"order_id": another, "amount": small,
+                                                                       "reason": "other"})),
               ToolFailed(name="issue_refund", error="The payment provider is unavailable. Try again later.")]
-    got = _rule(guard, intent, _thread(Thread, thread_for, _LONG.ticket, failed), _POLICY,
-                "a thread where a refund on order 1088 failed")
+    got = _rule(guard, intent, _thread(Thread, thread_for, _LONG.ticket, failed), policy,
+                f"a thread where a refund on order {another} failed")
     assert _passes(got, intent), (
-        f"In a thread where a refund on order 1088 failed, guard turned the retry into {got!r}; a failed refund "
+        f"In a thread where a refund on order {another} failed, guard turned the retry into {got!r}; a failed refund "
         "refunded nothing, so count only the refunds the shop made (their results).")
 
 
 @hidden.test("guard_passes_other_intents_and_changes_nothing")
-def guard_passes_other_intents_and_changes_nothing(guard, thread_for, Thread, INTENTS, AGENT_INTENTS, ToolRequested,
-                                                   ToolResult):
+def guard_passes_other_intents_and_changes_nothing(rng, guard, thread_for, Thread, INTENTS, AGENT_INTENTS,
+                                                   ToolRequested, ToolResult):
     """Every intent but a refund comes back as it is; guard changes neither the thread nor the shop, and asks no model."""
-    others = [INTENTS["get_order"](order_id=1057), INTENTS["check_refund_policy"](order_id=1057, amount=899.0),
-              INTENTS["send_message"](body="Your refund of $899.00 is on its way."),
-              INTENTS["done"](summary="Refunded the TV."), AGENT_INTENTS["request_approval"](**_APPROVAL_ARGS),
+    policy, order_id, amount = _drawn(rng)
+    refunded, small = rng.randrange(1100, 9900), round(rng.randrange(100, round(policy.approval_limit * 100)) / 100, 2)
+    others = [INTENTS["get_order"](order_id=order_id), INTENTS["check_refund_policy"](order_id=order_id, amount=amount),
+              INTENTS["send_message"](body=f"Your refund of ${amount:.2f} is on its way."),
+              INTENTS["done"](summary="Refunded the TV."), AGENT_INTENTS["request_approval"](**_ask(order_id, amount)),
               AGENT_INTENTS["ask_customer"](question="Which order?", options=[], urgency="low", channel="email")]
     model = FakeModel.scripted()
     with _world(model) as db:
-        thread = _thread(Thread, thread_for, _LARGE.ticket, _refunded(ToolRequested, ToolResult, 1042, 18.5))
+        thread = _thread(Thread, thread_for, _LARGE.ticket, _refunded(ToolRequested, ToolResult, refunded, small))
         stored = thread.model_dump_json().value
         before = list(db.conn.iterdump())
-        for intent in [*others, INTENTS["issue_refund"](**_REFUND_899), INTENTS["issue_refund"](order_id=1042,
-                                                                                               amount=18.5,
-                                                                                               reason="damaged")]:
-            got = _rule(guard, intent, thread, _POLICY, "a thread")
+        refunds = [INTENTS["issue_refund"](order_id=order_id, amount=amount, reason="damaged"),
+                   INTENTS["issue_refund"](order_id=refunded, amount=small, reason="damaged")]
+        for intent in [*others, *refunds]:
+            got = _rule(guard, intent, thread, policy, "a thread")
             if not intent.isa(INTENTS["issue_refund"]):
                 assert _passes(got, intent), f"guard turned {intent!r} into {got!r}; the rules are about refunds only."
+            else:
+                assert not _passes(got, intent), (
+                    f"guard let {intent!r} through in a thread that refunded order {refunded} and approved nothing: "
+                    "it passes every other intent as it is, and rules on refunds.")
         assert thread.model_dump_json().value == stored, (
             "guard changed the thread it was given; it should only read it: the loop stores what happens.")
         assert list(db.conn.iterdump()) == before, "guard changed the shop database; it should only decide."
