@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,72 @@ def test_an_endless_submission_is_graded_to_the_end_with_its_tests_not_run(tmp_p
     assert [(r.status, r.score) for r in graded.results] == [("not-run", 0.0), ("not-run", 0.0)]
     assert all("not run: time limit" in r.message for r in graded.results)
     assert any("time limit" in note for note in graded.notes)
+
+
+# --- what a cell plants in its folder never runs before the privileges are dropped ---------------------------
+
+_PLANT = '''import os
+os.makedirs("course/worker", exist_ok=True)
+for name in ("course/__init__.py", "course/worker/__init__.py"):
+    open(name, "w").write("")
+open("course/worker/__main__.py", "w").write(
+    "import os\\nopen('planted-ran-as-%d' % os.geteuid(), 'w').write('x')\\n")
+open("course/worker/privileges.py", "w").write(
+    "import os\\ndef drop_privileges():\\n    open('planted-ran-as-%d' % os.geteuid(), 'w').write('x')\\n")
+os._exit(3)
+'''
+
+
+def test_modules_planted_in_the_folder_never_start_the_next_worker():
+    with LearnerSession() as session:
+        assert "died" in session.run_cell(_PLANT)
+        assert session.run_cell("import os\nHERE = sorted(os.listdir('.'))") == {"ok": True}  # a new worker, the real one
+        learner = Learner(session)
+        assert not [name for name in learner["HERE"].value if name.startswith("planted")]
+        with learner.fresh(interpreter=True) as other:
+            assert other.defines("HERE")
+        assert not [p for p in session.workdir.iterdir() if p.name.startswith("planted")]
+
+
+# --- a frame has one deadline, and its depth is measured in linear time ------------------------------------------
+
+def test_a_frame_trickled_a_byte_at_a_time_ends_at_the_deadline():
+    trickle = _WORKER + ('import time\ndef slow():\n    for byte in b"\\x00\\x00\\x10\\x00" + b" " * 4096:\n'
+                         '        WORKER.sock.send(bytes([byte]))\n        time.sleep(0.2)\n')
+    with LearnerSession(limits=Limits(call_seconds=1.5)) as session:
+        session.run_cell(trickle)
+        started = time.monotonic()
+        with pytest.raises(WorkerDied, match=r"more than 1\.5 seconds"):
+            Learner(session)["slow"]()
+        assert time.monotonic() - started < 5
+
+
+def test_depth_is_measured_in_linear_time_whatever_the_strings_hold():
+    import socket as sockets
+
+    from course.worker import channel
+
+    ours, theirs = sockets.socketpair()
+    hostile = b"[" * 101 + b'"\\"' * 30_000
+    try:
+        theirs.sendall(channel._HEADER.pack(len(hostile)) + hostile)
+        started = time.monotonic()
+        with pytest.raises(channel.ChannelError):
+            channel.receive(ours, time.monotonic() + 5)
+        assert time.monotonic() - started < 1
+    finally:
+        ours.close()
+        theirs.close()
+
+
+# --- the shared shop's schema stays the grader's ----------------------------------------------------------------
+
+def test_a_call_that_changes_the_shared_shops_schema_fails_its_test():
+    cell = ("from course.shop import current_shop\ndef rebuild():\n    conn = current_shop().conn\n"
+            "    conn.execute('ALTER TABLE orders RENAME TO orders_real')\n"
+            "    conn.execute('CREATE VIEW orders AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+            "SELECT * FROM orders_real, r')\n    return True")
+    with LearnerSession() as session, Shop.create() as shop, use_shop(shop):
+        session.run_cell(cell)
+        with pytest.raises(AssertionError, match="structure"):
+            Learner(session)["rebuild"]()

@@ -7,6 +7,7 @@
   arguments.py  what the grader sends the worker as an argument (plain JSON, tagged)
   session.py    the notebook's worker (cells, crashes, replays) and each test's fork of it
   remote.py     what a hidden test holds of learner code: `Remote` handles, plain data, `Learner`
+  shared_shop.py  the shop database shared with the worker: rows are data, the schema stays the grader's
   outcomes.py   what a learner call can end in: `LearnerError`, `raised`, `NO_VALUE`
 
 The rule: data from the worker is data. Nothing a worker's answer names is ever imported,

@@ -123,18 +123,15 @@ class Link:
         self._deadlines.append(deadline)
         outer, self._models = self._models, models
         try:
-            channel.send(self._sock, message)
-            if fds:  # right after the frame: one byte carrying them
-                socket.send_fds(self._sock, [b"\0"], list(fds))
+            self._send(message, deadline, fds)
             while True:
                 reply = self._receive(deadline)
                 if isinstance(reply, dict) and reply.get("op") == "model":
-                    channel.send(self._sock, _model_answer(reply.get("body")) if self._models else _NO_MODEL)
+                    self._send(_model_answer(reply.get("body")) if self._models else _NO_MODEL, deadline)
                     continue
                 if isinstance(reply, dict) and reply.get("op") == "callback" and self.on_callback is not None:
                     answer = self.on_callback(reply)  # may itself ask the worker things: nested exchanges
-                    assert self._sock is not None
-                    channel.send(self._sock, answer)
+                    self._send(answer, deadline)
                     continue
                 if not isinstance(reply, dict):
                     raise channel.ChannelError("an answer that is not an object")
@@ -152,15 +149,23 @@ class Link:
             self._deadlines.pop()
             self._models = outer
 
+    def _send(self, message: dict[str, Any], deadline: float, fds: tuple[int, ...] = ()) -> None:
+        """One frame to the worker (and `fds` right after it, on one byte), all before `deadline`."""
+        def send() -> None:
+            assert self._sock is not None
+            channel.send(self._sock, message, deadline)
+            if fds:
+                socket.send_fds(self._sock, [b"\0"], list(fds))
+        self._before(deadline, send)
+
     def _receive(self, deadline: float) -> Any:
-        """The worker's next frame, before `deadline` (time.monotonic()); else the worker is killed."""
+        """The worker's next frame, whole, before `deadline` (time.monotonic()); else the worker is killed."""
+        return self._before(deadline, lambda: channel.receive(self._sock, deadline))  # type: ignore[arg-type]
+
+    def _before(self, deadline: float, io: Any) -> Any:
         assert self._sock is not None
-        left = deadline - time.monotonic()
         try:
-            if left <= 0:
-                raise TimeoutError
-            self._sock.settimeout(left)
-            return channel.receive(self._sock)
+            return io()
         except TimeoutError:
             self.kill()
             if deadline >= self.deadline:

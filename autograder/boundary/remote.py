@@ -25,6 +25,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from autograder.boundary import shared_shop
 from autograder.boundary.arguments import encode
 from autograder.boundary.outcomes import (
     NO_VALUE,
@@ -244,6 +245,7 @@ class Learner:
         if unknown:  # a hidden test's mistake: the worker could not rebuild these
             raise TypeError(f"planned failures must be one of {sorted(FAULT_KINDS)}, not {unknown}")
         self.session.share(shop.path)
+        shared_shop.guard(shop)
         return {"shop": self.session.path_inside(shop.path), "faults": plan}
 
     def _ask(self, message: dict[str, Any], key: str = "value") -> Any:
@@ -267,7 +269,9 @@ class Learner:
         if message.get("context", {}).get("shop"):
             from course.shop import current_shop
 
-            current_shop().faults.consume(answer.get("faults_used"))  # counts only: data from the worker is data
+            shop = current_shop()
+            shop.faults.consume(answer.get("faults_used"))  # counts only: data from the worker is data
+            shared_shop.check(shop)
         info = self._unpack(answer, message, "value")
         return Remote(self, {"ref": info["ref"]}, info)
 

@@ -41,10 +41,14 @@ from autograder.boundary.cgroups import PidsCgroup, pids_roots
 __all__ = ["INSIDE", "Limits", "PidsCgroup", "Sandbox", "detect", "launch", "worker_uid"]
 
 INSIDE = "/submission"  # where the worker sees its folder
-_COURSE = Path(__file__).resolve().parents[2] / "course"
 _UNPRIVILEGED = 65534
 _MB = 1024 * 1024
-_PROBE = "from course.worker.privileges import drop_privileges; drop_privileges(); import course.worker.serve"
+_COURSE = Path(__file__).resolve().parents[2] / "course"
+# How the worker's interpreter starts: isolated (-I: neither the working folder, which the learner writes, nor
+# PYTHON* variables, nor a user site decide what it imports), with only the course's own folder added.
+_BOOT = f"import sys; sys.path.insert(0, {str(_COURSE.parent)!r}); "
+_WORKER = _BOOT + "from course.worker.__main__ import main; main()"
+_PROBE = _BOOT + "from course.worker.privileges import drop_privileges; drop_privileges(); import course.worker.loop"
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _mounts() -> list[str]:
 
 def _command(bwrap: str | None, workdir: Path, program: list[str], limits: Limits) -> list[str]:
     if bwrap is None:
-        return [sys.executable, *program]
+        return [sys.executable, "-I", "-B", "-u", *program]
     if worker_uid() is not None:  # root: no user namespace; the worker drops to an unprivileged host uid itself
         who = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
@@ -123,7 +127,7 @@ def _command(bwrap: str | None, workdir: Path, program: list[str], limits: Limit
                "--disable-userns", "--cap-drop", "ALL"]
     return [bwrap, *who, "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
             "--size", str(limits.tmp_mb * _MB), "--tmpfs", "/tmp",  # first: the binds below may lie under /tmp
-            *_mounts(), "--bind", str(workdir), INSIDE, "--chdir", INSIDE, sys.executable, *program]
+            *_mounts(), "--bind", str(workdir), INSIDE, "--chdir", INSIDE, sys.executable, "-I", "-B", "-u", *program]
 
 
 def _environment(workdir: Path, sandboxed: bool) -> dict[str, str]:
@@ -231,7 +235,7 @@ def launch(workdir: Path, fd: int, limits: Limits,
     cgroup = PidsCgroup.create(limits.processes)
     try:
         process = subprocess.Popen(
-            _command(bwrap, workdir, ["-B", "-m", "course.worker", str(fd)], limits), cwd=workdir,
+            _command(bwrap, workdir, ["-c", _WORKER, str(fd)], limits), cwd=workdir,
             env=_environment(workdir, bwrap is not None), pass_fds=(fd,), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             preexec_fn=lambda: _set_limits(limits, cgroup),

@@ -129,7 +129,7 @@ class LearnerSession(Link):
     def close(self) -> None:
         if self._sock is not None:
             try:
-                channel.send(self._sock, {"op": "stop"})
+                channel.send(self._sock, {"op": "stop"}, time.monotonic() + 1)
             except OSError:
                 pass
         self.kill()

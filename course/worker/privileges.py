@@ -21,6 +21,8 @@ _PR_SET_NO_NEW_PRIVS = 38
 def drop_privileges() -> None:
     wanted = os.environ.pop("COURSE_WORKER_UID", "")
     if not wanted:
+        if os.geteuid() == 0:
+            raise SystemExit("the grading worker was started as root without a user to become: refusing to run")
         return
     try:
         uid = int(wanted)
@@ -32,5 +34,14 @@ def drop_privileges() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
     except (OSError, ValueError) as error:
         raise SystemExit(f"the grading worker could not become uid {wanted}: {error}") from None
-    if 0 in os.getresuid() or 0 in os.getresgid():
-        raise SystemExit("the grading worker is still root: refusing to run")
+    if 0 in os.getresuid() or 0 in os.getresgid() or _effective_capabilities() != 0:
+        raise SystemExit("the grading worker is still root or still holds capabilities: refusing to run")
+
+
+def _effective_capabilities() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            line = next(line for line in status if line.startswith("CapEff:"))
+    except (OSError, StopIteration):
+        return 0  # no /proc (not Linux): nothing to check
+    return int(line.split()[1], 16)
