@@ -336,5 +336,5 @@ def test_a_call_that_changes_the_shared_shops_schema_fails_its_test():
             "SELECT * FROM orders_real, r')\n    return True")
     with LearnerSession() as session, Shop.create() as shop, use_shop(shop):
         session.run_cell(cell)
-        with pytest.raises(AssertionError, match="structure"):
+        with pytest.raises(AssertionError, match="view or trigger"):
             Learner(session)["rebuild"]()

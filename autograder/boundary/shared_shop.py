@@ -1,10 +1,11 @@
 """The shop database the grader shares with the worker: its rows are the verdict's data, its schema is not.
 
 The worker writes the shared SQLite file (it runs the tools), so the file is a channel from the
-worker too. Rows are what a verdict judges (every refund row, every message); the schema is the
-grader's: after each call the grader checks that no table, view, trigger or index was added,
-dropped or changed (a renamed `orders` replaced by a view that never ends, a trigger that fires on
-the grader's own writes), and a change fails the test. And no statement the grader runs on it may
+worker too. Rows are what a verdict judges (every refund row, every message); the shop's own
+schema is the grader's: after each call the grader checks that none of the tables and indexes it
+made was dropped or changed and that no view or trigger was added (a renamed `orders` replaced by a
+view that never ends, a trigger that fires on the grader's own writes); a change fails the test.
+Tables the learner's agent adds beside them (lesson 05's threads and events) are its own. And no statement the grader runs on it may
 run longer than `STATEMENT_SECONDS`: SQLite's progress handler interrupts it.
 """
 
@@ -39,8 +40,13 @@ def guard(shop: Shop) -> None:
 
 
 def check(shop: Shop) -> None:
-    """After a call: the schema is still the grader's, or the test fails with what to fix."""
+    """After a call: the grader's tables are as they were, and nothing was added that runs code (a view, a
+    trigger); new tables and indexes of the learner's own (lesson 05's threads and events) are fine."""
     kept = _SCHEMAS.get(shop)
-    if kept is not None and _schema(shop.conn) != kept:
-        raise AssertionError("your code changed the shop database's structure (its tables, views, triggers or "
-                             "indexes); an agent changes rows through the shop's tools, never the schema.")
+    if kept is None:
+        return
+    now = _schema(shop.conn)
+    added = [entry for entry in now if entry not in kept]
+    if any(entry not in now for entry in kept) or any(entry[0] not in ("table", "index") for entry in added):
+        raise AssertionError("your code changed the shop's own tables, or added a view or trigger to its database; "
+                             "an agent changes the shop's rows through its tools, and keeps its own tables beside them.")
