@@ -162,7 +162,7 @@ def _running_with(marker: str) -> list[int]:
 @bubblewrap
 def test_a_detached_double_fork_does_not_outlive_the_grading():
     marker = f"course-detached-{os.getpid()}"
-    cell = ("import os, subprocess, sys\nready_r, ready_w = os.pipe()\n"
+    cell = ("import os, subprocess, sys\nready_r, ready_w = os.pipe()\nos.set_inheritable(ready_w, True)\n"
             "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
             f"        os.execv(sys.executable, [sys.executable, '-c', 'import os, time\\nos.write({{w}}, b\"1\")\\n'\n"
             f"                 'while True: time.sleep(1)', {marker!r}])\n"
@@ -338,3 +338,38 @@ def test_a_call_that_changes_the_shared_shops_schema_fails_its_test():
         session.run_cell(cell)
         with pytest.raises(AssertionError, match="view or trigger"):
             Learner(session)["rebuild"]()
+
+
+def test_a_malformed_grading_seed_is_a_clear_error(monkeypatch):
+    from autograder.hidden import grading_seed
+
+    monkeypatch.setenv("COURSE_GRADING_SEED", "²")
+    with pytest.raises(ValueError, match="whole number"):
+        grading_seed()
+    monkeypatch.setenv("COURSE_GRADING_SEED", "42")
+    assert grading_seed() == 42
+
+
+def test_a_callback_question_the_grader_cannot_read_is_refused_not_a_crash():
+    from autograder.boundary.session import LocalSession
+
+    learner = Learner(LocalSession({}))
+    number = learner._register(lambda *args: "called")
+    for question in ({"id": number, "args": [{"no": "ref"}]}, {"id": number, "args": "x"},
+                     {"id": number, "kwargs": {"a": {"ref": "seven"}}}, {"id": str(number)}):
+        assert "failed_callback" in learner._on_callback(question), question
+    assert learner._on_callback({"id": number, "args": []}) == {"returned": "called"}
+
+
+def test_what_a_test_started_ends_with_the_test():
+    marker = f"course-test-child-{os.getpid()}"
+    start = (f"import os, sys\ndef spawn():\n    r, w = os.pipe()\n    os.set_inheritable(w, True)\n    if os.fork() == 0:\n"
+             f"        os.execv(sys.executable, [sys.executable, '-c', 'import os, time\\nos.write(%d, b\"1\")\\n"
+             f"while True: time.sleep(1)' % w, {marker!r}])\n"
+             "    os.close(w)\n    os.read(r, 1)\n    return True")
+    with LearnerSession() as session:
+        session.run_cell(start)
+        with session.fork() as test:
+            assert Learner(test)["spawn"]().value is True
+            assert _running_with(marker)
+        assert _running_with(marker) == []  # the session, its worker, still runs

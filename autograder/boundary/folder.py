@@ -30,6 +30,7 @@ __all__ = ["WorkerFolder", "can_cap", "make"]
 _PREFIX = "course-grading-"
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_NOSYMFOLLOW = 2, 4, 8, 256
 _MNT_DETACH = 2
+_ST_NOSYMFOLLOW = getattr(os, "ST_NOSYMFOLLOW", 0x2000)
 
 
 @dataclass
@@ -50,8 +51,11 @@ def make(disk_mb: int) -> WorkerFolder:
     path = top / "work"
     path.mkdir()
     capped = _mount(path, disk_mb)
+    if capped and not os.statvfs(path).f_flag & _ST_NOSYMFOLLOW:  # a kernel before 5.10 ignores the flag
+        _umount(path)
+        capped = False
     if not capped:
-        path.chmod(0o777)  # the worker runs as another user where the sandbox allows it
+        path.chmod(0o1777)  # the worker runs as another user where the sandbox allows it; sticky: it keeps ours
     return WorkerFolder(path, capped)
 
 

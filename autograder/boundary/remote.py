@@ -167,8 +167,12 @@ class Learner:
         fn = self._callbacks.get(number) if type(number) is int else None
         if fn is None:
             return {"failed_callback": "no such grader function"}
-        args = [Remote(self, {"ref": info["ref"]}, info) for info in question.get("args", [])]
-        kwargs = {str(k): Remote(self, {"ref": info["ref"]}, info) for k, info in (question.get("kwargs") or {}).items()}
+        try:
+            args = [Remote(self, {"ref": int(info["ref"])}, info) for info in question.get("args", [])]
+            kwargs = {str(k): Remote(self, {"ref": int(info["ref"])}, info)
+                      for k, info in (question.get("kwargs") or {}).items()}
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return {"failed_callback": "a question the grader cannot read"}
         try:
             return {"returned": self.encode(fn(*args, **kwargs))}
         except RaiseInWorker as order:

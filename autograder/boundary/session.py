@@ -50,10 +50,14 @@ class LearnerSession(Link):
             workdir = self._folder.path
         super().__init__(limits, sandbox or detect(), workdir,
                          time.monotonic() + limits.submission_seconds if deadline is None else deadline)
-        if files is not None:
-            for item in Path(files).iterdir():
+        try:
+            for item in Path(files).iterdir() if files is not None else ():
                 if item.is_file() and item.suffix != ".ipynb":
                     shutil.copy(item, self.workdir / item.name)
+        except BaseException:
+            if self._folder is not None:  # a mount made for this session goes with it
+                self._folder.close()
+            raise
         self.cells: list[str] = []       # what the worker has run, to replay after a crash
         self.fatal: set[int] = set()     # cells that killed a worker: never replayed
         self.restarts = 0
@@ -84,6 +88,9 @@ class LearnerSession(Link):
         ours, theirs = socket.socketpair()
         try:
             self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self._sock = ours

@@ -124,7 +124,12 @@ class HiddenTests:
 def grading_seed() -> int:
     """A new grading's seed: `COURSE_GRADING_SEED` when set (to reproduce a verdict), else drawn from the OS."""
     given = os.environ.get("COURSE_GRADING_SEED", "").strip()
-    return int(given) if given.isdigit() else secrets.randbits(32)
+    if not given:
+        return secrets.randbits(32)
+    if not (given.isascii() and given.isdigit()):
+        raise ValueError(f"COURSE_GRADING_SEED must be a whole number such as 1234 (the seed a verdict.json "
+                         f"records), not {given!r}; unset it to draw a new one.")
+    return int(given)
 
 
 def draws(seed: int, lesson: str, grade_id: str) -> random.Random:

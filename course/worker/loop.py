@@ -82,6 +82,7 @@ def _fork(worker: Worker, sock: socket.socket) -> int | None:
         os.close(fds[0])
         return pid
     sock.detach()  # closed by the fork hook already; the child answers on its own socket only
+    os.setpgid(0, 0)  # a group of its own: ending the test ends what the test started
     _SERVING[0] = fds[0]
     worker.sock = socket.socket(fileno=fds[0])
     return None
@@ -92,10 +93,11 @@ def _end(children: set[int], pid: object) -> int | None:
     if type(pid) is not int or pid not in children:
         return None
     children.discard(pid)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    for kill in (os.killpg, os.kill):  # its process group (what the test started), then itself
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
