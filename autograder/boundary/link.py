@@ -40,6 +40,7 @@ class TimeLimit(WorkerDied):
     """The submission used up its wall clock: nothing more of it runs."""
 
 
+_MAX_RESTARTS = 8
 _SHARED: set[Path] = set()  # files already handed to the worker's uid (a folder's files die with it)
 
 _NO_MODEL: dict[str, Any] = {"status": 503, "headers": {"content-type": "application/json"}, "body": {"error": {
@@ -49,7 +50,7 @@ _NO_MODEL: dict[str, Any] = {"status": 503, "headers": {"content-type": "applica
 class Link:
     """What a session with one worker process shares: its socket, clocks, folder and callbacks.
 
-    Subclasses say how the process starts (`_ensure`), ends (`kill`) and why it died (`_death_reason`).
+    Subclasses say how the process starts (`_start`), ends (`kill`) and why it died (`_death_reason`).
     """
 
     def __init__(self, limits: Limits, sandbox: Sandbox, workdir: Path, deadline: float) -> None:
@@ -59,13 +60,14 @@ class Link:
         self.deadline = deadline
         self.on_callback: Any = None       # set by the Learner: answers the worker's calls to grader functions
         self.generation = 0                # how many worker processes this session has started
+        self.restarts = 0
         self._sock: socket.socket | None = None
         self._deadlines: list[float] = []  # of the requests in progress (a callback's request nests in its call's)
         self._models = False               # whether a test's model is in play for the request in progress
 
     # -- what subclasses provide ------------------------------------------------------------------
 
-    def _ensure(self) -> None:
+    def _start(self) -> None:
         raise NotImplementedError
 
     def kill(self) -> None:
@@ -106,6 +108,19 @@ class Link:
                 pass
 
     # -- requests -----------------------------------------------------------------------------------
+
+    def _ensure(self) -> None:
+        """A worker process to ask, started (again, up to `_MAX_RESTARTS` times) if need be, within the time left."""
+        if self.out_of_time:
+            self.kill()
+            raise TimeLimit(self.time_limit)
+        if self._sock is not None:
+            return
+        if self.generation and self.restarts >= _MAX_RESTARTS:
+            raise WorkerDied(f"the worker was restarted {_MAX_RESTARTS} times; the remaining tests were not run")
+        if self.generation:
+            self.restarts += 1
+        self._start()
 
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send one request for a test and return the worker's answer; `WorkerDied` if it ends first."""

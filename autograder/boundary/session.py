@@ -36,9 +36,6 @@ from course.worker import channel
 
 __all__ = ["ForkedWorker", "LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
 
-_MAX_RESTARTS = 8
-
-
 class LearnerSession(Link):
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
                  sandbox: Sandbox | None = None, workdir: Path | None = None,
@@ -60,7 +57,6 @@ class LearnerSession(Link):
             raise
         self.cells: list[str] = []       # what the worker has run, to replay after a crash
         self.fatal: set[int] = set()     # cells that killed a worker: never replayed
-        self.restarts = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._cgroup: PidsCgroup | None = None
 
@@ -102,18 +98,6 @@ class LearnerSession(Link):
         for index, source in enumerate(self.cells):
             if index not in self.fatal:
                 self._exchange({"op": "run_cell", "source": source}, on_death=lambda i=index: self.fatal.add(i))
-
-    def _ensure(self) -> None:
-        if self.out_of_time:
-            self.kill()
-            raise TimeLimit(self.time_limit)
-        if self._sock is not None:
-            return
-        if self.generation and self.restarts >= _MAX_RESTARTS:
-            raise WorkerDied(f"the worker was restarted {_MAX_RESTARTS} times; the remaining tests were not run")
-        if self.generation:
-            self.restarts += 1
-        self._start()
 
     def kill(self) -> None:
         """End the worker and everything it started (its process group, its PID namespace), now."""
@@ -215,21 +199,12 @@ class ForkedWorker(Link):
         super().__init__(parent.limits, parent.sandbox, parent.workdir, parent.deadline)
         self.parent = parent
         self._pid: int | None = None
-        self.restarts = 0
 
     def clone(self, *, interpreter: bool = False) -> Link:
         return self.parent.clone(interpreter=interpreter)
 
-    def _ensure(self) -> None:
-        if self.out_of_time:
-            self.kill()
-            raise TimeLimit(self.time_limit)
-        if self._sock is not None:
-            return
-        if self.generation and self.restarts >= _MAX_RESTARTS:
-            raise WorkerDied(f"the worker was restarted {_MAX_RESTARTS} times; the remaining tests were not run")
-        if self.generation:
-            self.restarts += 1  # died in this test: the next request starts from the cells again
+    def _start(self) -> None:
+        """A fork of the notebook's worker (again, after a death in this test: it starts from the cells again)."""
         self._sock, self._pid = self.parent._spawn()
         self.generation += 1
         hello = self._receive(self._deadline())
