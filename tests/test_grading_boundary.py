@@ -17,13 +17,13 @@ import pytest
 
 from autograder.boundary import cgroups, folder
 from autograder.boundary.remote import Learner, LearnerError
-from autograder.boundary.sandbox import INSIDE, Limits, PidsCgroup, detect, worker_uid
+from autograder.boundary.sandbox import INSIDE, Limits, PidsCgroup, detect, new_worker_uid
 from autograder.boundary.session import LearnerSession, TimeLimit, WorkerDied
 from course.shop import NotFound, Shop, use_shop
 
 bubblewrap = pytest.mark.skipif(detect().kind != "bubblewrap", reason="needs the bubblewrap sandbox (Linux)")
 capped = pytest.mark.skipif(not folder.can_cap(), reason="worker folders can be capped only where the grader may mount")
-as_root = pytest.mark.skipif(worker_uid() is None, reason="the worker changes host uid only under a root grader")
+as_root = pytest.mark.skipif(new_worker_uid() is None, reason="the worker changes host uid only under a root grader")
 
 # Learner code can reach the worker's own socket and its request handler: it runs in the same process.
 _WORKER = "import gc\nfrom course.worker import channel, serve\nWORKER = next(o for o in gc.get_objects() if isinstance(o, serve.Worker))\n"
@@ -108,8 +108,10 @@ def test_the_worker_sees_its_folder_at_another_path_than_the_host():
 def test_under_a_root_grader_the_worker_is_an_unprivileged_host_user():
     with LearnerSession() as session:
         session.run_cell("import os\nopen('mine.txt', 'w').write('x')\nIDS = [os.getuid(), os.geteuid(), os.getgid()]")
-        assert Learner(session)["IDS"].value == [65534, 65534, 65534]
-        assert (session.workdir / "mine.txt").stat().st_uid == 65534
+        uid = session.uid
+        assert uid is not None and uid >= 100_000
+        assert Learner(session)["IDS"].value == [uid, uid, uid]
+        assert (session.workdir / "mine.txt").stat().st_uid == uid
 
 
 @capped
@@ -373,3 +375,19 @@ def test_what_a_test_started_ends_with_the_test():
             assert Learner(test)["spawn"]().value is True
             assert _running_with(marker)
         assert _running_with(marker) == []  # the session, its worker, still runs
+
+
+@as_root
+@bubblewrap
+def test_under_a_root_grader_the_worker_cannot_make_a_user_namespace_but_threads_and_subprocesses_work():
+    cell = ("import subprocess, sys\n"
+            "probe = 'import ctypes; libc = ctypes.CDLL(None, use_errno=True); "
+            "print(libc.unshare(0x10000000), ctypes.get_errno())'\n"
+            "UNSHARE = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True).stdout.split()\n"
+            "THREAD = subprocess.run([sys.executable, '-c', 'import threading; t = threading.Thread(target=print, "
+            "args=(7,)); t.start(); t.join()'], capture_output=True, text=True).stdout.strip()")
+    with LearnerSession() as session:
+        assert session.run_cell(cell) == {"ok": True}
+        learner = Learner(session)
+        assert learner["UNSHARE"].value == ["-1", "1"]  # EPERM
+        assert learner["THREAD"].value == "7"

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.boundary.sandbox import INSIDE, Limits, Sandbox, worker_uid
+from autograder.boundary.sandbox import INSIDE, Limits, Sandbox
 from course.llm import current_fake
 from course.worker import channel
 
@@ -53,8 +53,9 @@ class Link:
     Subclasses say how the process starts (`_start`), ends (`kill`) and why it died (`_death_reason`).
     """
 
-    def __init__(self, limits: Limits, sandbox: Sandbox, workdir: Path, deadline: float) -> None:
+    def __init__(self, limits: Limits, sandbox: Sandbox, workdir: Path, deadline: float, uid: int | None) -> None:
         self.limits = limits
+        self.uid = uid  # the host uid its workers run as (a root grader), else None
         self.sandbox = sandbox
         self.workdir = workdir
         self.deadline = deadline
@@ -97,13 +98,12 @@ class Link:
 
         Once per file: SQLite running as root gives the files it makes beside a database the database's owner.
         """
-        uid = worker_uid()
-        if uid is None or path in _SHARED:
+        if self.uid is None or path in _SHARED:
             return
         _SHARED.add(path)
         for item in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
             try:
-                os.chown(item, uid, uid, follow_symlinks=False)
+                os.chown(item, self.uid, self.uid, follow_symlinks=False)
             except FileNotFoundError:
                 pass
 

@@ -8,9 +8,10 @@ on the host), a `/tmp` of `tmp_mb`, no network at all (its own network namespace
 namespace (killing the worker kills everything it started, however detached), no capabilities.
 
 Who it runs as: a grader started as root (a grading server, CI, a container) starts bwrap as root
-without a user namespace, and the worker becomes uid 65534 on the host itself before any learner
-code runs (course.worker.privileges, with no_new_privs): its processes count against RLIMIT_NPROC
-and it owns nothing of the grader's. A grader that is not root starts it in a user namespace,
+without a user namespace, and the worker becomes an unprivileged uid of its own on the host (drawn
+per session, from 100000 up: no user of the machine, no other worker) before any learner code runs
+(course.worker.privileges, with no_new_privs): RLIMIT_NPROC then counts its processes and no one
+else's, and it owns nothing of the grader's. A grader that is not root starts it in a user namespace,
 where it is uid 65534 inside and the grader's own (unprivileged) user outside.
 
 Where bwrap cannot run (macOS, a container without namespaces) the worker is a plain subprocess
@@ -28,6 +29,8 @@ from __future__ import annotations
 
 import functools
 import os
+import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -37,8 +40,9 @@ from pathlib import Path
 
 from autograder.boundary import folder
 from autograder.boundary.cgroups import PidsCgroup, pids_roots
+from autograder.boundary.seccomp import no_user_namespaces
 
-__all__ = ["INSIDE", "Limits", "PidsCgroup", "Sandbox", "detect", "launch", "worker_uid"]
+__all__ = ["INSIDE", "Limits", "PidsCgroup", "Sandbox", "detect", "launch", "new_worker_uid"]
 
 INSIDE = "/submission"  # where the worker sees its folder
 _UNPRIVILEGED = 65534
@@ -75,9 +79,9 @@ class Sandbox:
         return f"{self.kind}: {self.detail}{gaps}"
 
 
-def worker_uid() -> int | None:
-    """The host uid the worker becomes (a root grader), or None where it keeps the grader's own."""
-    return _UNPRIVILEGED if os.geteuid() == 0 else None
+def new_worker_uid() -> int | None:
+    """A host uid for a new session's workers (a root grader), or None where they keep the grader's own user."""
+    return 100_000 + secrets.randbelow(900_000) if os.geteuid() == 0 else None
 
 
 def _bwrap() -> str | None:
@@ -116,12 +120,25 @@ def _mounts() -> list[str]:
     return args + binds
 
 
-def _command(bwrap: str | None, workdir: Path, program: list[str], limits: Limits) -> list[str]:
+def _filter_fd() -> int | None:
+    """A pipe holding the seccomp filter against user namespaces (read end), where this machine has one."""
+    program = no_user_namespaces()
+    if program is None:
+        return None
+    read, write = os.pipe()
+    os.write(write, program)
+    os.close(write)
+    return read
+
+
+def _command(bwrap: str | None, workdir: Path, program: list[str], limits: Limits,
+             seccomp: int | None = None) -> list[str]:
     if bwrap is None:
         return [sys.executable, "-I", "-B", "-u", *program]
-    if worker_uid() is not None:  # root: no user namespace; the worker drops to an unprivileged host uid itself
+    if os.geteuid() == 0:  # root: no user namespace; the worker drops to an unprivileged host uid itself
         who = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-               "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+               "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+               *(["--seccomp", str(seccomp)] if seccomp is not None else [])]
     else:
         who = ["--unshare-all", "--unshare-user", "--uid", str(_UNPRIVILEGED), "--gid", str(_UNPRIVILEGED),
                "--disable-userns", "--cap-drop", "ALL"]
@@ -130,7 +147,7 @@ def _command(bwrap: str | None, workdir: Path, program: list[str], limits: Limit
             *_mounts(), "--bind", str(workdir), INSIDE, "--chdir", INSIDE, sys.executable, "-I", "-B", "-u", *program]
 
 
-def _environment(workdir: Path, sandboxed: bool) -> dict[str, str]:
+def _environment(workdir: Path, sandboxed: bool, uid: int | None) -> dict[str, str]:
     home = INSIDE if sandboxed else str(workdir)
     env = {
         "PATH": "/usr/bin:/bin",
@@ -143,13 +160,12 @@ def _environment(workdir: Path, sandboxed: bool) -> dict[str, str]:
         "MPLBACKEND": "Agg",
         "LANG": "C.UTF-8",
     }
-    uid = worker_uid()
     if uid is not None:
         env["COURSE_WORKER_UID"] = str(uid)  # course.worker drops to it before anything else
     return env
 
 
-def _set_limits(limits: Limits, cgroup: PidsCgroup | None) -> None:  # runs in the child, before exec
+def _set_limits(limits: Limits, cgroup: PidsCgroup | None, uid: int | None) -> None:  # in the child, before exec
     import resource
 
     if cgroup is not None:
@@ -162,7 +178,6 @@ def _set_limits(limits: Limits, cgroup: PidsCgroup | None) -> None:  # runs in t
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * _MB, limits.file_mb * _MB))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    uid = worker_uid()
     running = _processes_of(os.getuid() if uid is None else uid) if cgroup is None else None
     if running is not None:
         cap = running + limits.processes
@@ -189,6 +204,8 @@ def _gaps() -> tuple[str, ...]:
     gaps = []
     if not folder.can_cap():
         gaps.append("a total size for the worker's files (only each file's size is capped)")
+    if os.geteuid() == 0 and no_user_namespaces() is None:
+        gaps.append(f"keeping the worker from making user namespaces (no seccomp filter for {platform.machine()})")
     if not pids_roots() and not os.path.isdir("/proc"):  # RLIMIT_NPROC needs to count the worker's user's processes
         gaps.append("a cap on the number of processes")
     return tuple(gaps)
@@ -207,25 +224,30 @@ def detect() -> Sandbox:
                        "bubblewrap): the submission could read this machine's files", gaps)
     scratch = Path(tempfile.mkdtemp(prefix="course-sandbox-probe-"))
     scratch.chmod(0o777)
+    seccomp = _filter_fd() if os.geteuid() == 0 else None
     try:
-        done = subprocess.run(_command(bwrap, scratch, ["-c", _PROBE], Limits()),
-                              capture_output=True, timeout=60, env=_environment(scratch, True), cwd=scratch)
+        done = subprocess.run(_command(bwrap, scratch, ["-c", _PROBE], Limits(), seccomp), capture_output=True,
+                              timeout=60, env=_environment(scratch, True, new_worker_uid()), cwd=scratch,
+                              pass_fds=() if seccomp is None else (seccomp,))
     except (OSError, subprocess.TimeoutExpired) as error:
         return Sandbox("subprocess", False, f"bwrap could not start ({error}): the submission could read this "
                        "machine's files", gaps)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if seccomp is not None:
+            os.close(seccomp)
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
         return Sandbox("subprocess", False, f"bwrap cannot run here ({reason[0]}): the submission could read "
                        "this machine's files", gaps)
-    who = "uid 65534 on the host" if worker_uid() is not None else "uid 65534 in a user namespace"
+    who = "a uid of its own on the host" if os.geteuid() == 0 else "uid 65534 in a user namespace"
     return Sandbox("bubblewrap", True, f"{bwrap}; no network, read-only course/ and Python only, {who}", gaps)
 
 
-def launch(workdir: Path, fd: int, limits: Limits,
-           sandbox: Sandbox | None = None) -> tuple[subprocess.Popen[bytes], PidsCgroup | None]:
-    """Start a worker serving socket `fd` (inherited), working in `workdir`; its output is discarded.
+def launch(workdir: Path, fd: int, limits: Limits, sandbox: Sandbox | None = None,
+           uid: int | None = None) -> tuple[subprocess.Popen[bytes], PidsCgroup | None]:
+    """Start a worker serving socket `fd` (inherited), working in `workdir`, as host `uid` (a root grader's
+    `new_worker_uid()`, the same for every worker of a session); its output is discarded.
 
     Returns the process and its pids cgroup (None where none can be made): close the cgroup once
     the process is gone, which also kills anything the worker left behind.
@@ -233,15 +255,19 @@ def launch(workdir: Path, fd: int, limits: Limits,
     sandbox = sandbox or detect()
     bwrap = _bwrap() if sandbox.kind == "bubblewrap" else None
     cgroup = PidsCgroup.create(limits.processes)
+    seccomp = _filter_fd() if bwrap is not None and uid is not None else None
     try:
         process = subprocess.Popen(
-            _command(bwrap, workdir, ["-c", _WORKER, str(fd)], limits), cwd=workdir,
-            env=_environment(workdir, bwrap is not None), pass_fds=(fd,), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=lambda: _set_limits(limits, cgroup),
+            _command(bwrap, workdir, ["-c", _WORKER, str(fd)], limits, seccomp), cwd=workdir,
+            env=_environment(workdir, bwrap is not None, uid), pass_fds=(fd,) if seccomp is None else (fd, seccomp),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=lambda: _set_limits(limits, cgroup, uid),
         )
     except BaseException:
         if cgroup is not None:
             cgroup.close()
         raise
+    finally:
+        if seccomp is not None:
+            os.close(seccomp)
     return process, cgroup

@@ -31,7 +31,7 @@ from typing import Any
 
 from autograder.boundary import folder
 from autograder.boundary.link import Link, TimeLimit, WorkerDied, describe_exit
-from autograder.boundary.sandbox import Limits, PidsCgroup, Sandbox, detect, launch
+from autograder.boundary.sandbox import Limits, PidsCgroup, Sandbox, detect, launch, new_worker_uid
 from course.worker import channel
 
 __all__ = ["ForkedWorker", "LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
@@ -39,14 +39,15 @@ __all__ = ["ForkedWorker", "LearnerSession", "LocalSession", "TimeLimit", "Worke
 class LearnerSession(Link):
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
                  sandbox: Sandbox | None = None, workdir: Path | None = None,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, uid: int | None = None) -> None:
         limits = limits or Limits()
         self._folder: folder.WorkerFolder | None = None
         if workdir is None:  # a folder of its own (a sized tmpfs where possible), removed on close
             self._folder = folder.make(limits.disk_mb)
             workdir = self._folder.path
         super().__init__(limits, sandbox or detect(), workdir,
-                         time.monotonic() + limits.submission_seconds if deadline is None else deadline)
+                         time.monotonic() + limits.submission_seconds if deadline is None else deadline,
+                         new_worker_uid() if uid is None else uid)
         try:
             for item in Path(files).iterdir() if files is not None else ():
                 if item.is_file() and item.suffix != ".ipynb":
@@ -73,7 +74,7 @@ class LearnerSession(Link):
         if not interpreter:
             return self.fork()
         other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir,
-                               deadline=self.deadline)
+                               deadline=self.deadline, uid=self.uid)
         other.cells = list(self.cells)
         other.fatal = set(self.fatal)
         return other
@@ -83,7 +84,7 @@ class LearnerSession(Link):
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
         try:
-            self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox)
+            self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox, self.uid)
         except BaseException:
             ours.close()
             raise
@@ -196,7 +197,7 @@ class ForkedWorker(Link):
     """One hidden test's process: a fork of the session's worker, which the session ends when the test does."""
 
     def __init__(self, parent: LearnerSession) -> None:
-        super().__init__(parent.limits, parent.sandbox, parent.workdir, parent.deadline)
+        super().__init__(parent.limits, parent.sandbox, parent.workdir, parent.deadline, parent.uid)
         self.parent = parent
         self._pid: int | None = None
 
