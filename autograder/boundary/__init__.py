@@ -1,6 +1,7 @@
 """Submission -> sandboxed worker: the trust boundary, and the one place the grader reads the worker.
 
   sandbox.py    how the worker starts: bubblewrap, its limits, who it runs as (`Limits`, `detect`)
+  seccomp.py    the filter that keeps a root grader's worker from making user namespaces
   cgroups.py    its pids cgroup, on cgroup v1 or a delegated v2 subtree
   folder.py     its folder: a sized tmpfs that follows no symlink, where the grader may mount one
   link.py       one channel to one worker process: requests, deadlines, the worker's own questions
