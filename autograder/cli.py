@@ -3,7 +3,7 @@
     course export                  regenerate the stage modules from cells tagged `export`
     course release                 export, then regenerate every release in notebooks/ with nbgrader
     course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
-    course autograde [DIR|ZIP] [--jobs N] [--scheduler ADDRESS] [--force] [--quiet]
+    course autograde [DIR|ZIP] [--jobs N] [--scheduler ADDRESS] [--force] [--quiet] [--seed N]
                                    grade a cohort (nbgrader's layout or an LMS zip), in parallel
     course student-edition DIR [--upto N]   build what an instructor hands a cohort
 
@@ -78,7 +78,7 @@ def autograde_command(args: argparse.Namespace) -> int:
     try:
         result = autograde_cohort(args.submissions, args.root, jobs=args.jobs, scheduler=args.scheduler, force=args.force,
                                   lesson=args.lesson, feedback=not args.no_feedback, progress=not args.quiet,
-                                  out=None if args.quiet else sys.stdout)
+                                  out=None if args.quiet else sys.stdout, seed=args.seed)
     except InputError as error:
         print(f"course autograde: {error}", file=sys.stderr)
         return 2
@@ -94,6 +94,13 @@ def autograde_command(args: argparse.Namespace) -> int:
           f"({len(result.graded_now)} graded now, {result.resumed} unchanged since the last run) in "
           f"{result.seconds:.0f} s; var/grades.csv, var/report.html, feedback in var/feedback/")
     return 1 if result.failures else 0
+
+
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed: give a whole number such as 1234, as grades.csv "
+                                         "and verdict.json record it")
+    return int(text)
 
 
 def student_edition_command(args: argparse.Namespace) -> int:
@@ -126,6 +133,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     autograde.add_argument("--quiet", "-q", action="store_true", help="no progress bar or per-submission lines (CI)")
     autograde.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
     autograde.add_argument("--no-feedback", action="store_true", help="skip writing var/feedback/")
+    autograde.add_argument("--seed", type=_seed, default=None, metavar="N",
+                           help="the hidden tests draw their inputs from N (the seed grades.csv shows for a verdict); "
+                                "with --force, grades again exactly as before. Default: a new seed per submission")
     autograde.set_defaults(handler=autograde_command)
     edition = subparsers.add_parser("student-edition", help="build what an instructor hands a cohort")
     edition.add_argument("dest", help="folder to build into, e.g. dist/student-edition")

@@ -6,6 +6,8 @@ course of its own (a copy of one built toy course), so the runs cannot see each 
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import shutil
 import signal
@@ -175,11 +177,11 @@ def test_a_batch_killed_in_the_middle_resumes_where_it_stopped(toy):
 def test_re_runs_grade_only_what_changed_and_give_identical_scores(toy):
     incoming = _folder(toy, _mixed(toy, 3))
     first = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
-    csv = (toy / "var" / "grades.csv").read_bytes()
+    table = (toy / "var" / "grades.csv").read_bytes()
     again = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
     assert len(first.graded_now) == 3 and again.graded_now == [] and again.resumed == 3
     forced = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False, force=True)
-    assert len(forced.graded_now) == 3 and (toy / "var" / "grades.csv").read_bytes() == csv
+    assert len(forced.graded_now) == 3 and (toy / "var" / "grades.csv").read_bytes() == table
     nbformat.write(_notebook(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT), str(incoming / "learner02" / LESSON / f"{LESSON}.ipynb"))
     changed = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
     assert changed.graded_now == [("learner02", LESSON)]
@@ -202,3 +204,16 @@ def test_a_dask_cluster_grades_the_jobs_and_this_process_writes_the_gradebook(to
         assert ran is not None and sum(ran.state_counts.values()) >= 3, list(cluster.scheduler.task_prefixes)
     assert {g.student: g.score for g in result.grades} == {"learner00": 3, "learner01": 1, "learner02": 0}
     assert _gradebook(toy) == [("learner00", 3), ("learner01", 1), ("learner02", 0)]
+
+
+def test_every_row_of_grades_csv_carries_the_seed_and_seed_grades_again_with_it(toy):
+    incoming = _folder(toy, _mixed(toy, 2))
+    cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False, seed=4242)
+    rows = list(csv.DictReader((toy / "var" / "grades.csv").open(encoding="utf-8")))
+    verdict = json.loads((toy / "var" / "autograded" / "learner00" / LESSON / "verdict.json").read_text("utf-8"))
+    assert rows and {row["seed"] for row in rows} == {"4242"} and verdict["seed"] == 4242
+    cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False, force=True, seed=7)
+    assert {row["seed"] for row in csv.DictReader((toy / "var" / "grades.csv").open(encoding="utf-8"))} == {"7"}
+    refused = subprocess.run([*COURSE, "autograde", str(incoming), "--root", str(toy), "--seed", "-3"],
+                             capture_output=True, text=True, cwd=toy)
+    assert refused.returncode == 2 and "is not a seed" in refused.stderr

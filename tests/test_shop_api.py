@@ -9,11 +9,11 @@ import pkgutil
 import course.shop
 
 PUBLIC = [
-    "BadArguments", "CheckRefundPolicy", "Customer", "DEFAULT_TODAY", "Expected", "GetOrder", "HistoryMessage",
+    "BadArguments", "CheckRefundPolicy", "Customer", "DEFAULT_TODAY", "DRAWN_OUTCOMES", "Expected", "GetOrder", "HistoryMessage",
     "IssueRefund", "LookupCustomer", "Message", "NotFound", "Order", "OrderItem", "OrderSummary", "Outcome",
     "PaymentProviderDown", "Refund", "RefundDecision", "RefundRejected", "SCENARIOS", "Scenario", "SendMessage",
     "Shipment", "Shop", "ShopError", "ShopPolicy", "TOOLS", "Ticket", "Tool", "ToolTimeout", "TrackShipment",
-    "UpdateAddress", "check_refund_policy", "current_shop", "get_order", "get_scenario", "issue_refund", "lookup_customer",
+    "UpdateAddress", "check_refund_policy", "current_shop", "draw_scenario", "get_order", "get_scenario", "issue_refund", "lookup_customer",
     "outcome_of", "refunded_amount", "send_message", "tool_schemas", "track_shipment",
     "update_address", "use_shop",
 ]

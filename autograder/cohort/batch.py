@@ -47,6 +47,7 @@ class Job:
     files: tuple[tuple[str, bytes], ...]    # the lesson's release files, relative path -> bytes
     submission: bytes | None                # None: there was no notebook
     files_digest: str = ""
+    seed: int | None = None                 # the hidden tests' draws (None: a new seed, or COURSE_GRADING_SEED)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def grade_job(job: Job) -> Outcome:
             path = Path(scratch) / f"{job.slug}.ipynb"
             if job.submission is not None:
                 path.write_bytes(job.submission)
-            graded = grade_submission(source, path, files=_release_folder(job), lesson=job.lesson)
+            graded = grade_submission(source, path, files=_release_folder(job), lesson=job.lesson, seed=job.seed)
         return Outcome(job.student, job.slug, job.digest, graded)
     except Exception as error:
         return Outcome(job.student, job.slug, job.digest, error=f"the grader failed on it ({type(error).__name__}: "

@@ -5,7 +5,8 @@
     write_report(rows, root / "var" / "report.html", exercises={...}, unmatched=[...])
 
 grades.csv has one row per learner and lesson (grade_id empty: the total, and the reason when it
-could not be graded) followed by one row per test. The report is one self-contained HTML page:
+could not be graded) followed by one row per test; each carries the grading's seed, the draws of the
+hidden tests (`course autograde --seed N --force` grades that learner again with the same inputs). The report is one self-contained HTML page:
 counts, pass rate per test and per exercise, the messages most learners got, and the score
 distribution, drawn with matplotlib and embedded in the page as PNG images.
 
@@ -27,7 +28,7 @@ from pathlib import Path
 
 __all__ = ["CSV_HEADER", "LessonRow", "TestRow", "write_csv", "write_report"]
 
-CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message"]
+CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class LessonRow:
     max_score: float
     reason: str = ""
     tests: tuple[TestRow, ...] = field(default_factory=tuple)
+    seed: int | None = None  # the grading's seed (autograder.hidden): `course autograde --seed N --force` draws the same
 
 
 def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
@@ -56,10 +58,12 @@ def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         for row in sorted(rows, key=lambda r: (r.lesson, r.student)):
-            writer.writerow([row.student, row.lesson, "", row.status, f"{row.score:g}", f"{row.max_score:g}", row.reason])
+            seed = "" if row.seed is None else str(row.seed)
+            writer.writerow([row.student, row.lesson, "", row.status, f"{row.score:g}", f"{row.max_score:g}", row.reason,
+                             seed])
             for test in row.tests:
                 writer.writerow([row.student, row.lesson, test.grade_id, test.status, f"{test.score:g}",
-                                 f"{test.max_score:g}", test.message])
+                                 f"{test.max_score:g}", test.message, seed])
     return path
 
 

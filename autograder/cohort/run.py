@@ -92,12 +92,15 @@ def _exclusive(path: Path) -> Iterator[None]:
 
 def autograde_cohort(submissions: Path | str | None = None, root: Path | None = None, *, feedback: bool = True,
                      jobs: int | None = None, scheduler: Any = None, force: bool = False, lesson: str | None = None,
-                     progress: bool = False, out: TextIO | None = None) -> CohortResult:
-    """Autograde every submission (see the module docstring); `progress` shows a tqdm bar on stderr."""
+                     progress: bool = False, out: TextIO | None = None, seed: int | None = None) -> CohortResult:
+    """Autograde every submission (see the module docstring); `progress` shows a tqdm bar on stderr.
+
+    `seed`: the hidden tests draw every submission's inputs from it (to reproduce a verdict, whose seed
+    grades.csv and verdict.json record); None draws a new seed per submission (or reads COURSE_GRADING_SEED)."""
     root = Path(root or REPO_ROOT)
     with _exclusive(root / "var" / "grading.lock"):
         return _autograde(submissions, root, feedback=feedback, jobs=jobs or default_workers(), scheduler=scheduler,
-                          force=force, only=lesson, progress=progress, out=out)
+                          force=force, only=lesson, progress=progress, out=out, seed=seed)
 
 
 def _intake(submissions: Path | str | None, root: Path, only: str | None) -> Intake:
@@ -146,7 +149,7 @@ def _hidden_bytes(lesson: Lesson) -> bytes:
 
 
 def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jobs: int, scheduler: Any,
-               force: bool, only: str | None, progress: bool, out: TextIO | None) -> CohortResult:
+               force: bool, only: str | None, progress: bool, out: TextIO | None, seed: int | None) -> CohortResult:
     import nbformat
 
     from autograder.grade.trusted import record_verdict
@@ -195,7 +198,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             if not force and journal.done.get((sub.student, slug)) == key and verdict.is_file():
                 result.resumed += 1
                 continue
-            todo.append(Job(sub.student, slug, lesson.number, key, text, files, data, files_digest))
+            todo.append(Job(sub.student, slug, lesson.number, key, text, files, data, files_digest, seed))
     failed: dict[tuple[str, str], str] = {}
     counts = {"graded": 0, "failed": 0}
     bar = _bar(len(todo), progress, result.resumed)
@@ -265,7 +268,7 @@ def _row(root: Path, sub: Submission) -> LessonRow:
                           r["max_score"] else "") for r in verdict["results"])
     unread = bool(tests) and all(t.status == "not-run" for t in tests)
     return LessonRow(sub.student, sub.slug, "failed" if unread else "graded", verdict["score"], verdict["max_score"],
-                     "; ".join(verdict.get("notes", [])), tests)
+                     "; ".join(verdict.get("notes", [])), tests, verdict.get("seed"))
 
 
 def _bar(total: int, progress: bool, resumed: int):  # type: ignore[no-untyped-def]

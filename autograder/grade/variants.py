@@ -4,8 +4,10 @@ A full grading run per wrong answer costs a worker start and a whole notebook ru
 solution notebook runs once in one sandboxed worker (autograder.boundary.session); then, for each variant
 of a solution cell, the variant is defined in the same worker with the later cells that build the
 agent from it (those tagged `export`), the hidden tests of that exercise (the graded cells after the
-solution cell, up to the next one) run exactly as the trusted grader runs them, and the right
-solution is defined again, with the same later cells. Used by tests/test_grading_wrong_answers.py;
+solution cell, up to the next one) run exactly as the trusted grader runs them, then every name is
+bound again as it was before the variant (a variant that shadows an import, such as a home-made
+`ValidationError`, leaves nothing behind) and the right solution is defined again, with the same
+later cells. Used by tests/test_grading_wrong_answers.py;
 handy for an author trying a wrong answer:
 
     from course.grading.layout import find_lesson
@@ -93,6 +95,7 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
         for solution, sources in variants.items():
             later = _definitions_after(nb, cell_of[solution])
             for k, source in enumerate(sources):
+                session.run_cell(_SNAPSHOT)
                 session.run_cell(source.strip("\n"))
                 for cell in later:  # what later cells built from it (TOOLS, default arguments) uses the variant too
                     session.run_cell(cell)
@@ -107,9 +110,15 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
                 if solution in checks:
                     shown = str(run_exercise(checks[solution], learner["get_ipython"]().user_ns).status.value)
                 results.append(VariantResult(solution, k, scores, messages, shown))
+                session.run_cell(_RESTORE)  # names the variant added or rebound (a home-made ValidationError) go
                 for cell in [nb.cells[cell_of[solution]].source, *later]:
                     session.run_cell(cell)
     return results
+
+
+_SNAPSHOT = "__names_before_variant = dict(globals())"
+_RESTORE = ("(lambda saved: (globals().clear(), globals().update(saved)))"
+            "(globals().pop('__names_before_variant'))")
 
 
 def _definitions_after(nb: Any, index: int) -> list[str]:

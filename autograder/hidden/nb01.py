@@ -16,24 +16,36 @@ score the learner's answers together, as the notebook's opening cell says.
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 from autograder.boundary.remote import Learner, LearnerError, Remote, raised
 from autograder.hidden import HiddenTests
+from autograder.hidden.drawn import Records, effects_follow_calls, scenarios, words
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, faults, use_model
 from course.llm.validate import strict_schema_problem
-from course.shop import Shop, get_scenario, outcome_of, refunded_amount, use_shop
+from course.shop import Scenario, Shop, draw_scenario, get_scenario, outcome_of, refunded_amount, use_shop
 from course.shop import tools as shop_tools
+from course.shop.drawn import draw_address
 
 hidden = HiddenTests("01")
 
 REASONS = {"damaged", "not_received", "wrong_item", "unwanted", "other"}
-GOOD_REFUND = {"order_id": 1042, "amount": 18.5, "reason": "damaged"}
+FIELDS = ("order_id", "amount", "reason")
 _SYSTEM = "You are the support agent of Brightside Goods."
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+def _good_refund(rng: random.Random) -> dict[str, Any]:
+    """A valid refund nobody could have guessed: its order, amount and reason are drawn."""
+    return {"order_id": rng.randrange(1000, 100_000), "amount": _money(rng), "reason": rng.choice(sorted(REASONS))}
+
+
+def _money(rng: random.Random, low: float = 0.01, high: float = 900.0) -> float:
+    return round(rng.uniform(low, high), 2)
+
 
 def _refusal(model: Remote, data: dict[str, Any]) -> str | None:
     """Why `model` refuses `data`, or None when it accepts it."""
@@ -96,11 +108,15 @@ def _snapshot(db: Shop) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _probe(learner: Learner, ToolInput: Remote) -> Remote:
-    """A tool class the learner has never seen, so tool_schema cannot special-case the six."""
-    return learner.subclass(ToolInput, "ProbeParcel", "Weigh a parcel before it ships.\n\nUsed only to look at the tool definition.\n", {
-        "parcel_id": {"type": "int", "description": "The parcel's number, e.g. 77."},
-        "unit": {"type": {"enum": ["kg", "lb"]}, "description": "The unit to weigh in."},
+def _probe(learner: Learner, ToolInput: Remote, rng: random.Random) -> tuple[str, Remote]:
+    """A tool (name, class) the learner has never seen, drawn, so tool_schema cannot special-case any."""
+    noun, thing, unit = rng.sample(("crate", "bundle", "pallet", "sample", "voucher", "basket", "ticket", "bottle"), 3)
+    name = f"weigh_{noun}"
+    return name, learner.subclass(ToolInput, f"Weigh{noun.capitalize()}", f"Weigh a {noun} before it ships.\n\n"
+                                  f"Used only to look at the tool definition of {name}.\n", {
+        f"{noun}_id": {"type": "int", "description": f"The {noun}'s number, e.g. {rng.randrange(10, 99)}."},
+        thing: {"type": {"enum": [f"{unit}_{n}" for n in rng.sample(range(1, 50), 3)]},
+                "description": f"The {thing} to weigh it in."},
     })
 
 
@@ -141,9 +157,10 @@ def _expect_tool_call_error(parse_tool_call: Remote, ToolCallError: Remote, name
 # --- Exercise 1.1: IssueRefund ------------------------------------------------------------------------
 
 @hidden.test("refund_fields_are_required_and_described")
-def refund_fields_are_required_and_described(IssueRefund):
+def refund_fields_are_required_and_described(IssueRefund, rng):
+    GOOD_REFUND = _good_refund(rng)
     fields = set(_keys(IssueRefund.model_fields))
-    assert fields == set(GOOD_REFUND), (
+    assert fields == set(FIELDS), (
         f"IssueRefund has the fields {sorted(fields)}; it should have exactly order_id, amount and reason")
     schema = _schema(IssueRefund)
     not_required = [name for name in GOOD_REFUND if name not in schema.get("required", [])]
@@ -157,15 +174,17 @@ def refund_fields_are_required_and_described(IssueRefund):
     for name in GOOD_REFUND:
         partial = {key: value for key, value in GOOD_REFUND.items() if key != name}
         assert _refusal(IssueRefund, partial), f"IssueRefund accepts a refund without {name}: {partial}"
-    for extra in ({"idempotency_key": "k-1"}, {"customer_email": "tom.becker@example.org"}):
+    for extra in ({"idempotency_key": f"k-{rng.randrange(100)}"}, {words(rng): words(rng, 2)}):
         assert _refusal(IssueRefund, {**GOOD_REFUND, **extra}), (
             f"IssueRefund accepts an unknown field {next(iter(extra))!r}: unknown fields should be an error")
-    assert _refusal(IssueRefund, {**GOOD_REFUND, "order_id": "the blue one"}), (
-        "IssueRefund accepts order_id='the blue one': an order number is an integer")
+    vague = f"the {words(rng)} one"
+    assert _refusal(IssueRefund, {**GOOD_REFUND, "order_id": vague}), (
+        f"IssueRefund accepts order_id={vague!r}: an order number is an integer")
 
 
 @hidden.test("refund_reason_is_an_enum")
-def refund_reason_is_an_enum(IssueRefund):
+def refund_reason_is_an_enum(IssueRefund, rng):
+    GOOD_REFUND = _good_refund(rng)
     reason = _property(_schema(IssueRefund), "reason")
     choices = reason.get("enum")
     assert choices, "in the schema, reason is free text (no enum): the model may write anything there"
@@ -174,27 +193,29 @@ def refund_reason_is_an_enum(IssueRefund):
     for value in sorted(REASONS):
         problem = _refusal(IssueRefund, {**GOOD_REFUND, "reason": value})
         assert problem is None, f"IssueRefund refuses the reason {value!r}: {problem}"
-    for value in ["mug arrived broken", "Damaged", "because", ""]:
+    near = rng.choice(sorted(REASONS))
+    for value in [f"{words(rng)} arrived broken", near.capitalize(), near.upper(), f"{near} {words(rng)}", ""]:
         assert _refusal(IssueRefund, {**GOOD_REFUND, "reason": value}), f"IssueRefund accepts the reason {value!r}"
 
 
 @hidden.test("refund_amount_must_be_positive")
-def refund_amount_must_be_positive(IssueRefund):
-    for amount in [0, 0.0, -18.5, -0.01]:
+def refund_amount_must_be_positive(IssueRefund, rng):
+    GOOD_REFUND = _good_refund(rng)
+    for amount in [0, 0.0, -0.01, -_money(rng), -rng.randrange(1, 1000)]:
         assert _refusal(IssueRefund, {**GOOD_REFUND, "amount": amount}), f"IssueRefund accepts amount={amount}"
-    for amount in [0.01, 18.5, 899]:
+    for amount in [0.01, _money(rng), _money(rng, 100, 5000), rng.randrange(1, 1000)]:
         problem = _refusal(IssueRefund, {**GOOD_REFUND, "amount": amount})
         assert problem is None, f"IssueRefund refuses amount={amount}: {problem}"
-    assert _refusal(IssueRefund, {**GOOD_REFUND, "amount": "lots"}), "IssueRefund accepts amount='lots'"
+    vague = words(rng)
+    assert _refusal(IssueRefund, {**GOOD_REFUND, "amount": vague}), f"IssueRefund accepts amount={vague!r}"
 
 
 # --- Exercise 1.2: tool_schema -----------------------------------------------------------------------
 
 @hidden.test("tool_schema_is_a_strict_tool_definition")
-def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput, learner):
+def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput, learner, rng):
     # the given tools and a probe; not issue_refund, whose class is Exercise 1.1's (scored there)
-    cases = [*((name, TOOLS[name]) for name in _keys(TOOLS) if name != "issue_refund"),
-             ("weigh_parcel", _probe(learner, ToolInput))]
+    cases = [*((name, TOOLS[name]) for name in _keys(TOOLS) if name != "issue_refund"), _probe(learner, ToolInput, rng)]
     definitions = []
     for name, model in cases:
         fields = _keys(model.model_fields)
@@ -221,9 +242,8 @@ def tool_schema_is_a_strict_tool_definition(tool_schema, TOOLS, ToolInput, learn
 
 
 @hidden.test("tool_schema_carries_the_descriptions")
-def tool_schema_carries_the_descriptions(tool_schema, ToolInput, GetOrder, learner):
-    probe = _probe(learner, ToolInput)
-    for name, model in [("weigh_parcel", probe), ("get_order", GetOrder)]:
+def tool_schema_carries_the_descriptions(tool_schema, ToolInput, GetOrder, learner, rng):
+    for name, model in [_probe(learner, ToolInput, rng), ("get_order", GetOrder)]:
         definition = tool_schema(name, model).value
         function = (definition.get("function") if isinstance(definition, dict) else None) or {}
         doc = model.attr("__doc__").value
@@ -243,15 +263,17 @@ def tool_schema_carries_the_descriptions(tool_schema, ToolInput, GetOrder, learn
 
 @hidden.test("parse_returns_the_right_type")
 def parse_returns_the_right_type(parse_tool_call, GetOrder, CheckRefundPolicy, IssueRefund, TrackShipment,
-                                 UpdateAddress, SendMessage):
+                                 UpdateAddress, SendMessage, rng):
+    order = lambda: rng.randrange(1000, 100_000)  # noqa: E731
     cases = [
-        ("get_order", {"order_id": 1042}, GetOrder),
-        ("check_refund_policy", {"order_id": 1013, "amount": 64.0}, CheckRefundPolicy),
-        ("issue_refund", {"order_id": 1088, "amount": 24.0, "reason": "not_received"}, IssueRefund),
-        ("track_shipment", {"order_id": 1077}, TrackShipment),
-        ("update_address", {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}, UpdateAddress),
-        ("send_message", {"body": "Hi Maya,\n\nYour refund is on its way."}, SendMessage),
+        ("get_order", {"order_id": order()}, GetOrder),
+        ("check_refund_policy", {"order_id": order(), "amount": _money(rng)}, CheckRefundPolicy),
+        ("issue_refund", _good_refund(rng), IssueRefund),
+        ("track_shipment", {"order_id": order()}, TrackShipment),
+        ("update_address", {"address": draw_address(rng)}, UpdateAddress),
+        ("send_message", {"body": f"Hi {words(rng).title()},\n\nYour {words(rng)} is on its way."}, SendMessage),
     ]
+    rng.shuffle(cases)
     for name, arguments, cls in cases:
         expected = arguments if name != "issue_refund" else _validated(cls, arguments)  # 1.1's class, as it is
         if expected is None:
@@ -262,35 +284,39 @@ def parse_returns_the_right_type(parse_tool_call, GetOrder, CheckRefundPolicy, I
             f"parse_tool_call({name!r}, {text!r}) returned {got!r}; expected an instance of {cls.classes[0]}")
         assert got.model_dump(mode="json").value == expected, (
             f"parse_tool_call({name!r}, {text!r}) returned {got!r}: the values differ from the arguments")
-    got = parse_tool_call("lookup", '{"order_id": 7}', tools={"lookup": GetOrder})
-    assert got.isa(GetOrder) and got.order_id.value == 7, (
-        f"parse_tool_call('lookup', '{{\"order_id\": 7}}', tools={{'lookup': GetOrder}}) returned {got!r}: "
+    alias, number = f"look_up_{words(rng)}", order()
+    got = parse_tool_call(alias, json.dumps({"order_id": number}), tools={alias: GetOrder})
+    assert got.isa(GetOrder) and got.order_id.value == number, (
+        f"parse_tool_call({alias!r}, '{{\"order_id\": {number}}}', tools={{{alias!r}: GetOrder}}) returned {got!r}: "
         "it should look the name up in the tools it is given")
 
 
 @hidden.test("parse_rejects_invalid_calls")
-def parse_rejects_invalid_calls(parse_tool_call, ToolCallError, GetOrder):
-    for name in ["delete_all_orders", "model_name", "client"]:
+def parse_rejects_invalid_calls(parse_tool_call, ToolCallError, GetOrder, rng):
+    # names the notebook defines that are no tools (a globals() fallback finds them), and a drawn one
+    for name in [f"delete_all_{words(rng)}", "model_name", "client", words(rng, 2)]:
         message = _expect_tool_call_error(parse_tool_call, ToolCallError, name, "{}")
         assert name in message, f"the error for the unknown tool {name!r} should name it; it says {message!r}"
         assert "get_order" in message, f"the error for the unknown tool {name!r} should list the tools; it says {message!r}"
+    n, extra, email = rng.randrange(1000, 100_000), words(rng), f"{words(rng)}@example.org"
     broken = [
-        ("get_order", '{"order_id": 1042', None),
-        ("get_order", "order 1042 please", None),
-        ("get_order", "[1042]", None),
-        ("get_order", '{"order_id": "the blue one"}', "order_id"),
-        ("check_refund_policy", '{"order_id": 1042}', "amount"),
-        ("check_refund_policy", '{"order_id": 1042, "amount": -5}', "amount"),
-        ("send_message", '{"body": "Hi", "customer_email": "tom.becker@example.org"}', "customer_email"),
-        ("update_address", '{"address": "1 Elsewhere Rd, Reno, NV 89501", "customer_email": "tom.becker@example.org"}',
-         "customer_email"),
+        ("get_order", f'{{"order_id": {n}', None),
+        ("get_order", f"order {n} please", None),
+        ("get_order", f"[{n}]", None),
+        ("get_order", f'{{"order_id": "the {words(rng)} one"}}', "order_id"),
+        ("check_refund_policy", f'{{"order_id": {n}}}', "amount"),
+        ("check_refund_policy", f'{{"order_id": {n}, "amount": -{_money(rng)}}}', "amount"),
+        ("send_message", json.dumps({"body": f"Hi {words(rng)}", extra: email}), extra),
+        ("update_address", json.dumps({"address": draw_address(rng), "customer_email": email}), "customer_email"),
     ]
+    rng.shuffle(broken)
     for name, arguments, field in broken:
         message = _expect_tool_call_error(parse_tool_call, ToolCallError, name, arguments)
         assert name in message, f"the error for {name}({arguments}) should name the tool; it says {message!r}"
         if field:
             assert field in message, f"the error for {name}({arguments}) should name the field {field}; it says {message!r}"
-    _expect_tool_call_error(parse_tool_call, ToolCallError, "get_order", '{"order_id": 7}', tools={"lookup": GetOrder})
+    _expect_tool_call_error(parse_tool_call, ToolCallError, "get_order", f'{{"order_id": {n}}}',
+                            tools={f"look_up_{words(rng)}": GetOrder})
 
 
 def _offered(TOOLS: Remote) -> list[dict[str, Any]]:
@@ -310,46 +336,54 @@ def _offered(TOOLS: Remote) -> list[dict[str, Any]]:
 
 
 @hidden.test("first_step_is_right_on_the_scenarios")
-def first_step_is_right_on_the_scenarios(parse_tool_call, TOOLS, GetOrder, TrackShipment, UpdateAddress):
+def first_step_is_right_on_the_scenarios(parse_tool_call, TOOLS, GetOrder, TrackShipment, UpdateAddress, rng):
     schemas = _offered(TOOLS)
-    expected = {
-        "damaged_item": (GetOrder, {"order_id": 1042}),
-        "large_refund": (GetOrder, {"order_id": 1057}),
-        "unknown_order": (GetOrder, {"order_id": 1603}),
-        "out_of_window": (GetOrder, {"order_id": 1013}),
-        "where_is_my_order": (TrackShipment, {"order_id": 1077}),
-        "change_address": (UpdateAddress, {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}),
-    }
-    for scenario, (cls, fields) in expected.items():
-        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)) as fake:
-            before = _snapshot(db)
-            reply = _ask(schemas, get_scenario(scenario).ticket.render(), fake)
-            calls = reply.choices[0].message.tool_calls or []
-            assert calls, f"on {scenario} the model answered in prose instead of calling one of your tools"
-            call = calls[0].function
-            intent = parse_tool_call(call.name, call.arguments)
-            assert intent.isa(cls) and intent.model_dump().value == fields, (
-                f"on {scenario} the model called {call.name}({call.arguments}), which parsed to {intent!r}; "
-                f"expected {cls.classes[0]}({', '.join(f'{k}={v!r}' for k, v in fields.items())})")
-            assert _snapshot(db) == before, f"parsing the first call on {scenario} changed the shop"
+    named = ["damaged_item", "large_refund", "unknown_order", "out_of_window", "where_is_my_order", "change_address"]
+    with Shop.create() as db:
+        tickets = [(name, get_scenario(name)) for name in named] + [("a drawn ticket", s) for s in scenarios(db, rng)]
+        for scenario, ticket in tickets:
+            cls, fields = ((TrackShipment, {"order_id": ticket.order_id}) if ticket.category == "shipping" else
+                           (UpdateAddress, {"address": ticket.expected.address}) if ticket.category == "account" else
+                           (GetOrder, {"order_id": ticket.order_id}))
+            with use_shop(db), use_model(FakeModel(shop_brain)) as fake:
+                _first_step(parse_tool_call, schemas, fake, db, scenario, ticket.ticket.render(), cls, fields)
+
+
+def _first_step(parse_tool_call: Remote, schemas: list[dict[str, Any]], fake: FakeModel, db: Shop, scenario: str,
+                ticket: str, cls: Remote, fields: dict[str, Any]) -> None:
+    before = _snapshot(db)
+    reply = _ask(schemas, ticket, fake)
+    calls = reply.choices[0].message.tool_calls or []
+    assert calls, f"on {scenario} the model answered in prose instead of calling one of your tools"
+    call = calls[0].function
+    intent = parse_tool_call(call.name, call.arguments)
+    assert intent.isa(cls) and intent.model_dump().value == fields, (
+        f"on {scenario} the model called {call.name}({call.arguments}), which parsed to {intent!r}; "
+        f"expected {cls.classes[0]}({', '.join(f'{k}={v!r}' for k, v in fields.items())})")
+    assert _snapshot(db) == before, f"parsing the first call on {scenario} changed the shop"
 
 
 # --- Exercise 1.4: run_tool --------------------------------------------------------------------------
 
 @hidden.test("run_tool_returns_the_shops_json")
 def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder, CheckRefundPolicy, TrackShipment,
-                                    learner):
-    ticket = get_scenario("damaged_item").ticket
-    cases = [
-        (GetOrder(order_id=1042), lambda: shop_tools.get_order(1042)),
-        (GetOrder(order_id=1013), lambda: shop_tools.get_order(1013)),
-        (CheckRefundPolicy(order_id=1042, amount=18.5), lambda: shop_tools.check_refund_policy(1042, 18.5)),
-        (CheckRefundPolicy(order_id=1013, amount=64.0), lambda: shop_tools.check_refund_policy(1013, 64.0)),
-        (TrackShipment(order_id=1077), lambda: shop_tools.track_shipment(1077)),
-    ]
+                                    learner, rng):
     with Shop.create() as db, use_shop(db):
+        fine, late, moving = (draw_scenario(db, rng, outcome) for outcome in ("refunded", "refused", "answered"))
+        seeded = rng.choice([row[0] for row in _table(db, "SELECT id FROM orders WHERE id >= 1100 AND id < 2000")])
+        amount, other = fine.expected.refund_amount or 0.0, _money(rng, 1, 200)
+        cases = [
+            (GetOrder(order_id=fine.order_id), lambda: shop_tools.get_order(fine.order_id)),
+            (GetOrder(order_id=seeded), lambda: shop_tools.get_order(seeded)),
+            (CheckRefundPolicy(order_id=fine.order_id, amount=amount),
+             lambda: shop_tools.check_refund_policy(fine.order_id, amount)),
+            (CheckRefundPolicy(order_id=late.order_id, amount=other),
+             lambda: shop_tools.check_refund_policy(late.order_id, other)),
+            (TrackShipment(order_id=moving.order_id), lambda: shop_tools.track_shipment(moving.order_id)),
+        ]
+        rng.shuffle(cases)
         for call, shop_result in cases:
-            returned = run_tool(call, ticket)
+            returned = run_tool(call, fine.ticket)
             got = returned.value
             assert isinstance(got, str), f"run_tool({call!r}, ticket) returned a {returned.type}, not a JSON string"
             try:
@@ -359,11 +393,14 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
             assert data == json.loads(shop_result().model_dump_json()), (
                 f"run_tool({call!r}, ticket) returned {got[:100]}…, which is not what the shop returned for that call")
 
-    Stray = learner.subclass(ToolInput, "Stray", "A class with no tool behind it.",
-                             {"note": {"type": "str", "description": "Anything."}})
+    name = words(rng).capitalize()
+    Stray = learner.subclass(ToolInput, name, "A class with no tool behind it.",
+                             {words(rng): {"type": "str", "description": "Anything."}})
     with Shop.create() as db, use_shop(db):
+        ticket = draw_scenario(db, rng, "refunded").ticket
+        field = next(iter(_keys(Stray.model_fields)))
         try:
-            got = run_tool(Stray(note="hello"), ticket)
+            got = run_tool(Stray(**{field: words(rng, 2)}), ticket)
         except NotImplementedError:
             raise
         except LearnerError as error:
@@ -375,41 +412,45 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
 
 
 @hidden.test("refund_is_idempotent")
-def refund_is_idempotent(run_tool, IssueRefund):
-    maya = get_scenario("damaged_item").ticket
-    query = "SELECT id, amount_cents FROM refunds WHERE order_id = 1042"
+def refund_is_idempotent(run_tool, IssueRefund, rng):
     with Shop.create() as db, use_shop(db):
-        first = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya).value
+        first_case, second_case = draw_scenario(db, rng, "refunded"), draw_scenario(db, rng, "refunded")
+        order, amount, ticket = first_case.order_id, first_case.expected.refund_amount or 0.0, first_case.ticket
+        query = f"SELECT id, amount_cents FROM refunds WHERE order_id = {order}"
+        reason = rng.choice(sorted(REASONS))
+        shown = f"run_tool(IssueRefund(order_id={order}, amount={amount}, ...))"
+        first = run_tool(IssueRefund(order_id=order, amount=amount, reason=reason), ticket).value
         rows = _table(db, query)
-        assert [cents for _, cents in rows] == [1850], (
-            f"after run_tool(IssueRefund(order_id=1042, amount=18.5, ...)) order 1042 has these refunds (cents): "
-            f"{[cents for _, cents in rows]}; expected one of 1850")
+        assert [cents for _, cents in rows] == [round(amount * 100)], (
+            f"after {shown} order {order} has these refunds (cents): {[cents for _, cents in rows]}; "
+            f"expected one of {round(amount * 100)}")
         try:
             result = json.loads(first)
         except (TypeError, ValueError):
             raise AssertionError(f"run_tool returned {str(first)[:80]!r} for a refund, which is not JSON") from None
         assert isinstance(result, dict) and result.get("refund_id") == rows[0][0], (
             f"run_tool returned {str(first)[:100]} for the refund, not the refund the shop recorded")
-        second = run_tool(IssueRefund(order_id=1042, amount=18.5, reason="damaged"), maya).value
+        second = run_tool(IssueRefund(order_id=order, amount=amount, reason=reason), ticket).value
         again = _table(db, query)
         assert len(again) == 1, (
-            f"the model asked twice for the same $18.50 refund on ticket {maya.ticket_id} and the shop refunded "
-            f"{len(again)} times")
+            f"the model asked twice for the same ${amount:.2f} refund on ticket {ticket.ticket_id} and the shop "
+            f"refunded {len(again)} times")
         assert isinstance(second, str) and json.loads(second) == result, "the repeated refund call should return the same refund as the first"
-        grace = get_scenario("long_thread").ticket
-        error = raised(run_tool, IssueRefund(order_id=1088, amount=24.0, reason="damaged"), grace)
-        paid = [cents for _, cents in _table(db, "SELECT id, amount_cents FROM refunds WHERE order_id = 1088")]
-        assert error is None and paid == [2400], (
-            f"after that refund, a $24.00 refund of order 1088 on ticket {grace.ticket_id} was not paid"
-            + (f" (run_tool raised {error.type}: {error.message})" if error is not None else "")
+        other, price = second_case.order_id, second_case.expected.refund_amount or 0.0
+        error = raised(run_tool, IssueRefund(order_id=other, amount=price, reason=reason), second_case.ticket)
+        paid = [cents for _, cents in _table(db, f"SELECT id, amount_cents FROM refunds WHERE order_id = {other}")]
+        assert error is None and paid == [round(price * 100)], (
+            f"after that refund, a ${price:.2f} refund of order {other} on ticket {second_case.ticket.ticket_id} was "
+            "not paid" + (f" (run_tool raised {error.type}: {error.message})" if error is not None else "")
             + ": another ticket and order need another idempotency key")
 
 
 @hidden.test("identity_comes_from_the_ticket")
-def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage):
-    luis, tom, priya = (get_scenario(name).ticket for name in ("change_address", "out_of_window", "unknown_order"))
-    new_address = "2150 Larimer St Unit 5B, Denver, CO 80205"
+def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage, rng):
     with Shop.create() as db, use_shop(db):
+        moving, *others = (draw_scenario(db, rng, outcome) for outcome in ("address_updated", "refused", "answered"))
+        luis = moving.ticket
+        new_address = draw_address(rng)
         before = dict(_table(db, "SELECT email, address FROM customers"))
         run_tool(UpdateAddress(address=new_address), luis)
         after = dict(_table(db, "SELECT email, address FROM customers"))
@@ -418,8 +459,10 @@ def identity_comes_from_the_ticket(run_tool, UpdateAddress, SendMessage):
             f"UpdateAddress on {luis.customer_name}'s ticket changed the address of {changed or 'nobody'}")
         assert after[luis.customer_email] == new_address, (
             f"{luis.customer_name}'s address is {after[luis.customer_email]!r}, not the new one")
-        for ticket in (tom, priya, luis):
-            body = f"Hello {ticket.customer_name}, this is a check."
+        tickets = [luis, *(scenario.ticket for scenario in others)]
+        rng.shuffle(tickets)
+        for ticket in tickets:
+            body = f"Hello {ticket.customer_name}, this is about your {words(rng)}."
             run_tool(SendMessage(body=body), ticket)
             row = db.conn.execute(
                 "SELECT c.email, m.body FROM messages m JOIN customers c ON c.id = m.customer_id "
@@ -438,26 +481,30 @@ def _agent_is_assembled(learner: Learner) -> None:
 
 
 @hidden.test("invalid_calls_never_reach_the_shop")
-def invalid_calls_never_reach_the_shop(run_agent, learner):
+def invalid_calls_never_reach_the_shop(run_agent, learner, rng):
     _agent_is_assembled(learner)
-    tom = "tom.becker@example.org"
-    bad = [
-        faults.malformed_arguments("issue_refund", '{"order_id": 1042, "amount": 18.5'),
-        Reply.tool_call("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged", "idempotency_key": "k-1"}),
-        Reply.tool_call("issue_refund", {"order_id": 1042, "amount": -18.5, "reason": "damaged"}),
-        Reply.tool_call("update_address", {"address": "1 Elsewhere Rd, Reno, NV 89501", "customer_email": tom}),
-        Reply.tool_call("send_message", {"body": "Your refund is done.", "customer_email": tom}),
-        faults.unknown_tool("delete_all_orders"),
-        Reply.tool_call("model_name", {}),
-    ]
-    maya = get_scenario("damaged_item").ticket
-    with Shop.create() as db, use_shop(db), use_model(FakeModel.scripted(*bad, Reply.text("Done."))) as fake:
-        before = _snapshot(db)
-        answer = run_agent(maya).value
-        after = _snapshot(db)
+    with Shop.create() as db:
+        case = draw_scenario(db, rng, "refunded")
+        order, amount, someone = case.order_id, case.expected.refund_amount or 1.0, f"{words(rng)}@example.org"
+        bad = [
+            faults.malformed_arguments("issue_refund", f'{{"order_id": {order}, "amount": {amount}'),
+            Reply.tool_call("issue_refund", {"order_id": order, "amount": amount, "reason": "damaged",
+                                             "idempotency_key": f"k-{rng.randrange(100)}"}),
+            Reply.tool_call("issue_refund", {"order_id": order, "amount": -amount, "reason": "damaged"}),
+            Reply.tool_call("update_address", {"address": draw_address(rng), "customer_email": someone}),
+            Reply.tool_call("send_message", {"body": f"Your {words(rng)} is done.", "customer_email": someone}),
+            faults.unknown_tool(f"delete_all_{words(rng)}"),
+            Reply.tool_call("model_name", {}),
+        ]
+        rng.shuffle(bad)
+        final = f"Done: {words(rng, 2).replace('_', ' ')}."
+        with use_shop(db), use_model(FakeModel.scripted(*bad, Reply.text(final))) as fake:
+            before = _snapshot(db)
+            answer = run_agent(case.ticket).value
+            after = _snapshot(db)
     changed = [table for table in before if before[table] != after[table]]
     assert not changed, f"invalid tool calls changed the shop's {', '.join(changed)}"
-    assert answer == "Done.", f"run_agent returned {answer!r}, not the model's final answer 'Done.'"
+    assert answer == final, f"run_agent returned {answer!r}, not the model's final answer {final!r}"
     results = [m for m in fake.transcript.last_request.messages if m.get("role") == "tool"]
     for reply, message in zip(bad, results, strict=False):
         call = reply.tool_calls[0]
@@ -468,22 +515,31 @@ def invalid_calls_never_reach_the_shop(run_agent, learner):
 
 
 @hidden.test("agent_handles_the_scenarios")
-def agent_handles_the_scenarios(run_agent, learner):
+def agent_handles_the_scenarios(run_agent, learner, rng):
     _agent_is_assembled(learner)
-    for name in ["damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"]:
-        scenario = get_scenario(name)
-        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)):
-            run_agent(scenario.ticket)
-            got = outcome_of(db, scenario)
-            assert got == scenario.expected.outcome, f"on {name} the outcome was {got}, expected {scenario.expected.outcome}"
-            if scenario.expected.refund_amount is not None:
-                paid = refunded_amount(db, scenario)
-                assert paid == scenario.expected.refund_amount, f"on {name} the shop refunded ${paid:.2f}"
-    scenario = get_scenario("damaged_item")
+    outcomes: list[Any] = ["refunded", "refused", "ask_customer", "answered", "address_updated"]
+    rng.shuffle(outcomes)
+    runs = [(name, None) for name in ("damaged_item", "unknown_order", "out_of_window", "where_is_my_order",
+                                      "change_address")] + [("a drawn ticket", outcome) for outcome in outcomes]
+    for name, outcome in runs:
+        with Shop.create() as db, use_shop(db), use_model(FakeModel(shop_brain)) as fake:
+            scenario = get_scenario(name) if outcome is None else draw_scenario(db, rng, outcome)
+            _handles(run_agent, db, fake, name, scenario)
     broken_first = FakeModel(shop_brain, faults={1: faults.malformed_arguments("get_order")})
-    with Shop.create() as db, use_shop(db), use_model(broken_first):
-        run_agent(scenario.ticket)
-        got = outcome_of(db, scenario)
-    assert got == "refunded", f"on damaged_item with a malformed first call the outcome was {got}, expected refunded"
+    with Shop.create() as db, use_shop(db), use_model(broken_first) as fake:
+        _handles(run_agent, db, fake, "a drawn ticket with a malformed first call", draw_scenario(db, rng, "refunded"))
+
+
+def _handles(run_agent: Remote, db: Shop, fake: FakeModel, name: str, scenario: Scenario) -> None:
+    """Run the agent on one ticket; judge the outcome from the shop, and each effect by the model's calls."""
+    before = Records.of(db)
+    run_agent(scenario.ticket)
+    got = outcome_of(db, scenario)
+    effects_follow_calls(db, fake.transcript.tool_calls(), before, where=f"on {name}")
+    assert got == scenario.expected.outcome, (
+        f"on {name} (ticket {scenario.ticket.ticket_id}) the outcome was {got}, expected {scenario.expected.outcome}")
+    if scenario.expected.refund_amount is not None:
+        paid = refunded_amount(db, scenario)
+        assert paid == scenario.expected.refund_amount, f"on {name} the shop refunded ${paid:.2f}"
 
 __all__ = ["hidden"]

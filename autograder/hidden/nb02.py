@@ -22,21 +22,22 @@ names the model asked for instead of the one that answered is seen.
 
 from __future__ import annotations
 
+import random
 import string
 from collections.abc import Callable
 from typing import Any
 
 from autograder.boundary.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
+from autograder.hidden.drawn import Records, effects_follow_calls, words
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.prompts import read_template
-from course.shop import Shop, ShopPolicy, get_scenario, outcome_of, use_shop
+from course.shop import Shop, ShopPolicy, draw_scenario, get_scenario, outcome_of, use_shop
 
 hidden = HiddenTests("02")
 
 _NAME = "support_agent"
-_OTHER = {"shop_name": "Nimbus Kites", "refund_window_days": 45, "approval_limit": 250.0, "currency": "EUR"}
 
 
 class _Snapshot(FakeModel):
@@ -68,8 +69,16 @@ class _Versions:
         return self.ids.setdefault(template.value, f"version-{len(self.ids) + 1}")
 
 
-def _other_policy() -> ShopPolicy:
-    return ShopPolicy.load().model_copy(update=_OTHER)
+def _other_policy(rng: random.Random) -> ShopPolicy:
+    """The shop's policy with every value the prompt shows drawn anew (none equal to the shop's own)."""
+    name = f"{words(rng).capitalize()} {rng.choice(('Kites', 'Outfitters', 'Supply', 'Goods Co', 'Emporium'))}"
+    return ShopPolicy.load().model_copy(update={
+        "shop_name": name, "refund_window_days": rng.randint(31, 120),
+        "approval_limit": float(rng.randrange(150, 1000, 5)), "currency": rng.choice(("EUR", "GBP", "CAD", "AUD"))})
+
+
+def _needles(policy: ShopPolicy) -> tuple[str, ...]:
+    return (policy.shop_name, f"{policy.refund_window_days} days", f"${policy.approval_limit:.0f}", policy.currency)
 
 
 def _rendered(policy: ShopPolicy) -> str:
@@ -98,16 +107,21 @@ def _read(get: Callable[[], Any]) -> Any:
 # --- Exercise 2.1: render ---------------------------------------------------------------------
 
 @hidden.test("render_fills_placeholders")
-def render_fills_placeholders(render: Remote, learner: Learner) -> None:
+def render_fills_placeholders(render: Remote, learner: Learner, rng: random.Random) -> None:
     made = _builtins(learner)
+    a, b, c, d = (name.replace("_", "") for name in (words(rng) for _ in range(4)))
+    a, b = (a, b) if a != b else (a, b + "x")
+    days, n, price, cost = rng.randint(1, 400), rng.randint(2, 99), f"{rng.uniform(1, 999):.2f}", rng.randint(1, 99)
+    who, thing = words(rng).capitalize(), words(rng)
     cases = [
-        ("Refunds within $days days.", {"days": 30}, "Refunds within 30 days."),
-        ("Order ${n}th in $shop.", {"n": 5, "shop": "Brightside"}, "Order 5th in Brightside."),
-        ("A refund above $$$limit needs approval.", {"limit": "100.00"}, "A refund above $100.00 needs approval."),
-        ("It costs $$5 for $who.", {"who": "Maya"}, "It costs $5 for Maya."),
-        ("No placeholders at all.", {}, "No placeholders at all."),
-        ("$a$b and $a again", {"a": 1, "b": "x"}, "1x and 1 again"),
+        (f"Refunds within ${a} days.", {a: days}, f"Refunds within {days} days."),
+        (f"Order ${{{a}}}th in ${b}.", {a: n, b: who}, f"Order {n}th in {who}."),
+        (f"A refund above $$${c} needs approval.", {c: price}, f"A refund above ${price} needs approval."),
+        (f"It costs $${cost} for ${d}.", {d: who}, f"It costs ${cost} for {who}."),
+        (f"No placeholders in this {thing}.", {}, f"No placeholders in this {thing}."),
+        (f"${a}${b} and ${a} again", {a: n, b: thing}, f"{n}{thing} and {n} again"),
     ]
+    rng.shuffle(cases)
     for template, values, expected in cases:
         given = made.dict(values)  # the worker's own dict, to look at again after the call
         got = render(template, given)
@@ -119,13 +133,13 @@ def render_fills_placeholders(render: Remote, learner: Learner) -> None:
         assert again.value == got.value, \
             f"render({template!r}, {values!r}) returned {got!r}, then {again!r} for the same inputs"
     mappingproxy = made.getattr(made.vars(made.object), "__class__")  # types.MappingProxyType, in the worker
-    proxy = mappingproxy({"days": 14})
-    got = render("Within $days days.", proxy)
-    assert got.value == "Within 14 days.", f"render(template, values) should accept any mapping of values; got {got!r}"
+    proxy = mappingproxy({a: days})
+    got = render(f"Within ${a} days.", proxy)
+    assert got.value == f"Within {days} days.", f"render(template, values) should accept any mapping of values; got {got!r}"
     template = read_template(_NAME)
-    policy = ShopPolicy.load()
+    policy = _other_policy(rng)
     values = {"shop_name": policy.shop_name, "refund_window_days": policy.refund_window_days,
-              "approval_limit": "100.00", "currency": policy.currency}
+              "approval_limit": f"{policy.approval_limit:.2f}", "currency": policy.currency}
     got = render(template, values)
     assert got.value == string.Template(template).substitute(values), (
         "render(read_template('support_agent'), values) did not return the template with each placeholder "
@@ -133,7 +147,7 @@ def render_fills_placeholders(render: Remote, learner: Learner) -> None:
 
 
 @hidden.test("render_names_missing_and_unused_values")
-def render_names_missing_and_unused_values(render: Remote, PromptError: Remote) -> None:
+def render_names_missing_and_unused_values(render: Remote, PromptError: Remote, rng: random.Random) -> None:
     assert PromptError.is_class and PromptError.isa("ValueError"), \
         "PromptError should still be the exception class defined in the notebook (a ValueError)"
 
@@ -150,27 +164,30 @@ def render_names_missing_and_unused_values(render: Remote, PromptError: Remote) 
                                  "it should raise PromptError") from None
         raise AssertionError(f"render({template!r}, {values!r}) returned {got!r}; it should raise PromptError")
 
-    error = refused("Refunds within $refund_window_days days, above $$$approval_limit.", {"refund_window_days": 30})
-    assert "approval_limit" in error.message, \
+    first, second, third, fourth = (f"{name}_{i}" for i, name in enumerate(words(rng, 4).split("_")))
+    n = rng.randint(1, 400)
+    error = refused(f"Refunds within ${first} days, above $$${second}.", {first: n})
+    assert second in error.message, \
         f"the PromptError for a missing value should name it; it said {error.message!r}"
-    error = refused("Hello $name, from ${shop}.", {})
-    assert "name" in error.message and "shop" in error.message, (
+    error = refused(f"Hello ${third}, from ${{{fourth}}}.", {})
+    assert third in error.message and fourth in error.message, (
         f"with two values missing, the PromptError should name both; it said {error.message!r}")
-    error = refused("Within $days days.", {"days": 30, "dayz": 30})
-    assert "dayz" in error.message, \
+    error = refused(f"Within ${first} days.", {first: n, f"{first}z": n})
+    assert f"{first}z" in error.message, \
         f"the PromptError for a value the template does not use should name it; it said {error.message!r}"
-    error = refused("No placeholders here.", {"currency": "USD"})
-    assert "currency" in error.message, \
+    error = refused(f"No placeholders in this {words(rng)}.", {third: "USD"})
+    assert third in error.message, \
         f"the PromptError for an unused value should name it; it said {error.message!r}"
-    error = refused("Refunds within $days days.", {"dayz": 30})
-    assert "days" in error.message.replace("dayz", "") and "dayz" in error.message, (
-        f"with a value missing (days) and one unused (dayz), the PromptError should name both; it said {error.message!r}")
+    error = refused(f"Refunds within ${first} days.", {f"{first}z": n})
+    assert first in error.message.replace(f"{first}z", "") and f"{first}z" in error.message, (
+        f"with a value missing ({first}) and one unused ({first}z), the PromptError should name both; it said "
+        f"{error.message!r}")
 
 
 # --- Exercise 2.2: prompt_version -------------------------------------------------------------
 
 @hidden.test("prompt_version_changes_iff_template_changes")
-def prompt_version_changes_iff_template_changes(prompt_version: Remote, learner: Learner) -> None:
+def prompt_version_changes_iff_template_changes(prompt_version: Remote, learner: Learner, rng: random.Random) -> None:
     template = read_template(_NAME)
     held = _builtins(learner).str(template)  # one str object in the worker, passed twice
     first = prompt_version(held)
@@ -190,14 +207,14 @@ def prompt_version_changes_iff_template_changes(prompt_version: Remote, learner:
     for what, edited in edits.items():
         assert edited != template
         assert prompt_version(edited).value != first.value, f"prompt_version gave the same id after a change: {what}"
-    texts = [f"Refunds are possible up to {days} days after delivery." for days in range(1, 201)]
+    texts = sorted({f"Refunds are possible up to {rng.randint(1, 10**6)} days after the {words(rng)}." for _ in range(200)})
     ids = [prompt_version(text).value for text in texts]
     assert len(set(ids)) == len(ids), "prompt_version gave the same id to different templates (200 one-line templates)"
 
 
 @hidden.test("prompt_version_is_stable_across_processes")
-def prompt_version_is_stable_across_processes(prompt_version: Remote, learner: Learner) -> None:
-    texts = [read_template(_NAME), "Refunds are possible up to 30 days after delivery.", ""]
+def prompt_version_is_stable_across_processes(prompt_version: Remote, learner: Learner, rng: random.Random) -> None:
+    texts = [read_template(_NAME), f"Refunds are possible up to {rng.randint(1, 999)} days after the {words(rng)}.", ""]
     here = [prompt_version(text).value for text in texts]
     message = ("prompt_version gave a different id for the same text in another Python process: an id in last "
                "week's logs must still name the same template today, on any machine")
@@ -206,6 +223,7 @@ def prompt_version_is_stable_across_processes(prompt_version: Remote, learner: L
             elsewhere = [other["prompt_version"](text).value for text in texts]
     except FreshWorkerUnavailable:
         return  # plain nbgrader: the learner's kernel is the only process there is
+    assert len(set(here)) == len(here), "prompt_version gave the same id to different texts"
     assert elsewhere == here, message
 
 
@@ -217,12 +235,12 @@ def _placeholders_left(text: str) -> list[str]:
 
 
 @hidden.test("policy_numbers_come_from_the_shop_config")
-def policy_numbers_come_from_the_shop_config(system_prompt: Remote, learner: Learner) -> None:
+def policy_numbers_come_from_the_shop_config(system_prompt: Remote, learner: Learner, rng: random.Random) -> None:
     with learner.stand_ins(render=_render_stand_in, prompt_version=_Versions()):
-        _policy_numbers_come_from_the_shop_config(system_prompt)
+        _policy_numbers_come_from_the_shop_config(system_prompt, rng)
 
 
-def _policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
+def _policy_numbers_come_from_the_shop_config(system_prompt: Remote, rng: random.Random) -> None:
     policy = ShopPolicy.load()
     got = system_prompt(policy).text
     text = got.value
@@ -233,29 +251,33 @@ def _policy_numbers_come_from_the_shop_config(system_prompt: Remote) -> None:
         assert needle in text, f"with the shop's policy, the system prompt should contain {needle!r}; it does not"
     assert system_prompt(policy).text.value == text, "system_prompt(policy) gave two different texts for the same policy"
 
-    other = _other_policy()
+    other = _other_policy(rng)
+    changed = {"shop_name": other.shop_name, "refund_window_days": other.refund_window_days,
+               "approval_limit": other.approval_limit, "currency": other.currency}
     text = system_prompt(other).text.value
-    for needle in ("Nimbus Kites", "45 days", "$250", "EUR"):
-        assert needle in text, (f"with a policy whose values changed ({_OTHER}), the system prompt should contain "
+    for needle in _needles(other):
+        assert needle in text, (f"with a policy whose values changed ({changed}), the system prompt should contain "
                                 f"{needle!r}; it does not")
     for stale in ("Brightside", "30 days", "$100", "USD"):
-        assert stale not in text, (f"with a policy whose values changed ({_OTHER}), the system prompt still "
+        assert stale not in text, (f"with a policy whose values changed ({changed}), the system prompt still "
                                    f"contains {stale!r}: a number typed by hand, not read from the policy")
-    text = system_prompt(policy.model_copy(update={"approval_limit": 99.5})).text.value
-    assert "$99.50" in text, "with approval_limit=99.5 the system prompt should mention $99.50"
+    cents = rng.randrange(10, 999) + rng.randint(1, 9) / 10  # like 99.5: Python would print "99.5", not "99.50"
+    text = system_prompt(policy.model_copy(update={"approval_limit": cents})).text.value
+    assert f"${cents:.2f}" in text, f"with approval_limit={cents} the system prompt should mention ${cents:.2f}"
 
     with Shop.create(policy=other) as db, use_shop(db):
         text = system_prompt(policy).text.value
-    assert "30 days" in text and "Nimbus" not in text, \
+    assert "30 days" in text and other.shop_name not in text, \
         "system_prompt(policy) should use the policy it is given, not the current shop's"
 
 
 @hidden.test("prompt_version_identifies_the_template")
-def prompt_version_identifies_the_template(system_prompt: Remote, prompt_version: Remote, learner: Learner) -> None:
+def prompt_version_identifies_the_template(system_prompt: Remote, prompt_version: Remote, learner: Learner,
+                                          rng: random.Random) -> None:
     versions = _Versions()
     with learner.stand_ins(render=_render_stand_in, prompt_version=versions):
         prompt = system_prompt(ShopPolicy.load())
-        other = system_prompt(_other_policy())
+        other = system_prompt(_other_policy(rng))
     assert prompt.name.value == _NAME, f"system_prompt(policy).name should be {_NAME!r}, got {prompt.name!r}"
     template = read_template(_NAME)
     asked = [text for text in versions.ids if text != template]
@@ -281,9 +303,9 @@ def _user(text: str) -> dict[str, Any]:
 
 @hidden.test("transcript_system_prompt_is_the_rendered_template")
 def transcript_system_prompt_is_the_rendered_template(ask_model: Remote, Prompt: Remote, TOOL_SCHEMAS: Remote,
-                                                       learner: Learner) -> None:
+                                                       learner: Learner, rng: random.Random) -> None:
     made = _builtins(learner)
-    prompt = Prompt(name=_NAME, version="test-version-1", text=_rendered(_other_policy()))
+    prompt = Prompt(name=_NAME, version=f"test-{words(rng)}", text=_rendered(_other_policy(rng)))
     prompt_text = prompt.text.value
     ticket = get_scenario("damaged_item").ticket.render()
     before = [
@@ -322,11 +344,12 @@ def transcript_system_prompt_is_the_rendered_template(ask_model: Remote, Prompt:
 
 @hidden.test("prompt_version_recorded_on_every_call")
 def prompt_version_recorded_on_every_call(ask_model: Remote, Prompt: Remote, run_agent: Remote,
-                                          learner: Learner) -> None:
+                                          learner: Learner, rng: random.Random) -> None:
     made = _builtins(learner)
-    prompts = [Prompt(name="support_agent", version="v-one", text="You are a support agent."),
-               Prompt(name="triage", version="v-two", text="Classify the ticket."),
-               Prompt(name="support_agent", version="v-one", text="You are a support agent.")]
+    one, two = f"v-{words(rng)}", f"v-{rng.randrange(10**6)}"
+    prompts = [Prompt(name="support_agent", version=one, text=f"You are a {words(rng)} agent."),
+               Prompt(name=words(rng), version=two, text="Classify the ticket."),
+               Prompt(name="support_agent", version=one, text="You are a support agent.")]
     log = made.list()  # the worker's own list, for ask_model to append to
     with use_model(_Snapshot.scripted(*(Reply.text(f"answer {i}") for i in range(3)))) as fake:
         for prompt in prompts:
@@ -344,20 +367,22 @@ def prompt_version_recorded_on_every_call(ask_model: Remote, Prompt: Remote, run
         assert record.prompt_tokens.value == tokens, (
             f"record {i} says {record.prompt_tokens} prompt tokens, but the model reported {tokens} for that call")
 
-    policy = _other_policy()
-    scenario = get_scenario("damaged_item")
-    name, version = "support_agent", "v-run"
+    policy = _other_policy(rng)
+    name, version = "support_agent", f"v-{words(rng)}"
 
     def stand_in(given: Remote, *_: Remote) -> Remote:  # system_prompt, scripted: Exercise 2.3 is scored on its own
         return Prompt(name=name, version=version, text=_rendered(ShopPolicy.model_validate(given.value)))
 
     with learner.stand_ins(system_prompt=stand_in), Shop.create(policy=policy) as db, use_shop(db), \
             use_model(FakeModel(shop_brain)) as fake:
+        scenario = draw_scenario(db, rng, "refunded")
+        before = Records.of(db)
         run = run_agent(scenario.ticket)
         outcome = outcome_of(db, scenario, called=[name for name, _ in fake.transcript.tool_calls()])
+        effects_follow_calls(db, fake.transcript.tool_calls(), before, where="on a drawn refund ticket")
     text = _rendered(policy)
     requests = fake.transcript.requests
-    assert outcome == "refunded", f"the agent should refund the broken mug; the outcome was {outcome!r}"
+    assert outcome == "refunded", f"the agent should refund the broken item; the outcome was {outcome!r}"
     calls = list(run.calls)
     assert len(calls) == len(requests), (
         f"the run called the model {len(requests)} times but recorded {len(calls)} calls")

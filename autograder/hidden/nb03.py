@@ -29,9 +29,10 @@ from typing import Any
 
 from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
+from autograder.hidden.drawn import Records, effects_follow_calls, runs
 from course.brain import shop_brain
 from course.llm import FakeModel, count_message_tokens, use_model
-from course.shop import SCENARIOS, Shop, Ticket, outcome_of, use_shop
+from course.shop import SCENARIOS, Shop, Ticket, draw_scenario, outcome_of, use_shop
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("03")
@@ -630,9 +631,13 @@ def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult,
                           f"{before}: the context should be the smaller one")
 
 
-def _run(run_agent: Remote, scenario, model: FakeModel, **kwargs):
-    """Run the agent on `scenario` in a fresh shop; return (thread, outcome)."""
+def _run(run_agent: Remote, scenario, model: FakeModel, *, drawn: tuple[random.Random, Any] | None = None, **kwargs):
+    """Run the agent on `scenario` in a fresh shop, or on a ticket drawn into it (`drawn`: the random source and the
+    outcome it should reach); return (thread, outcome). Every effect must follow a call of the model."""
     with Shop.create() as db, use_shop(db), use_model(model):
+        if drawn is not None:
+            scenario = draw_scenario(db, *drawn)
+        before = Records.of(db)
         try:
             thread = run_agent(scenario.ticket, **kwargs)
         except LearnerNotImplemented:
@@ -645,6 +650,11 @@ def _run(run_agent: Remote, scenario, model: FakeModel, **kwargs):
             message = refused[-1] if refused else error.message
             raise AssertionError(f"on {scenario.name}, the model rejected a request: {message}") from None
         outcome = outcome_of(db, scenario, called=[name for name, _ in model.transcript.tool_calls()])
+        effects_follow_calls(db, model.transcript.tool_calls(), before, where=f"on {scenario.name}")
+    if drawn is not None:
+        assert outcome == scenario.expected.outcome, (
+            f"on a drawn ticket (#{scenario.ticket.ticket_id}) the outcome was {outcome!r}, "
+            f"not {scenario.expected.outcome!r}")
     return thread, outcome
 
 
@@ -673,11 +683,13 @@ def _(run_agent):
 
 
 @hidden.test("short_tickets_still_work")
-def _(run_agent):
+def _(run_agent, rng):
     for name in ("damaged_item", "unknown_order", "out_of_window", "where_is_my_order", "change_address"):
         scenario = SCENARIOS[name]
         _, outcome = _run(run_agent, scenario, FakeModel(shop_brain, context_window=3_000))
         assert outcome == scenario.expected.outcome, \
             f"on {name} the outcome was {outcome!r}, not {scenario.expected.outcome!r}"
+    for _name, outcome in runs([], rng, ("refunded", "refused", "ask_customer", "answered", "address_updated")):
+        _run(run_agent, None, FakeModel(shop_brain, context_window=3_000), drawn=(rng, outcome))
 
 __all__ = ["hidden"]

@@ -34,6 +34,7 @@ from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
 from autograder.hidden.calls import value as _value
+from autograder.hidden.drawn import Records, effects_follow_calls, runs, scenario_in
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, count_message_tokens, use_model
 from course.llm.settings import ConfigError
@@ -437,15 +438,17 @@ _SCENARIO_RUNS = ["damaged_item", "out_of_window", "where_is_my_order", "change_
 
 
 @hidden.test("agent_handles_the_scenarios")
-def agent_handles_the_scenarios(run_agent):
+def agent_handles_the_scenarios(run_agent, rng):
     """With the shop brain, the agent reaches each scenario's expected outcome and stops once, when done."""
-    for name in _SCENARIO_RUNS:
-        scenario = SCENARIOS[name]
+    for name, outcome in runs(_SCENARIO_RUNS, rng, ("refunded", "refused", "ask_customer", "answered", "address_updated")):
         model = FakeModel(shop_brain, context_window=3000)
         with _world(model) as db:
+            scenario = scenario_in(db, rng, name, outcome)
+            before = Records.of(db)
             thread = _call(f"run_agent on the {name} ticket", run_agent, scenario.ticket)
             called = [tool for tool, _ in model.transcript.tool_calls()]
             got = outcome_of(db, scenario, called=called)
+            effects_follow_calls(db, model.transcript.tool_calls(), before, where=f"On the {name} ticket")
             expected = scenario.expected
             assert got == expected.outcome, f"On the {name} ticket the agent's outcome was {got!r}, not {expected.outcome!r}."
             if expected.refund_amount is not None and expected.outcome == "refunded":

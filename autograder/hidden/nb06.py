@@ -27,9 +27,19 @@ from typing import Any
 from autograder.boundary.remote import FreshWorkerUnavailable, Learner, LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import call as _call
+from autograder.hidden.drawn import Records, effects_follow_calls, runs, scenario_in
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
-from course.shop import SCENARIOS, PaymentProviderDown, Shop, ShopPolicy, outcome_of, refunded_amount, use_shop
+from course.shop import (
+    DRAWN_OUTCOMES,
+    SCENARIOS,
+    PaymentProviderDown,
+    Shop,
+    ShopPolicy,
+    outcome_of,
+    refunded_amount,
+    use_shop,
+)
 from course.shop import tools as shop_tools
 
 hidden = HiddenTests("06")
@@ -472,15 +482,17 @@ _SCENARIO_RUNS = ["damaged_item", "out_of_window", "where_is_my_order", "change_
 
 
 @hidden.test("agent_handles_the_scenarios")
-def agent_handles_the_scenarios(launch, load_thread):
+def agent_handles_the_scenarios(launch, load_thread, rng):
     """With the shop brain, launch gives each scenario its expected outcome: large_refund waits for approval, with
     nothing refunded; every other thread is done."""
-    for name in _SCENARIO_RUNS:
-        scenario = SCENARIOS[name]
+    for name, outcome in runs(_SCENARIO_RUNS, rng, DRAWN_OUTCOMES):
         model = FakeModel(shop_brain)
         with _world(model) as db:
+            scenario = scenario_in(db, rng, name, outcome)
+            before = Records.of(db)
             thread_id = _call(f"launch on the {name} ticket", launch, scenario.ticket).value
             got = outcome_of(db, scenario, called=_names(model))
+            effects_follow_calls(db, model.transcript.tool_calls(), before, where=f"On the {name} ticket")
             expected = scenario.expected
             assert got == expected.outcome, f"On the {name} ticket the agent's outcome was {got!r}, not {expected.outcome!r}."
             if expected.outcome == "refunded" and expected.refund_amount is not None:
@@ -490,11 +502,11 @@ def agent_handles_the_scenarios(launch, load_thread):
                 address = db.conn.execute("SELECT address FROM customers WHERE email = ?",
                                           (scenario.ticket.customer_email,)).fetchone()[0]
                 assert address == expected.address, f"On the {name} ticket the address became {address!r}."
-            if name == "large_refund":
-                assert refunded_amount(db, scenario) == 0, "On the large_refund ticket the agent refunded before approval."
+            if expected.outcome == "approval_required":
+                assert refunded_amount(db, scenario) == 0, f"On the {name} ticket the agent refunded before approval."
             events = _events(load_thread, thread_id)
         last = _pairs(events[-1:])
-        want = [("tool_call", "request_approval")] if name == "large_refund" else [("finished", "")]
+        want = [("tool_call", "request_approval")] if expected.outcome == "approval_required" else [("finished", "")]
         assert last == want, f"After launch on the {name} ticket, the thread ends with {_shown(events[-1] if events else None)}."
 
 

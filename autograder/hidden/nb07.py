@@ -21,6 +21,7 @@ whole: `clarification_loop_continues` and `card_resumes_the_agent`.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,10 +30,11 @@ from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemen
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
+from autograder.hidden.drawn import words
 from course.brain import shop_brain
 from course.llm import FakeModel, use_model
 from course.llm.validate import strict_schema_problem
-from course.shop import SCENARIOS, Shop, current_shop, use_shop
+from course.shop import SCENARIOS, Shop, current_shop, draw_scenario, use_shop
 
 hidden = HiddenTests("07")
 
@@ -93,7 +95,7 @@ def _pause(learner: Learner, ticket: Any = None, request: dict[str, Any] | None 
     new_thread, append_event, act = learner["new_thread"], learner["append_event"], learner["act"]
     ToolRequested, INTENTS = learner["ToolRequested"], learner["INTENTS"]
     thread_id = new_thread(ticket)
-    order = 1057 if ticket is _LARGE.ticket else 1603
+    order = (request or _REQUEST)["order_id"] if human == "request_approval" else 1603
     steps = [("get_order", {"order_id": order})]
     if human == "request_approval":
         steps.append(("check_refund_policy", {"order_id": order, "amount": (request or _REQUEST)["amount"]}))
@@ -105,6 +107,15 @@ def _pause(learner: Learner, ticket: Any = None, request: dict[str, Any] | None 
         "channel": "email"}
     append_event(thread_id, ToolRequested(name=human, arguments=json.dumps(asked)))
     return thread_id
+
+
+def _large(db: Shop, rng: random.Random) -> tuple[Any, dict[str, Any], int, float]:
+    """A drawn refund above the approval limit in `db`: its ticket, the approval request, the order and the amount."""
+    case = draw_scenario(db, rng, "approval_required")
+    amount = case.expected.refund_amount or 0.0
+    request = {**_REQUEST, "order_id": case.order_id, "amount": amount,
+               "question": f"Approve the full ${amount:.2f} refund on order {case.order_id}?"}
+    return case.ticket, request, case.order_id, amount
 
 
 def _lesson06_resume(learner: Learner) -> Any:
@@ -281,85 +292,97 @@ def clarification_loop_continues(launch, resume, load_thread, CustomerReply):
 # --- Exercise 7.2: approval_answer -------------------------------------------------------------
 
 @hidden.test("approval_refunds_once")
-def approval_refunds_once(approval_answer, load_thread, learner):
+def approval_refunds_once(approval_answer, load_thread, learner, rng):
     """Approve: the typed answer names the request; resumed with, it refunds the amount asked, once; a second answer is refused."""
     with _world() as (db, _):
-        thread_id = _pause(learner)
+        ticket, request, order, amount = _large(db, rng)
+        thread_id = _pause(learner, ticket, request)
         call_id = len(_stored(load_thread, thread_id)) - 1
-        answer = _answer(approval_answer, load_thread, thread_id, True, "Approved: the photos show the crack.", by="Sam (manager)")
+        comment, by = f"Approved: the {words(rng)} shows it.", f"{words(rng).title()} (manager)"
+        answer = _answer(approval_answer, load_thread, thread_id, True, comment, by=by)
         got = answer.value
-        want = {"call_id": call_id, "approved": True, "comment": "Approved: the photos show the crack.", "by": "Sam (manager)"}
+        want = {"call_id": call_id, "approved": True, "comment": comment, "by": by}
         assert {k: got.get(k) for k in want} == want, (
             f"approval_answer returned {got}: it should answer the request at position {call_id} with approved, "
             "comment and by as the person gave them.")
         status = _lesson06_resume(learner)(thread_id, answer)
         assert status == "done", f"After resuming with your approval, the thread is {status!r}, not 'done'."
-        refunds = _refunds(db, 1057)
-        assert refunds == [899.0], f"After approving $899.00, the refunds on order 1057 are {refunds}."
+        refunds = _refunds(db, order)
+        assert refunds == [amount], f"After approving ${amount:.2f}, the refunds on order {order} are {refunds}."
         stored = _stored(load_thread, thread_id)
         error = raised(approval_answer, thread_id, True)
         if isinstance(error, LearnerNotImplemented):
             raise error
         assert error is not None, "Answering the same approval a second time was accepted: the thread waits for nothing."
-        assert _refunds(db, 1057) == [899.0] and _stored(load_thread, thread_id) == stored, (
+        assert _refunds(db, order) == [amount] and _stored(load_thread, thread_id) == stored, (
             "A second answer to an approval already answered changed the thread or the refunds.")
 
 
 @hidden.test("a_lower_amount_is_refunded")
-def a_lower_amount_is_refunded(approval_answer, load_thread, learner):
+def a_lower_amount_is_refunded(approval_answer, load_thread, learner, rng):
     """Approve less than asked: the answer carries it and exactly that amount is refunded; the full amount, given explicitly, too."""
-    for amount in (650.0, 123.45, 899.0):
+    for part in (rng.uniform(0.5, 0.95), rng.uniform(0.05, 0.5), None):
         with _world() as (db, _):
-            thread_id = _pause(learner)
+            ticket, request, order, full = _large(db, rng)
+            amount = full if part is None else round(full * part, 2)
+            thread_id = _pause(learner, ticket, request)
             answer = _answer(approval_answer, load_thread, thread_id, True, amount=amount)
             carried = answer.value.get("amount")
             status = _lesson06_resume(learner)(thread_id, answer)
-            refunds = _refunds(db, 1057)
-        assert carried == amount or (amount == 899.0 and carried is None), (
-            f"Approving ${amount:.2f} of $899.00 returned an Approval with amount {carried!r}.")
-        assert status == "done", f"After approving ${amount:.2f} of $899.00 and resuming, the thread is {status!r}."
-        assert refunds == [amount], f"After approving ${amount:.2f} of $899.00, the refunds on order 1057 are {refunds}."
+            refunds = _refunds(db, order)
+        of = f"${amount:.2f} of ${full:.2f}"
+        assert carried == amount or (amount == full and carried is None), (
+            f"Approving {of} returned an Approval with amount {carried!r}.")
+        assert status == "done", f"After approving {of} and resuming, the thread is {status!r}."
+        assert refunds == [amount], f"After approving {of}, the refunds on order {order} are {refunds}."
 
 
 @hidden.test("rejection_reaches_the_model")
-def rejection_reaches_the_model(approval_answer, load_thread, learner):
+def rejection_reaches_the_model(approval_answer, load_thread, learner, rng):
     """Reject with a comment: no refund, the customer is told, the model reads the comment (and can propose less)."""
-    comment = "Setup damage is not covered by our returns; the warranty team will call him."
+    team = f"the {words(rng)} team"
+    comment = f"That damage is not covered by our returns; {team} will call."
     with _world() as (db, model):
-        thread_id = _pause(learner)
+        ticket, request, order, _amount = _large(db, rng)
+        thread_id = _pause(learner, ticket, request)
         status = _approved(approval_answer, load_thread, learner, thread_id, False, comment, by="Sam (manager)")
-        refunds, told = _refunds(db, 1057), _messages(db, _LARGE.ticket.customer_email)
+        refunds, told = _refunds(db, order), _messages(db, ticket.customer_email)
         seen = [request.text() for request in model.transcript.requests]
-    assert not refunds, f"After a rejection, order 1057 was refunded {refunds}."
+    assert not refunds, f"After a rejection, order {order} was refunded {refunds}."
     assert status == "done", f"After resuming with a rejection, the thread is {status!r}, not 'done'."
-    assert told, "After a rejection the customer was told nothing: the model should hear the answer and write to him."
-    assert any("warranty team" in text for text in seen), "The person's comment never reached the model."
+    assert told, "After a rejection the customer was told nothing: the model should hear the answer and write to them."
+    assert any(team in text for text in seen), "The person's comment never reached the model."
     with _world() as (db, _):
-        thread_id = _pause(learner)
-        status = _approved(approval_answer, load_thread, learner, thread_id, False, "Too much for setup damage: offer $180 instead.")
+        ticket, request, order, amount = _large(db, rng)
+        offer = float(rng.randrange(int(db.policy.approval_limit) + 1, int(amount)))
+        thread_id = _pause(learner, ticket, request)
+        status = _approved(approval_answer, load_thread, learner, thread_id, False,
+                           f"Too much for that damage: offer ${offer:.0f} instead.")
         asked = json.loads(_stored(load_thread, thread_id)[-1].get("arguments") or "{}").get("amount")
-        assert status == "waiting" and asked == 180.0, (
-            f"After a rejection saying 'offer $180 instead', the thread is {status!r} with a request for {asked!r}: "
-            "the model should read the comment and ask again for $180.00.")
+        assert status == "waiting" and asked == offer, (
+            f"After a rejection saying 'offer ${offer:.0f} instead', the thread is {status!r} with a request for "
+            f"{asked!r}: the model should read the comment and ask again for ${offer:.2f}.")
         status = _approved(approval_answer, load_thread, learner, thread_id, True)
-        refunds = _refunds(db, 1057)
-    assert refunds == [180.0], f"After approving the new $180.00 request, the refunds on order 1057 are {refunds}."
+        refunds = _refunds(db, order)
+    assert refunds == [offer], f"After approving the new ${offer:.2f} request, the refunds on order {order} are {refunds}."
 
 
 @hidden.test("bad_answers_change_nothing")
-def bad_answers_change_nothing(approval_answer, load_thread, learner):
+def bad_answers_change_nothing(approval_answer, load_thread, learner, rng):
     """An amount above the one asked, zero or negative, or a thread not waiting for approval: an error, nothing stored."""
     with _world() as (db, model):
-        thread_id = _pause(learner)
+        ticket, request, order, asked = _large(db, rng)
+        thread_id = _pause(learner, ticket, request)
         before = _stored(load_thread, thread_id)
-        for amount in (950.0, 0.0, -100.0):
+        for amount in (round(asked + rng.uniform(0.01, 500), 2), 0.0, -round(rng.uniform(0.01, 500), 2)):
             error = raised(approval_answer, thread_id, True, "", amount)
             if isinstance(error, LearnerNotImplemented):
                 raise error
-            assert error is not None, f"Approving ${amount:.2f} of the $899.00 asked for was accepted."
-            assert error.isa("ValueError"), f"Approving ${amount:.2f} of $899.00 raised {error.type}, not a ValueError."
-            assert _stored(load_thread, thread_id) == before and not _refunds(db, 1057), (
-                f"Approving ${amount:.2f} of $899.00 was refused, but the thread or the refunds changed.")
+            of = f"${amount:.2f} of the ${asked:.2f} asked for"
+            assert error is not None, f"Approving {of} was accepted."
+            assert error.isa("ValueError"), f"Approving {of} raised {error.type}, not a ValueError."
+            assert _stored(load_thread, thread_id) == before and not _refunds(db, order), (
+                f"Approving {of} was refused, but the thread or the refunds changed.")
         assert model.calls == 0, "A refused answer still resumed the agent (the model was asked)."
         for what, other in [("waits for the customer (ask_customer)", _pause(learner, _UNKNOWN.ticket, human="ask_customer")),
                             ("is done", thread_id)]:

@@ -30,9 +30,20 @@ from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
 from autograder.hidden.calls import value as _value
+from autograder.hidden.drawn import Records, effects_follow_calls, words
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
-from course.shop import SCENARIOS, Shop, ShopPolicy, outcome_of, refunded_amount, use_shop
+from course.shop import (
+    DRAWN_OUTCOMES,
+    SCENARIOS,
+    Scenario,
+    Shop,
+    ShopPolicy,
+    draw_scenario,
+    outcome_of,
+    refunded_amount,
+    use_shop,
+)
 
 hidden = HiddenTests("08")
 
@@ -328,15 +339,31 @@ def _calls(*steps: tuple[str, Any]) -> list[Reply]:
     return [Reply.tool_call(name, arguments) for name, arguments in steps]
 
 
+@contextmanager
+def _drawn_world(rng: random.Random, outcome: Any, script: Callable[[Scenario], FakeModel],
+                 policy: ShopPolicy | None = None) -> Iterator[tuple[Shop, Scenario, FakeModel]]:
+    """`_world` on a drawn ticket: the shop, the drawn scenario and the model `script` makes for it."""
+    with Shop.create(policy=policy) as db:
+        case = draw_scenario(db, rng, outcome)
+        model = script(case)
+        with use_shop(db), use_model(model):
+            yield db, case, model
+
+
+def _refund_of(case: Scenario) -> dict[str, Any]:
+    return {"order_id": case.order_id, "amount": case.expected.refund_amount, "reason": "damaged"}
+
+
 @hidden.test("done_finishes_the_thread")
-def done_finishes_the_thread(run_loop, new_thread, load_thread, system_prompt, learner):
+def done_finishes_the_thread(run_loop, new_thread, load_thread, system_prompt, learner, rng):
     """A Done (a done call, or a text reply) becomes the thread's Finished, and the loop returns done at once."""
-    for last, summary in [(Reply.tool_call("done", {"summary": "Refunded Maya's mug."}), "Refunded Maya's mug."),
-                          (Reply.text("Maya has her answer."), "Maya has her answer.")]:
-        model = FakeModel.scripted(*_calls(("get_order", {"order_id": 1042})), last,
-                                   *_calls(("get_order", {"order_id": 1042})))
-        with _world(model) as db, learner.stand_ins(guard=_Guard()):
-            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket, "the damaged_item ticket")
+    said = [f"Refunded the {words(rng)}.", f"{words(rng).capitalize()} has an answer."]
+    for last, summary in [(Reply.tool_call("done", {"summary": said[0]}), said[0]), (Reply.text(said[1]), said[1])]:
+        def script(case: Scenario, last: Reply = last) -> FakeModel:
+            return FakeModel.scripted(*_calls(("get_order", {"order_id": case.order_id})), last,
+                                      *_calls(("get_order", {"order_id": case.order_id})))
+        with _drawn_world(rng, "refunded", script) as (db, case, model), learner.stand_ins(guard=_Guard()):
+            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket, "a refund ticket")
             events = _events(load_thread, thread_id)
         assert model.calls == 2, (
             f"After the model said it was done, run_loop asked it again: {_times(model.calls)} in all, not 2. A Done "
@@ -349,15 +376,24 @@ def done_finishes_the_thread(run_loop, new_thread, load_thread, system_prompt, l
 
 
 @hidden.test("a_request_to_a_person_pauses")
-def a_request_to_a_person_pauses(run_loop, new_thread, load_thread, system_prompt, learner):
+def a_request_to_a_person_pauses(run_loop, new_thread, load_thread, system_prompt, learner, rng):
     """A request_approval or ask_customer is stored as the thread's last event, runs nothing, and the loop waits."""
-    asks = [("request_approval", _APPROVAL_ARGS, _LARGE),
-            ("ask_customer", {"question": "Which order number is on your confirmation email?", "options": [],
-                              "urgency": "normal", "channel": "email"}, SCENARIOS["unknown_order"])]
-    for name, arguments, scenario in asks:
-        model = FakeModel(lambda request: Reply.text("Nothing more to do."), script=_calls((name, arguments)))
-        with _world(model) as db, learner.stand_ins(guard=_Guard()):
-            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, scenario.ticket, f"the {scenario.name} ticket")
+    def approval(case: Scenario) -> dict[str, Any]:
+        return {**_APPROVAL_ARGS, "order_id": case.order_id, "amount": case.expected.refund_amount,
+                "question": f"Refund ${case.expected.refund_amount:.2f} on order {case.order_id}?"}
+    asks = [("request_approval", approval, "approval_required"),
+            ("ask_customer", lambda case: {"question": f"Which {words(rng)} number is on your email?", "options": [],
+                                           "urgency": "normal", "channel": "email"}, "ask_customer")]
+    rng.shuffle(asks)
+    for name, arguments_for, outcome in asks:
+        arguments: dict[str, Any] = {}
+
+        def script(case: Scenario, name: str = name, arguments_for: Any = arguments_for,
+                   arguments: dict[str, Any] = arguments) -> FakeModel:
+            arguments.update(arguments_for(case))
+            return FakeModel(lambda request: Reply.text("Nothing more to do."), script=_calls((name, dict(arguments))))
+        with _drawn_world(rng, outcome, script) as (db, case, model), learner.stand_ins(guard=_Guard()):
+            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket, f"a drawn {outcome} ticket")
             events = _events(load_thread, thread_id)
             messages = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         assert events and events[-1]["kind"] == "tool_call" and events[-1]["name"] == name, (
@@ -371,52 +407,64 @@ def a_request_to_a_person_pauses(run_loop, new_thread, load_thread, system_promp
 
 
 @hidden.test("intercepted_refund_waits_for_approval")
-def intercepted_refund_waits_for_approval(run_loop, new_thread, load_thread, system_prompt, RequestApproval, learner):
+def intercepted_refund_waits_for_approval(run_loop, new_thread, load_thread, system_prompt, RequestApproval, learner,
+                                          rng):
     """A held refund: its call answered by a ToolFailed, then the guard's request; the thread waits, nothing refunded."""
+    mark = f"({words(rng)})"
+
     def hold(intent: Remote) -> Remote:
         data = intent.value
         return RequestApproval(**{**_APPROVAL_ARGS, "order_id": data["order_id"], "amount": data["amount"],
-                                  "question": f"Refund ${data['amount']:.2f}? (grader)"})
+                                  "question": f"Refund ${data['amount']:.2f}? {mark}"})
 
-    reckless = FakeModel.scripted(*_calls(("check_refund_policy", {"order_id": 1057, "amount": 899.0}),
-                                          ("issue_refund", _REFUND_899)), Reply.text("I refunded the $899 TV."))
+    def reckless(case: Scenario) -> FakeModel:
+        return FakeModel.scripted(*_calls(("check_refund_policy", {"order_id": case.order_id,
+                                                                   "amount": case.expected.refund_amount}),
+                                          ("issue_refund", _refund_of(case))), Reply.text("I refunded it."))
     stand_in = _Guard(hold)
-    with _world(reckless, policy=_policy(250.0)) as db, learner.stand_ins(guard=stand_in):
-        thread_id = new_thread(_LARGE.ticket).value
-        status = _call("run_loop with a model that refunds $899 directly", run_loop, thread_id,
+    limit = float(rng.choice((110, 150, 200, 250)))
+    with _drawn_world(rng, "approval_required", reckless, policy=_policy(limit)) as (db, case, model), \
+            learner.stand_ins(guard=stand_in):
+        amount = case.expected.refund_amount or 0.0
+        thread_id = new_thread(case.ticket).value
+        status = _call(f"run_loop with a model that refunds ${amount:.2f} directly", run_loop, thread_id,
                        system_prompt(_POLICY)).value
         events = _events(load_thread, thread_id)
-        rows = _refund_rows(db, 1057)
+        rows = _refund_rows(db, case.order_id)
     assert stand_in.refunds, "run_loop never asked guard about the model's issue_refund: every refund goes through it."
-    assert rows == 0, "guard held the model's $899 refund, and run_loop refunded it anyway."
-    assert stand_in.limits[0] == 250.0, (
-        f"run_loop asked guard with a policy whose approval_limit is {stand_in.limits[0]}, but the shop's is 250.0: "
+    assert rows == 0, f"guard held the model's ${amount:.2f} refund, and run_loop refunded it anyway."
+    assert stand_in.limits[0] == limit, (
+        f"run_loop asked guard with a policy whose approval_limit is {stand_in.limits[0]}, but the shop's is {limit}: "
         "pass the shop's own policy (current_shop().policy), not the one the prompt was rendered with.")
     last = events[-1] if events else {}
     assert last.get("kind") == "tool_call" and last.get("name") == "request_approval", (
         f"After guard held the refund, the thread ends with {_shown(events)[-1:]}; store the guard's RequestApproval "
         "as a ToolRequested named request_approval, and stop.")
-    assert json.loads(last["arguments"]).get("question") == "Refund $899.00? (grader)", (
+    assert json.loads(last["arguments"]).get("question") == f"Refund ${amount:.2f}? {mark}", (
         "The stored request_approval is not the RequestApproval guard returned: store that one.")
     unanswered = _unanswered(events)
     assert not unanswered, (
         f"The thread holds {_shown(events)}: the model's {', '.join(unanswered)} call has no result of its own. Store a "
         "ToolFailed for it (held for approval) before the request, so every tool call gets exactly one result.")
     assert status == "waiting", f"After guard held the refund, run_loop returned {status!r}, not 'waiting'."
-    assert reckless.calls == 2, (
-        f"After holding the refund, run_loop asked the model {_times(reckless.calls - 2)} more: wait for the person.")
+    assert model.calls == 2, (
+        f"After holding the refund, run_loop asked the model {_times(model.calls - 2)} more: wait for the person.")
 
 
 @hidden.test("refused_refund_is_an_error_the_model_reads")
-def refused_refund_is_an_error_the_model_reads(run_loop, new_thread, load_thread, system_prompt, ToolFailed, learner):
+def refused_refund_is_an_error_the_model_reads(run_loop, new_thread, load_thread, system_prompt, ToolFailed, learner,
+                                               rng):
     """A refused refund: its call answered by the guard's ToolFailed, no refund, and the model reads it next."""
-    error = "Rejected: order 1042 was refunded already in this ticket (the grader's rule)."
-    model = FakeModel.scripted(*_calls(("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}),
-                                       ("done", {"summary": "Told Maya about her refund."})))
-    with _world(model) as db, learner.stand_ins(guard=_Guard(lambda intent: ToolFailed(name="issue_refund", error=error))):
-        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket, "the damaged_item ticket")
+    rule = f"the {words(rng)} rule"
+    error = f"Rejected: that order was refunded already in this ticket ({rule})."
+
+    def script(case: Scenario) -> FakeModel:
+        return FakeModel.scripted(*_calls(("issue_refund", _refund_of(case)), ("done", {"summary": f"Told {words(rng)}."})))
+    with _drawn_world(rng, "refunded", script) as (db, case, model), \
+            learner.stand_ins(guard=_Guard(lambda intent: ToolFailed(name="issue_refund", error=error))):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket, "a refund ticket")
         events = _events(load_thread, thread_id)
-        rows = _refund_rows(db, 1042)
+        rows = _refund_rows(db, case.order_id)
     assert rows == 0, "guard refused the model's refund, and run_loop refunded it anyway."
     shown = _shown(events)
     assert shown[:2] == ["tool_call:issue_refund", "tool_error:issue_refund"] and events[1].get("error") == error, (
@@ -426,20 +474,22 @@ def refused_refund_is_an_error_the_model_reads(run_loop, new_thread, load_thread
         f"After a refused refund run_loop asked the model {_times(model.calls)} and returned {status!r}: a refusal "
         "does not end the run, the model reads it and goes on (here it says done).")
     seen = json.dumps(model.transcript.messages_sent(1))
-    assert "the grader's rule" in seen, "The model's next request did not show it the refusal."
+    assert rule in seen, "The model's next request did not show it the refusal."
 
 
 @hidden.test("other_tools_are_acted_on")
-def other_tools_are_acted_on(run_loop, new_thread, load_thread, append_event, system_prompt, ToolRequested, learner):
+def other_tools_are_acted_on(run_loop, new_thread, load_thread, append_event, system_prompt, ToolRequested, learner,
+                             rng):
     """Allowed refunds and other tools run once, each result right after its request; an interrupted step runs first."""
-    steps = [("get_order", {"order_id": 1042}), ("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}),
-             ("send_message", {"body": "Your refund of $18.50 is on its way."}), ("done", {"summary": "Refunded."})]
-    model = FakeModel.scripted(*_calls(*steps))
+    def script(case: Scenario) -> FakeModel:
+        return FakeModel.scripted(*_calls(
+            ("get_order", {"order_id": case.order_id}), ("issue_refund", _refund_of(case)),
+            ("send_message", {"body": f"Your {words(rng)} refund is on its way."}), ("done", {"summary": "Refunded."})))
     stand_in = _Guard()
-    with _world(model) as db, learner.stand_ins(guard=stand_in):
-        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket, "the damaged_item ticket")
+    with _drawn_world(rng, "refunded", script) as (db, case, _model), learner.stand_ins(guard=stand_in):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket, "a refund ticket")
         events = _events(load_thread, thread_id)
-        refunded = refunded_amount(db, _DAMAGED)
+        refunded, amount = refunded_amount(db, case), case.expected.refund_amount
         sent = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     shown = _shown(events)
     want = ["tool_call:get_order", "tool_result:get_order", "tool_call:issue_refund", "tool_result:issue_refund",
@@ -448,14 +498,14 @@ def other_tools_are_acted_on(run_loop, new_thread, load_thread, append_event, sy
         f"The thread holds {shown}; each tool should be stored as its ToolRequested, then carried out (act) and its "
         "result stored right after, in the model's order.")
     assert stand_in.refunds, "run_loop never asked guard about the refund: every refund goes through it."
-    assert refunded == 18.5 and sent == 1, (
-        f"guard let the $18.50 refund through, and the shop refunded ${refunded:.2f} and sent {sent} messages: act on "
-        "each allowed tool once.")
+    assert refunded == amount and sent == 1, (
+        f"guard let the ${amount:.2f} refund through, and the shop refunded ${refunded:.2f} and sent {sent} messages: "
+        "act on each allowed tool once.")
     assert status == "done"
-    model = FakeModel.scripted(Reply.tool_call("done", {"summary": "Looked the order up."}))
-    with _world(model) as db, learner.stand_ins(guard=_Guard()):
-        thread_id = new_thread(_DAMAGED.ticket).value
-        append_event(thread_id, ToolRequested(name="get_order", arguments='{"order_id": 1042}'))
+    with _drawn_world(rng, "refunded", lambda case: FakeModel.scripted(Reply.tool_call("done", {"summary": "Looked."}))) \
+            as (db, case, _model), learner.stand_ins(guard=_Guard()):
+        thread_id = new_thread(case.ticket).value
+        append_event(thread_id, ToolRequested(name="get_order", arguments=json.dumps({"order_id": case.order_id})))
         _call("run_loop on an interrupted thread", run_loop, thread_id, system_prompt(db.policy))
         events = _events(load_thread, thread_id)
     assert _shown(events)[:2] == ["tool_call:get_order", "tool_result:get_order"], (
@@ -464,13 +514,16 @@ def other_tools_are_acted_on(run_loop, new_thread, load_thread, append_event, sy
 
 
 @hidden.test("malformed_call_is_recorded_and_the_loop_goes_on")
-def malformed_call_is_recorded_and_the_loop_goes_on(run_loop, new_thread, load_thread, system_prompt, learner):
+def malformed_call_is_recorded_and_the_loop_goes_on(run_loop, new_thread, load_thread, system_prompt, learner, rng):
     """A malformed tool call becomes ToolFailed(name='model') that the model reads, and the loop goes on."""
-    model = FakeModel.scripted(Reply.tool_call("refund_everything", {"order_id": 1042}),
-                               Reply.tool_call("issue_refund", '{"order_id": 1042, "amount": '),
-                               Reply.tool_call("done", {"summary": "Could not help."}))
-    with _world(model) as db, learner.stand_ins(guard=_Guard()):
-        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket,
+    unknown = f"refund_{words(rng)}"
+
+    def script(case: Scenario) -> FakeModel:
+        return FakeModel.scripted(Reply.tool_call(unknown, {"order_id": case.order_id}),
+                                  Reply.tool_call("issue_refund", f'{{"order_id": {case.order_id}, "amount": '),
+                                  Reply.tool_call("done", {"summary": "Could not help."}))
+    with _drawn_world(rng, "refunded", script) as (db, case, model), learner.stand_ins(guard=_Guard()):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket,
                                   "a model whose tool calls are malformed")
         events = _events(load_thread, thread_id)
     failed = [e for e in events if e["kind"] == "tool_error"]
@@ -479,19 +532,21 @@ def malformed_call_is_recorded_and_the_loop_goes_on(run_loop, new_thread, load_t
         "store each malformed call as an error and go on.")
     assert len(failed) == 2 and all(e.get("name") == "model" for e in failed), (
         f"The thread holds {_shown(events)}; each malformed call should be a ToolFailed(name='model', error=...).")
-    assert "refund_everything" in failed[0].get("error", ""), "The error event does not say what was wrong with the call."
+    assert unknown in failed[0].get("error", ""), "The error event does not say what was wrong with the call."
 
 
 @hidden.test("max_steps_end_in_an_escalation")
 def max_steps_end_in_an_escalation(run_loop, new_thread, load_thread, system_prompt, status_of, record_answer, Escalate,
-                                   learner):
+                                   learner, rng):
     """A model that never finishes is asked max_steps times; then the thread is escalated, waiting, no exception."""
-    for steps in (3, None):
-        model = FakeModel(lambda request: Reply.tool_call("check_refund_policy", {"order_id": 1042, "amount": 18.5}))
+    for steps in (rng.randint(2, 7), None):
+        def script(case: Scenario) -> FakeModel:
+            return FakeModel(lambda request: Reply.tool_call("check_refund_policy", {
+                "order_id": case.order_id, "amount": case.expected.refund_amount}))
         kwargs = {} if steps is None else {"max_steps": steps}
         label = "the default max_steps" if steps is None else f"max_steps={steps}"
-        with _world(model) as db, learner.stand_ins(guard=_Guard()):
-            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket,
+        with _drawn_world(rng, "refunded", script) as (db, case, model), learner.stand_ins(guard=_Guard()):
+            thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket,
                                       f"a model that never finishes, with {label}", **kwargs)
             events = _events(load_thread, thread_id)
             derived = status_of(load_thread(thread_id)).value
@@ -514,11 +569,15 @@ def max_steps_end_in_an_escalation(run_loop, new_thread, load_thread, system_pro
             f"Out of steps, run_loop returned {status!r} (the thread's status is {derived!r}); an escalated thread waits "
             "for a person: return 'waiting'.")
         assert not answered, "The escalated thread took an answer: it should wait for a person, not for an answer."
-    model = FakeModel.scripted(*_calls(("get_order", {"order_id": 1042}), ("get_order", {"order_id": 1042}),
-                                       ("done", {"summary": "Looked twice."})))
-    with _world(model) as db, learner.stand_ins(guard=_Guard()):
-        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, _DAMAGED.ticket,
-                                  "a model that finishes at its third step, with max_steps=3", max_steps=3)
+    looks = rng.randint(1, 4)
+
+    def looking(case: Scenario) -> FakeModel:
+        return FakeModel.scripted(*_calls(*[("get_order", {"order_id": case.order_id})] * looks,
+                                          ("done", {"summary": "Looked."})))
+    with _drawn_world(rng, "refunded", looking) as (db, case, model), learner.stand_ins(guard=_Guard()):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket,
+                                  f"a model that finishes at its last allowed step, max_steps={looks + 1}",
+                                  max_steps=looks + 1)
         events = _events(load_thread, thread_id)
     assert status == "done" and "tool_call:escalate" not in _shown(events), (
         f"A model that says done at its last allowed step left the thread as {_shown(events)[-2:]} ({status!r}): escalate "
@@ -544,13 +603,14 @@ class _Loop:
 
 @hidden.test("launch_and_resume_run_the_loop")
 def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, append_event, system_prompt, ToolRequested,
-                                   Approval, AGENT_INTENTS, ResumeError, learner):
+                                   Approval, AGENT_INTENTS, ResumeError, learner, rng):
     """launch runs run_loop on a new stored thread with AGENT_INTENTS; resume stores the answer, or refuses it, first."""
     offered = [name.value for name in AGENT_INTENTS]
-    for policy in (None, _policy(250.0)):
+    for policy in (None, _policy(float(rng.randrange(110, 400)))):
         loop = _Loop(load_thread)
-        with _world(FakeModel.scripted()) as db, learner.stand_ins(run_loop=loop):
-            args = (_LARGE.ticket,) if policy is None else (_LARGE.ticket, policy)
+        with _drawn_world(rng, "approval_required", lambda case: FakeModel.scripted()) as (db, case, _model), \
+                learner.stand_ins(run_loop=loop):
+            args = (case.ticket,) if policy is None else (case.ticket, policy)
             thread_id = _call("launch(ticket)", launch, *args).value
             prompt = _value(system_prompt(policy or db.policy), "text")
             try:
@@ -558,7 +618,7 @@ def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, appe
             except LearnerError:
                 stored = None
         assert stored is not None, f"launch returned {thread_id!r}, which is not the id of a stored thread: return the new thread's id."
-        assert stored["ticket"]["ticket_id"] == _LARGE.ticket.ticket_id, "launch's thread does not hold the ticket."
+        assert stored["ticket"]["ticket_id"] == case.ticket.ticket_id, "launch's thread does not hold the ticket."
         assert len(loop.calls) == 1 and loop.calls[0]["thread_id"] == thread_id, (
             f"launch called run_loop {_times(len(loop.calls))} (on {[c['thread_id'] for c in loop.calls]}); run it once, "
             "on the new thread.")
@@ -566,10 +626,12 @@ def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, appe
             "launch ran the loop with another prompt than system_prompt(policy or current_shop().policy).")
         assert loop.calls[0]["intents"] in (None, offered), (
             f"launch offered the model {loop.calls[0]['intents']}; offer AGENT_INTENTS (run_loop's default).")
-    loop = _Loop(load_thread)
-    with _world(FakeModel.scripted()) as db, learner.stand_ins(run_loop=loop):
-        thread_id = new_thread(_LARGE.ticket).value
-        append_event(thread_id, ToolRequested(name="request_approval", arguments=json.dumps(_APPROVAL_ARGS)))
+    loop = _Loop(load_thread, rng.choice(("waiting", "done")))
+    with _drawn_world(rng, "approval_required", lambda case: FakeModel.scripted()) as (db, case, _model), \
+            learner.stand_ins(run_loop=loop):
+        thread_id = new_thread(case.ticket).value
+        asked = {**_APPROVAL_ARGS, "order_id": case.order_id, "amount": case.expected.refund_amount}
+        append_event(thread_id, ToolRequested(name="request_approval", arguments=json.dumps(asked)))
         call_id = len(load_thread(thread_id).value["events"]) - 1
         try:
             status = resume(thread_id, Approval(call_id=call_id, approved=True, comment="Fine.", by="Ada")).value
@@ -583,7 +645,7 @@ def launch_and_resume_run_the_loop(launch, resume, new_thread, load_thread, appe
         assert len(loop.calls) == 1 and seen and seen[-1]["kind"] == "tool_result" and seen[-1]["name"] == "request_approval", (
             f"resume ran run_loop {_times(len(loop.calls))}, on a thread ending with "
             f"{[e['kind'] for e in seen][-1:]}: store the answer first (record_answer), then run the loop once.")
-        assert status == "waiting", f"resume returned {status!r}, not the status run_loop returned."
+        assert status == loop.status, f"resume returned {status!r}, not the status run_loop returned ({loop.status!r})."
         for answer in (Approval(call_id=call_id, approved=True), Approval(call_id=call_id + 5, approved=False)):
             try:
                 resume(thread_id, answer)
@@ -609,14 +671,21 @@ def _pending(load_thread: Remote, thread_id: str) -> dict[str, Any]:
 
 
 @hidden.test("agent_handles_the_scenarios")
-def agent_handles_the_scenarios(launch, run_loop, new_thread, load_thread, status_of, system_prompt, INTENTS):
-    """The whole agent on the shop brain: each scenario's outcome; large_refund waits for approval, naive model or not."""
-    for name, scenario in SCENARIOS.items():
-        with _world() as db:
+def agent_handles_the_scenarios(launch, run_loop, new_thread, load_thread, status_of, system_prompt, INTENTS, rng):
+    """The whole agent on the shop brain: each scenario's outcome, named and drawn; every effect follows a model call;
+    large_refund waits for approval, naive model or not."""
+    outcomes: list[Any] = list(DRAWN_OUTCOMES)
+    rng.shuffle(outcomes)
+    for name, outcome in [*((name, None) for name in SCENARIOS), *(("a drawn ticket", o) for o in outcomes)]:
+        model = FakeModel(shop_brain)
+        with _world(model) as db:
+            scenario = SCENARIOS[name] if outcome is None else draw_scenario(db, rng, outcome)
+            before = Records.of(db)
             thread_id = _call(f"launch on the {name} ticket", launch, scenario.ticket).value
             got = outcome_of(db, scenario, called=_requested(load_thread, thread_id))
             status = status_of(load_thread(thread_id)).value
             refunded = refunded_amount(db, scenario)
+            effects_follow_calls(db, model.transcript.tool_calls(), before, where=f"On the {name} ticket")
         expected = scenario.expected
         assert got == expected.outcome, f"On the {name} ticket the agent's outcome was {got!r}, not {expected.outcome!r}."
         if expected.outcome == "refunded":
@@ -638,55 +707,68 @@ def agent_handles_the_scenarios(launch, run_loop, new_thread, load_thread, statu
 
 
 @hidden.test("approved_refund_happens_once")
-def approved_refund_happens_once(run_loop, resume, new_thread, load_thread, system_prompt, Approval, INTENTS):
-    """After a person approves, the refund happens once: a model asking again is refused, a second answer too."""
+def approved_refund_happens_once(run_loop, resume, new_thread, load_thread, system_prompt, Approval, INTENTS, rng):
+    """After a person approves, the refund happens once: a model asking again is refused, a second answer too.
+    On a drawn ticket above the approval limit (its order and amount unknown in advance)."""
     def approve(thread_id: str) -> str:
         call_id = len(load_thread(thread_id).value["events"]) - 1
         return _call("resume(thread_id, Approval(approved=True))", resume, thread_id,
                      Approval(call_id=call_id, approved=True, by="Ada")).value
 
     with _world() as db:
-        thread_id = new_thread(_LARGE.ticket).value
-        _call("run_loop on large_refund", run_loop, thread_id, system_prompt(db.policy), intents=INTENTS)
+        large = draw_scenario(db, rng, "approval_required")
+        order, amount = large.order_id, large.expected.refund_amount or 0.0
+        thread_id = new_thread(large.ticket).value
+        _call("run_loop on a large refund", run_loop, thread_id, system_prompt(db.policy), intents=INTENTS)
         assert _pending(load_thread, thread_id).get("name") == "request_approval", (
-            "The agent did not wait for approval on large_refund with a model not offered request_approval.")
+            f"The agent did not wait for approval on a ${amount:.2f} refund with a model not offered request_approval.")
         status = approve(thread_id)
-        rows, refunded = _refund_rows(db, 1057), refunded_amount(db, _LARGE)
-    assert rows == 1 and refunded == 899.0, (
-        f"After a person approved $899.00, the shop made {rows} refunds (${refunded:.2f}); expected one of $899.00.")
+        rows, refunded = _refund_rows(db, order), refunded_amount(db, large)
+    assert rows == 1 and refunded == amount, (
+        f"After a person approved ${amount:.2f}, the shop made {rows} refunds (${refunded:.2f}); expected one of "
+        f"${amount:.2f}.")
     assert status == "done", f"After the approved refund, the agent's status is {status!r}, not 'done'."
-    eager = FakeModel.scripted(*_calls(("issue_refund", _REFUND_899), ("issue_refund", _REFUND_899),
-                                       ("issue_refund", _REFUND_899)), Reply.text("Refunded the TV."))
-    with _world(eager) as db:
-        thread_id = new_thread(_LARGE.ticket).value
-        _call("run_loop with a model that refunds $899 directly", run_loop, thread_id, system_prompt(db.policy))
-        assert _refund_rows(db, 1057) == 0, "A model that refunds $899 directly got its refund without approval."
-        approve(thread_id)
-        rows = _refund_rows(db, 1057)
-        errors = [e for e in _events(load_thread, thread_id) if e["kind"] == "tool_error" and e.get("name") == "issue_refund"]
-    assert rows == 1, f"After one approval, a model that asks for the $899 refund twice got {rows} refunds."
+    with Shop.create() as db:
+        large = draw_scenario(db, rng, "approval_required")
+        refund = {"order_id": large.order_id, "amount": large.expected.refund_amount, "reason": "damaged"}
+        eager = FakeModel.scripted(*_calls(("issue_refund", refund), ("issue_refund", refund), ("issue_refund", refund)),
+                                   Reply.text(f"Refunded order {large.order_id}."))
+        with use_shop(db), use_model(eager):
+            thread_id = new_thread(large.ticket).value
+            _call(f"run_loop with a model that refunds ${refund['amount']:.2f} directly", run_loop, thread_id,
+                  system_prompt(db.policy))
+            assert _refund_rows(db, large.order_id) == 0, (
+                f"A model that refunds ${refund['amount']:.2f} directly got its refund without approval.")
+            approve(thread_id)
+            rows = _refund_rows(db, large.order_id)
+            errors = [e for e in _events(load_thread, thread_id)
+                      if e["kind"] == "tool_error" and e.get("name") == "issue_refund"]
+    assert rows == 1, f"After one approval, a model that asks for the same large refund twice got {rows} refunds."
     assert len(errors) >= 2, "The model's second refund after the approval was not answered with a ToolFailed."
 
 
 @hidden.test("rejection_feedback_reaches_the_model")
-def rejection_feedback_reaches_the_model(launch, resume, load_thread, Approval):
-    """A rejection's comment is the request's result; the model reads it and proposes the smaller amount."""
-    comment = "We can't refund the whole TV for a cracked corner: offer $250 instead."
+def rejection_feedback_reaches_the_model(launch, resume, load_thread, Approval, rng):
+    """A rejection's comment is the request's result; the model reads it and proposes the smaller amount (drawn)."""
     model = FakeModel(shop_brain)
     with _world(model) as db:
-        thread_id = _call("launch on large_refund", launch, _LARGE.ticket).value
+        large = draw_scenario(db, rng, "approval_required")
+        limit, full = db.policy.approval_limit, large.expected.refund_amount or 0.0
+        offer = float(rng.randrange(int(limit) + 1, int(full)))
+        comment = f"We can't refund all of it for that: offer ${offer:.0f} instead."
+        thread_id = _call("launch on a large refund", launch, large.ticket).value
         before = model.calls
         call_id = len(load_thread(thread_id).value["events"]) - 1
         _call("resume(thread_id, Approval(approved=False, comment=...))", resume, thread_id,
               Approval(call_id=call_id, approved=False, comment=comment, by="Ada"))
         pending = _pending(load_thread, thread_id)
-        refunded = refunded_amount(db, _LARGE)
+        refunded = refunded_amount(db, large)
         read = any(comment in json.dumps(model.transcript.messages_sent(i)) for i in range(before, model.calls))
     assert refunded == 0, f"After a person rejected the refund, the agent refunded ${refunded:.2f}."
     assert read, "After the rejection, the model was never shown the person's comment."
-    assert pending.get("name") == "request_approval" and pending.get("amount") == 250.0, (
-        f"After \"offer $250 instead\", the agent ends waiting on {pending or 'nothing'}; the model should propose "
-        "$250.00, and code should ask a person about it.")
+    assert pending.get("name") == "request_approval" and pending.get("amount") == offer, (
+        f"After \"offer ${offer:.0f} instead\", the agent ends waiting on {pending or 'nothing'}; the model should "
+        f"propose ${offer:.2f}, and code should ask a person about it.")
 
 
 __all__ = ["hidden"]

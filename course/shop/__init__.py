@@ -13,6 +13,7 @@ module's docstring for why it is shaped the way it is.
 
 from .context import current_shop, use_shop
 from .db import DEFAULT_TODAY, Shop
+from .drawn import DRAWN_OUTCOMES, draw_scenario
 from .errors import BadArguments, NotFound, PaymentProviderDown, RefundRejected, ShopError, ToolTimeout
 from .policy import ShopPolicy
 from .records import (
@@ -56,6 +57,7 @@ from .tools import (
 
 __all__ = [
     "DEFAULT_TODAY",
+    "DRAWN_OUTCOMES",
     "SCENARIOS",
     "TOOLS",
     "BadArguments",
@@ -89,6 +91,7 @@ __all__ = [
     "UpdateAddress",
     "check_refund_policy",
     "current_shop",
+    "draw_scenario",
     "get_order",
     "get_scenario",
     "issue_refund",

@@ -18,19 +18,20 @@ from .catalogue import PRODUCTS
 from .fixtures import CUSTOMERS, ORDERS
 from .scenarios import SCENARIOS
 
-__all__ = ["CUSTOMER_COUNT", "FIRST_RANDOM_ORDER_ID", "ORDER_COUNT", "Rows", "seed_rows"]
+__all__ = ["CITIES", "CUSTOMER_COUNT", "FIRST_NAMES", "FIRST_RANDOM_ORDER_ID", "LAST_NAMES", "ORDER_COUNT", "STREETS", "Rows",
+           "seed_rows"]
 
 CUSTOMER_COUNT = 40
 ORDER_COUNT = 300
 FIRST_RANDOM_ORDER_ID = 1100
 
-_FIRST = ("Olivia", "Noah", "Emma", "Liam", "Sofia", "Mateo", "Hannah", "Ethan", "Zoe", "Omar", "Chloe", "Kenji",
+FIRST_NAMES = ("Olivia", "Noah", "Emma", "Liam", "Sofia", "Mateo", "Hannah", "Ethan", "Zoe", "Omar", "Chloe", "Kenji",
           "Amara", "Lucas", "Ines", "Ravi", "Nora", "Felix", "Leila", "Samuel", "Yuki", "Diego", "Freya", "Jonah")
-_LAST = ("Garcia", "Nguyen", "Smith", "Patel", "Kowalski", "Johnson", "Rossi", "Murphy", "Haddad", "Svensson",
+LAST_NAMES = ("Garcia", "Nguyen", "Smith", "Patel", "Kowalski", "Johnson", "Rossi", "Murphy", "Haddad", "Svensson",
          "Tanaka", "Mensah", "Dubois", "Fischer", "Reyes", "Novak", "Brennan", "Kim", "Alvarez", "Osei")
-_STREETS = ("Maple Ave", "Oak St", "Lakeview Dr", "Hillcrest Rd", "Main St", "Sunset Blvd", "Park Pl", "River Rd",
+STREETS = ("Maple Ave", "Oak St", "Lakeview Dr", "Hillcrest Rd", "Main St", "Sunset Blvd", "Park Pl", "River Rd",
             "Chestnut St", "Highland Ave", "Mill Rd", "Spring St")
-_CITIES = (("Boston", "MA", "021"), ("Chicago", "IL", "606"), ("Atlanta", "GA", "303"), ("Phoenix", "AZ", "850"),
+CITIES = (("Boston", "MA", "021"), ("Chicago", "IL", "606"), ("Atlanta", "GA", "303"), ("Phoenix", "AZ", "850"),
            ("Raleigh", "NC", "276"), ("Minneapolis", "MN", "554"), ("Sacramento", "CA", "958"),
            ("Pittsburgh", "PA", "152"), ("Omaha", "NE", "681"), ("Burlington", "VT", "054"))
 _DOMAINS = ("example.com", "example.net", "example.org")
@@ -83,13 +84,13 @@ def _random_customers(rows: Rows, rng: random.Random, today: date) -> dict[int, 
     addresses: dict[int, str] = {}
     emails = {c.email for c in CUSTOMERS}
     for customer_id in range(len(CUSTOMERS) + 1, CUSTOMER_COUNT + 1):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{first}.{last}@{rng.choice(_DOMAINS)}".lower()
         while email in emails:
             email = f"{first}.{last}{rng.randint(2, 99)}@{rng.choice(_DOMAINS)}".lower()
         emails.add(email)
-        city, state, zip_prefix = rng.choice(_CITIES)
-        address = f"{rng.randint(2, 9800)} {rng.choice(_STREETS)}, {city}, {state} {zip_prefix}{rng.randint(0, 99):02d}"
+        city, state, zip_prefix = rng.choice(CITIES)
+        address = f"{rng.randint(2, 9800)} {rng.choice(STREETS)}, {city}, {state} {zip_prefix}{rng.randint(0, 99):02d}"
         addresses[customer_id] = address
         rows.customers.append((customer_id, f"{first} {last}", email, address, _day(today, rng.randint(370, 1800))))
     return addresses
