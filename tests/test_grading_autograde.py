@@ -163,6 +163,22 @@ def test_course_check_without_hidden_tests_runs_the_visible_checks_and_says_so(t
     shutil.rmtree(edition)
 
 
+def test_course_check_on_a_notebook_saved_outside_its_folder_still_starts_from_its_stage_or_says_why_first(toy, tmp_path):
+    edition = build_student_edition(tmp_path / "edition", toy)
+    moved = tmp_path / "elsewhere" / "01-next.ipynb"  # lesson 01-next starts with `from stage_00 import *`
+    moved.parent.mkdir()
+    shutil.copy(edition / "notebooks" / "01-next" / "01-next.ipynb", moved)
+    out = io.StringIO()
+    assert local.run(moved, edition, out=out, err=io.StringIO()) == 0
+    assert "ModuleNotFoundError" not in out.getvalue() and "cause:" not in out.getvalue()
+    (edition / "notebooks" / "01-next" / "stage_00.py").unlink()  # the stage is nowhere to be found
+    out = io.StringIO()
+    assert local.run(moved, edition, out=out, err=io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("  cause: ModuleNotFoundError") and "stage_00" in lines[1], lines[:3]
+    assert "keep the notebook in its lesson's folder" in lines[1]
+
+
 def test_plain_nbgrader_autograde_still_works_running_the_same_tests_in_the_kernel(toy):
     """For instructors who want nbgrader's own autograde (it trusts the submission: tests run in its kernel)."""
     from autograder.grade.scratch import ScratchCourse

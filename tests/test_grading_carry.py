@@ -46,11 +46,14 @@ def _import(module: Path):  # type: ignore[no-untyped-def]
     return loaded
 
 
-def test_an_unfinished_lesson_is_not_carried_and_the_next_keeps_the_reference(toy):
+def test_an_unfinished_lesson_is_not_carried_and_the_next_keeps_the_reference(toy, capsys):
     carried, message = carry(_finish(toy, {"add": OWN_ADD}), toy)
     module = toy / "notebooks" / "01-next" / "stage_00.py"
     assert not carried and "0.2 (todo)" in message and "reference agent" in message
-    assert module.is_symlink() and "reference agent" in starting_point(0, module.parent)
+    capsys.readouterr()
+    said = starting_point(0, module.parent)
+    assert module.is_symlink() and "reference agent" in said
+    assert capsys.readouterr().out == "" and repr(said) == str(said)  # a notebook shows it once, without quotes
 
 
 def test_a_finished_lesson_carries_the_learners_own_agent_and_the_reference_can_come_back(toy):

@@ -140,7 +140,11 @@ def test_the_student_edition_has_releases_and_the_course_package_but_nothing_tha
     assert not (dest / "autograder").exists() and not (dest / "solutions").exists() and not (dest / "tests").exists()
     pyproject = tomllib.loads((dest / "pyproject.toml").read_text())
     assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["course*"]
-    assert "make lab" in (dest / "README.md").read_text() and "check:" in (dest / "Makefile").read_text()
+    readme, makefile = (dest / "README.md").read_text(), (dest / "Makefile").read_text()
+    assert "make lab" in readme and "make env" in readme and "check:" in makefile
+    assert "## Using a real model" in readme and "COURSE_MODEL" in readme  # every lesson points to that section
+    assert "2 notebooks here" in readme and "twelve notebooks" not in readme
+    assert "make test" not in makefile and "tests/" not in (dest / "environment.yml").read_text()
     assert scan(dest, toy) == []
     every = "\n".join(p.read_text(errors="ignore") for p in dest.rglob("*") if p.is_file())
     for secret in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS", "import autograder", "from autograder",

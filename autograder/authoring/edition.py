@@ -24,15 +24,17 @@ from pathlib import Path
 from autograder.authoring.leaks import scan
 from course.grading.layout import REPO_ROOT, lessons
 
-__all__ = ["build_student_edition", "learner_makefile"]
+__all__ = ["build_student_edition", "learner_makefile", "real_model_section"]
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 
 README = """# Twelve-Factor Agents: the course (learner edition)
 
-One agent, the support agent of a small online shop, built factor by factor in twelve notebooks.
+One agent, the support agent of a small online shop, built factor by factor: {count}, one per factor of
+the twelve.
 
 ```bash
 make lab      # first run: creates .venv and installs the course (a few minutes), then opens JupyterLab
+make env      # the environment only, to work in another editor: .venv/bin/jupyter, .venv/bin/course
 ```
 
 Open `notebooks/{first}/{first}.ipynb` and work top to bottom; each notebook starts from the agent
@@ -46,11 +48,17 @@ make carry NB=notebooks/{first}/{first}.ipynb   # once they pass: the next lesso
 ```
 
 Each notebook N+1 starts from the reference agent of notebook N (`stage_NN.py` beside it) until you
-carry your own forward; `.venv/bin/course carry NOTEBOOK --reference` goes back. Your instructor grades with hidden tests that are not in this edition, so a passing check is a good
-sign, not a grade. Hand in the `.ipynb` file under its original name.
-"""
+carry your own forward; `.venv/bin/course carry NOTEBOOK --reference` goes back. Your instructor grades with
+hidden tests that are not in this edition, so a passing check is a good sign, not a grade. Hand in the
+`.ipynb` file under its original name.
+
+{real_model}"""
+
 
 INSTRUCTOR_MARKER = "# ---- instructor targets"
+REAL_MODEL_HEADING = "### Using a real model"
+_MAKEFILE_HEADER = re.compile(r"^# `make lab` does all the set-up and opens the course; `make test` runs the tests\.$", re.M)
+_LEARNER_HEADER = "# `make lab` does all the set-up and opens the course; `make check NB=...` runs a notebook's checks."
 LEARNER_TARGETS = """\
 .PHONY: check carry
 
@@ -67,7 +75,28 @@ def learner_makefile(repository_makefile: str) -> str:
     if INSTRUCTOR_MARKER not in repository_makefile:
         raise ValueError(f"The Makefile has no {INSTRUCTOR_MARKER!r} line to cut the learner edition at.")
     shared = repository_makefile.split(INSTRUCTOR_MARKER)[0].rstrip() + "\n\n"
-    return shared + LEARNER_TARGETS
+    if not _MAKEFILE_HEADER.search(shared):
+        raise ValueError("The Makefile's first line changed: update autograder.authoring.edition._MAKEFILE_HEADER.")
+    return _MAKEFILE_HEADER.sub(_LEARNER_HEADER, shared) + LEARNER_TARGETS
+
+
+def real_model_section(repository_readme: str) -> str:
+    """The README's "Using a real model" section, which every lesson points to: one copy, in both READMEs."""
+    start = repository_readme.find(REAL_MODEL_HEADING)
+    if start < 0:
+        raise ValueError(f"The README has no {REAL_MODEL_HEADING!r} section, which the lessons point to.")
+    rest = repository_readme[start + len(REAL_MODEL_HEADING):]
+    end = re.search(r"^#{1,3} ", rest, re.M)
+    body = rest[:end.start()] if end else rest
+    return "## Using a real model" + body.rstrip() + "\n"
+
+
+def _environment(text: str) -> str:
+    """environment.yml without its pointer to the repository's own tests, which the edition does not ship."""
+    trimmed = text.replace(" (tests/test_setup.py keeps them in step)", "")
+    if "tests/" in trimmed:
+        raise RuntimeError("environment.yml names a test file: update autograder.authoring.edition._environment")
+    return trimmed
 
 
 def _pyproject(text: str) -> str:
@@ -110,12 +139,15 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
     shutil.copytree(REPO_ROOT / "course", dest / "course", ignore=_IGNORE)  # the package, whatever `root`
     (dest / "pyproject.toml").write_text(_pyproject((REPO_ROOT / "pyproject.toml").read_text("utf-8")), "utf-8")
     shutil.copytree(REPO_ROOT / "jupyter" / "learner", dest / "jupyter" / "learner", ignore=_IGNORE)
-    for name in ("environment.yml", "LICENSE", "LICENSE.md", "LICENSE.txt"):
+    for name in ("LICENSE", "LICENSE.md", "LICENSE.txt"):
         if (REPO_ROOT / name).is_file():
             shutil.copy(REPO_ROOT / name, dest / name)
+    (dest / "environment.yml").write_text(_environment((REPO_ROOT / "environment.yml").read_text("utf-8")), "utf-8")
     released = lessons(dest, released=True)
     first = released[0].slug if released else "01-slug"
-    (dest / "README.md").write_text(README.format(first=first), "utf-8")
+    count = f"{len(released)} notebook{'s' if len(released) != 1 else ''} here"
+    real_model = real_model_section((REPO_ROOT / "README.md").read_text("utf-8"))
+    (dest / "README.md").write_text(README.format(first=first, count=count, real_model=real_model), "utf-8")
     (dest / "Makefile").write_text(learner_makefile((REPO_ROOT / "Makefile").read_text("utf-8")), "utf-8")
     (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n", "utf-8")
     found = scan(dest, root)

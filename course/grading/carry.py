@@ -103,16 +103,24 @@ def carry(path: Path | str, root: Path | None = None, *, reference: bool = False
     return True, f"Carried: lesson {following.slug} now starts from your own agent of lesson {lesson.slug} ({shown})."
 
 
+class _Said(str):
+    """A sentence for the notebook to show as it is: once, without the quotes a str's repr would add."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def starting_point(number: int, folder: Path | str = ".") -> str:
-    """Which agent the lesson in `folder` starts from: the learner's own (carried) or the reference; printed too."""
+    """Which agent the lesson in `folder` starts from: the learner's own (carried) or the reference.
+
+    The cell's result shows it (printing it as well would show it twice)."""
     module = Path(folder) / f"stage_{number:02d}.py"
     if _is_own(module):
         line = f"This lesson starts from your own agent of lesson {number:02d} ({module.name}, carried forward)."
     else:
         line = (f"This lesson starts from the reference agent of lesson {number:02d} ({module.name}). "
                 f"To continue from your own, run `course carry` on your lesson-{number:02d} notebook.")
-    print(line)
-    return line
+    return _Said(line)
 
 
 def run(path: Path | str, *, reference: bool = False, out: TextIO | None = None, err: TextIO | None = None) -> int:

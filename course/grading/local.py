@@ -50,6 +50,8 @@ class VisibleReport:
         out = [f"Checking {self.path} as lesson {self.lesson.slug}: hidden tests are not available here "
                "(student edition), so only the visible checks ran; the graded score may differ."]
         icons = {"passed": "✅", "failed": "❌", "todo": "⏳"}
+        cause = [e for e in self.errors if e.startswith("ModuleNotFoundError")]
+        out += [f"  cause: {e}" for e in cause]  # before the checks its missing names make fail
         for result in self.visible:
             out.append(f"  {icons[result['status']]} {result['exercise']} {result['status']}")
             if result["status"] == "todo":
@@ -58,7 +60,7 @@ class VisibleReport:
             for case in result["cases"]:
                 if case["status"] == "failed":
                     out.append(f"     • {case['message']}" + (f"  (hint: {case['hint']})" if case["hint"] else ""))
-        out += [f"  cell error: {e}" for e in self.errors]
+        out += [f"  cell error: {e}" for e in self.errors if e not in cause]
         return out + ["Your notebook was not modified."]
 
 
@@ -121,15 +123,23 @@ def visible_report(path: Path, nb: Any, lesson: Lesson) -> VisibleReport:
             f"print({_REPORT_MARK!r} + _course_report({lesson.number}, globals()))")
     nb.cells.append(nbformat.v4.new_code_cell(code))
     with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
-        for sibling in path.parent.iterdir():  # the stage module and data files beside the notebook
-            if sibling.is_file() and sibling.suffix != ".ipynb":
-                shutil.copy(sibling, scratch)
+        # the lesson's stage modules and data files, then those beside the notebook (a carried stage wins):
+        # a notebook saved elsewhere still starts from the agent its lesson starts from
+        for folder in dict.fromkeys([lesson.release_dir, path.parent]):
+            for sibling in folder.iterdir() if folder.is_dir() else ():
+                if sibling.is_file() and sibling.suffix != ".ipynb":
+                    shutil.copy(sibling, scratch)
         with offline_environment():
             NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True, kernel_name="python3",
                            resources={"metadata": {"path": scratch}},
                            extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]).execute()
     errors = [f"{o.ename}: {o.evalue}" for c in nb.cells[:-1] for o in c.get("outputs", [])
               if o.output_type == "error" and o.ename != "NotImplementedError"]
+    missing = next((e for e in errors if e.startswith("ModuleNotFoundError")), None)
+    if missing:  # the cause first: every "X is not defined" after it follows from it
+        errors = [f"{missing} (the notebook's first cells could not import it: keep the notebook in its lesson's "
+                  f"folder, {lesson.release_dir.name}/, beside the files that came with it)",
+                  *(e for e in errors if e != missing)]
     for output in nb.cells[-1].get("outputs", []):
         if output.output_type == "stream" and _REPORT_MARK in output.text:
             return VisibleReport(path, lesson, json.loads(output.text.split(_REPORT_MARK, 1)[1]), errors)

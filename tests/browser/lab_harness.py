@@ -75,10 +75,7 @@ class Lab:
         return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?token={TOKEN}&reset"
 
     def __enter__(self) -> Lab:
-        runtime = Path(tempfile.mkdtemp(prefix="lab-runtime-"))
-        settings = runtime / "user-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+        runtime = Path(tempfile.mkdtemp(prefix="lab-runtime-"))  # empty user settings: the learner's first start
         env = {key: value for key, value in os.environ.items()
                if key not in ("COURSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
         env.update(COURSE_OFFLINE="1", JUPYTER_CONFIG_PATH=str(ROOT / "jupyter" / "learner"),

@@ -65,6 +65,8 @@ def test_the_lessons_widgets_render_when_its_cells_run(lab, browser, lesson):
     with artefacts_on_failure(page, f"lesson-{lesson.slug}", lab):
         run_notebook(page, lab, f"lessons/{lesson.slug}/{lesson.slug}.ipynb")
         assert error_outputs(page) == []
+        # JupyterLab asks about its news on a first start unless the learner config says not to
+        expect(page.get_by_text("official Jupyter news")).to_have_count(0)
         assert page.evaluate("() => window.jupyterapp.commands.hasCommand('RISE:preview')"), "RISE is not in JupyterLab"
         for what, css_class, text in WIDGETS_BY_LESSON[lesson.number]:
             widget = page.locator(f".jupyter-widgets.{css_class}")  # the live widget, not its static HTML report
