@@ -1,14 +1,17 @@
 """Every real lesson's release, generated fresh from its source, run as a learner runs it and autograded.
 
 A release must run top to bottom: the only errors allowed are the stubs' NotImplementedError
-(notebook authors wrap "you should see" cells in try/except NotImplementedError, or let them
-raise it). The trusted grader then runs the hidden tests, which must give 0 on every graded cell.
+(notebook authors wrap the cells that run exercises in `with needs("N.k"):`, course.grading.demo).
+The trusted grader then runs the hidden tests, which must give 0 on every graded cell. And a given
+cell never breaks in code the learner did not write: with every exercise answered subtly wrong
+(each stub returns None instead of raising), no given cell raises.
 The cells run in the grading worker exactly as in the learner's kernel, so one grading run checks
 both. Skipped while solutions/ is empty.
 """
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from autograder.grade.scratch import ScratchCourse
@@ -19,10 +22,35 @@ pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson in solutions/ yet
 
 
 @pytest.fixture(scope="module", params=LESSONS, ids=lambda lesson: lesson.slug)
-def release(request, tmp_path_factory):
+def graded(request, tmp_path_factory):
     lesson: Lesson = request.param
     course = ScratchCourse(lesson, tmp_path_factory.mktemp(lesson.slug))
-    return course.autograde({"release": course.release})["release"]
+    wrong = _returning_none(nbformat.read(str(course.release), as_version=4))
+    return {**course.autograde({"release": course.release, "wrong": wrong}), "notebook": wrong}
+
+
+@pytest.fixture(scope="module")
+def release(graded):
+    return graded["release"]
+
+
+def _returning_none(nb):  # type: ignore[no-untyped-def]
+    """Every exercise answered subtly wrong: a function stub returns None, a class stub gets no fields."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            functions = "def " in cell.source
+            cell.source = cell.source.replace("raise NotImplementedError()", "return None" if functions else "pass")
+    return nb
+
+
+def test_no_given_cell_breaks_when_an_exercise_is_wrong(graded):
+    given = {cell.metadata.get("nbgrader", {}).get("grade_id", "") for cell in graded["notebook"].cells
+             if not (cell.metadata.get("nbgrader", {}).get("solution") or cell.metadata.get("nbgrader", {}).get("grade"))}
+    code = [cell for cell in graded["notebook"].cells if cell.cell_type == "code"  # as the worker ran them: no test cells
+            and not (cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"))]
+    broken = [f"cell {i} ({(code[i].source.splitlines() or [''])[0][:60]}): {r.error or r.died}"
+              for i, r in enumerate(graded["wrong"].verdict.runs) if r.grade_id in given and (r.error or r.died)]
+    assert broken == [], "given cells that break on a wrong answer (wrap them in `with needs(...)`):\n" + "\n".join(broken)
 
 
 def test_the_release_runs_top_to_bottom_with_the_stubs_as_the_only_errors(release):

@@ -169,6 +169,9 @@ def refund_fields_are_required_and_described(IssueRefund, rng):
         assert (_property(schema, name).get("description") or "").strip(), (
             f"the field {name} has no description: the model reads it to know what goes there")
     assert (schema.get("description") or "").strip(), "IssueRefund has no docstring: it is the tool's description"
+    assert "check_refund_policy" in schema["description"], (
+        "IssueRefund's docstring lost 'Only after check_refund_policy said the refund is eligible': keep the one the "
+        "exercise's cell starts with, the rule the model reads before it refunds")
     problem = _refusal(IssueRefund, GOOD_REFUND)
     assert problem is None, f"IssueRefund refuses a valid refund {GOOD_REFUND}: {problem}"
     for name in GOOD_REFUND:
@@ -251,6 +254,8 @@ def tool_schema_carries_the_descriptions(tool_schema, ToolInput, GetOrder, learn
         description = function.get("description")
         assert isinstance(description, str) and first_line in description, (
             f"the description of {name} is {description!r}; the model should read the class docstring there")
+        assert description == description.strip(), (
+            f"the description of {name} is {description!r}: strip the docstring's blank lines and indentation")
         properties = (function.get("parameters") or {}).get("properties") or {}
         for field in _keys(model.model_fields):
             expected = model.model_fields[field].description.value
@@ -306,6 +311,7 @@ def parse_rejects_invalid_calls(parse_tool_call, ToolCallError, GetOrder, rng):
         ("get_order", f'{{"order_id": "the {words(rng)} one"}}', "order_id"),
         ("check_refund_policy", f'{{"order_id": {n}}}', "amount"),
         ("check_refund_policy", f'{{"order_id": {n}, "amount": -{_money(rng)}}}', "amount"),
+        ("check_refund_policy", f'{{"order_id": "the {words(rng)} one", "amount": -{_money(rng)}}}', "order_id+amount"),
         ("send_message", json.dumps({"body": f"Hi {words(rng)}", extra: email}), extra),
         ("update_address", json.dumps({"address": draw_address(rng), "customer_email": email}), "customer_email"),
     ]
@@ -313,8 +319,9 @@ def parse_rejects_invalid_calls(parse_tool_call, ToolCallError, GetOrder, rng):
     for name, arguments, field in broken:
         message = _expect_tool_call_error(parse_tool_call, ToolCallError, name, arguments)
         assert name in message, f"the error for {name}({arguments}) should name the tool; it says {message!r}"
-        if field:
-            assert field in message, f"the error for {name}({arguments}) should name the field {field}; it says {message!r}"
+        for one in (field or "").split("+") if field else ():
+            assert one in message, (f"the error for {name}({arguments}) should name each field with a problem "
+                                    f"({field.replace('+', ' and ')}); it says {message!r}")
     _expect_tool_call_error(parse_tool_call, ToolCallError, "get_order", f'{{"order_id": {n}}}',
                             tools={f"look_up_{words(rng)}": GetOrder})
 
@@ -392,6 +399,11 @@ def run_tool_returns_the_shops_json(run_tool, ToolInput, ToolCallError, GetOrder
                 raise AssertionError(f"run_tool({call!r}, ticket) returned {got[:80]!r}, which is not JSON") from None
             assert data == json.loads(shop_result().model_dump_json()), (
                 f"run_tool({call!r}, ticket) returned {got[:100]}…, which is not what the shop returned for that call")
+        missing = rng.randrange(2, 1000)  # no order has so small a number
+        error = raised(run_tool, GetOrder(order_id=missing), fine.ticket)
+        assert error is not None and error.isa("ShopError"), (
+            f"run_tool(GetOrder(order_id={missing}), ticket) should let the shop's NotFound propagate (run_agent turns it "
+            "into the error the model reads); it " + ("returned normally" if error is None else f"raised {error.type}"))
 
     name = words(rng).capitalize()
     Stray = learner.subclass(ToolInput, name, "A class with no tool behind it.",
@@ -443,6 +455,19 @@ def refund_is_idempotent(run_tool, IssueRefund, rng):
             f"after that refund, a ${price:.2f} refund of order {other} on ticket {second_case.ticket.ticket_id} was "
             "not paid" + (f" (run_tool raised {error.type}: {error.message})" if error is not None else "")
             + ": another ticket and order need another idempotency key")
+        fresh, again = draw_scenario(db, rng, "refunded"), draw_scenario(db, rng, "refunded")
+        first_ticket = again.ticket.model_copy(update={"ticket_id": again.ticket.ticket_id + rng.randrange(1, 500)})
+        run_tool(IssueRefund(order_id=again.order_id, amount=0.5, reason=reason), first_ticket)
+        for what, order_id, on in [("another order on the same ticket", fresh.order_id, ticket),
+                                   ("the same order on a new ticket", again.order_id, again.ticket)]:
+            small = round(rng.randrange(1, 100) / 100, 2)
+            before = len(_table(db, f"SELECT id FROM refunds WHERE order_id = {order_id}"))
+            error = raised(run_tool, IssueRefund(order_id=order_id, amount=small, reason=reason), on)
+            after = len(_table(db, f"SELECT id FROM refunds WHERE order_id = {order_id}"))
+            assert error is None and after == before + 1, (
+                f"a ${small:.2f} refund of {what} (order {order_id}, ticket {on.ticket_id}) was not paid"
+                + (f" (run_tool raised {error.type}: {error.message})" if error is not None else "")
+                + ": the idempotency key should come from the ticket and the order, both")
 
 
 @hidden.test("identity_comes_from_the_ticket")

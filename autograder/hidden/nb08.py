@@ -569,6 +569,22 @@ def max_steps_end_in_an_escalation(run_loop, new_thread, load_thread, system_pro
             f"Out of steps, run_loop returned {status!r} (the thread's status is {derived!r}); an escalated thread waits "
             "for a person: return 'waiting'.")
         assert not answered, "The escalated thread took an answer: it should wait for a person, not for an answer."
+    limit, unknown = rng.randint(2, 5), f"cancel_{words(rng)}"
+
+    def malformed(case: Scenario) -> FakeModel:  # malformed calls, then (if the loop is still asking) a text reply
+        asked: list[int] = []
+
+        def reply(request: Any) -> Reply:
+            asked.append(1)
+            return Reply.tool_call(unknown, {"order_id": case.order_id}) if len(asked) <= limit + 6 else Reply.text("Ok.")
+        return FakeModel(reply)
+    with _drawn_world(rng, "refunded", malformed) as (db, case, model), learner.stand_ins(guard=_Guard()):
+        thread_id, status = _loop(run_loop, new_thread, system_prompt, db, case.ticket,
+                                  f"a model whose every call is malformed, with max_steps={limit}", max_steps=limit)
+        events = _events(load_thread, thread_id)
+    assert model.calls == limit and status == "waiting" and _shown(events)[-1:] == ["tool_call:escalate"], (
+        f"With max_steps={limit} and a model whose every call is malformed, run_loop asked it {_times(model.calls)} and "
+        f"returned {status!r}: a malformed call is a step too, and out of steps the thread is escalated.")
     looks = rng.randint(1, 4)
 
     def looking(case: Scenario) -> FakeModel:

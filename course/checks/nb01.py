@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError
 
 from course.grading import visible
 from course.llm import FakeModel, Reply, use_model
-from course.shop import Shop, Ticket, use_shop
+from course.shop import Shop, ShopError, Ticket, use_shop
 from course.shop import tools as shop_tools
 
 _FIELDS = ("order_id", "amount", "reason")
@@ -66,10 +66,14 @@ def refund_fields_are_described(IssueRefund):
     assert not bare, f"no description on {', '.join(bare)}"
 
 
-@visible("1.1", hint="Keep the class docstring: it becomes the tool's description, the first thing the model reads.")
+@visible("1.1", hint="Keep the docstring the exercise's cell starts with (not the draft's): it becomes the tool's "
+                     "description, the first thing the model reads.")
 def refund_keeps_its_docstring(IssueRefund):
     described = (IssueRefund.model_json_schema().get("description") or "").strip()
     assert described, "IssueRefund has no docstring, so its schema has no description"
+    assert "check_refund_policy" in described, (
+        f"IssueRefund's description is {described!r}: it lost 'Only after check_refund_policy said the refund is "
+        "eligible', the rule the model reads before it refunds")
 
 
 @visible("1.1", hint="reason: Literal[...] of exactly the five values listed in the exercise.")
@@ -111,7 +115,7 @@ def refund_accepts_a_valid_refund(IssueRefund):
 
 # --- 1.2 tool_schema ---------------------------------------------------------------------------------
 
-def _gift_class(ns):
+def _gift_class(ns, *, long_doc: bool = False):
     ToolInput = _given(ns, "ToolInput")
 
     class WrapAsGift(ToolInput):
@@ -120,7 +124,17 @@ def _gift_class(ns):
         order_id: int = Field(description="The order to wrap.")
         note: str = Field(description="The card's text.")
 
-    return WrapAsGift
+    class WrapAsAGift(ToolInput):
+        """
+        Wrap an order as a gift before it ships.
+
+        The card is printed as written.
+        """
+
+        order_id: int = Field(description="The order to wrap.")
+        note: str = Field(description="The card's text.")
+
+    return WrapAsAGift if long_doc else WrapAsGift
 
 
 @visible("1.2", hint="Return {'type': 'function', 'function': {'name': ..., 'description': ..., 'parameters': ..., 'strict': True}}.")
@@ -154,11 +168,13 @@ def a_strict_endpoint_accepts_the_definition(tool_schema, ns):
 
 @visible("1.2", hint="The description is the class docstring; each parameter keeps its Field(description=...).")
 def tool_schema_carries_the_descriptions(tool_schema, ns):
-    model = _gift_class(ns)
+    model = _gift_class(ns, long_doc=True)
     function = (tool_schema("wrap_as_gift", model) or {}).get("function") or {}
     description = function.get("description")
     assert isinstance(description, str) and "Wrap an order as a gift" in description, (
         f"a class whose docstring is 'Wrap an order as a gift before it ships.' got the description {description!r}")
+    assert description == description.strip(), (
+        f"the description {description!r} keeps the docstring's indentation and blank lines: strip it")
     properties = (function.get("parameters") or {}).get("properties") or {}
     for field in ("order_id", "note"):
         got = (properties.get(field) or {}).get("description")
@@ -175,9 +191,16 @@ def _tool_call_error(parse_tool_call, ToolCallError, name: str, arguments: str, 
     except ToolCallError as error:
         message = str(error).strip()
         assert message, f"{shown} raised a ToolCallError with an empty message: say what is wrong"
+        assert error.__suppress_context__, (
+            f"{shown} raised ToolCallError without `from None`: the traceback still shows pydantic's error under "
+            "yours (`raise ToolCallError(...) from None`)")
         return message
     except NotImplementedError:
         raise
+    except (IndexError, KeyError) as error:
+        raise AssertionError(
+            f"{shown} raised {type(error).__name__} ({error}) while building the message: an error about the JSON "
+            "itself has an empty `loc`, so join it ('.'.join(map(str, e['loc']))) instead of indexing it") from None
     except Exception as error:
         raise AssertionError(f"{shown} raised {type(error).__name__} instead of ToolCallError") from None
     raise AssertionError(f"{shown} returned {got!r}; it should raise ToolCallError")
@@ -193,27 +216,34 @@ def parse_gives_a_typed_call(parse_tool_call, ns):
         f"parse_tool_call('check_refund_policy', '{{\"order_id\": 1203, \"amount\": 12.0}}') returned {got!r}")
 
 
-@visible("1.3", hint="An unknown name is an error for the model to read: raise ToolCallError naming the tool and the tools that exist.")
+@visible("1.3", hint="An unknown name is an error for the model to read: raise ToolCallError naming the tool and "
+                     "the tools that exist. Look names up in `tools` only: `model_name` is a name in the notebook, "
+                     "not a tool.")
 def parse_refuses_an_unknown_tool(parse_tool_call, ns):
-    message = _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), "cancel_everything", "{}")
-    assert "cancel_everything" in message, f"the error for an unknown tool should name it; it says {message!r}"
-    assert "track_shipment" in message, f"the error for an unknown tool should list the tools there are; it says {message!r}"
+    for name in ("cancel_everything", "model_name", "json"):  # the last two exist in the notebook, but are no tools
+        message = _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), name, "{}")
+        assert name in message, f"the error for an unknown tool should name it; it says {message!r}"
+        assert "track_shipment" in message, f"the error for an unknown tool should list the tools there are; it says {message!r}"
 
 
-@visible("1.3", hint="model_validate_json raises ValidationError for bad JSON too: catch it and raise ToolCallError from None.")
+@visible("1.3", hint="model_validate_json raises ValidationError for bad JSON, and for JSON that is no object, too: "
+                     "catch it and raise ToolCallError from None.")
 def parse_refuses_broken_json(parse_tool_call, ns):
-    message = _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), "track_shipment", '{"order_id": 12')
-    assert "track_shipment" in message, f"the error for broken JSON should name the tool; it says {message!r}"
+    for arguments in ('{"order_id": 12', "[12]", '"12"'):
+        message = _tool_call_error(parse_tool_call, _given(ns, "ToolCallError"), "track_shipment", arguments)
+        assert "track_shipment" in message, f"the error for the arguments {arguments} should name the tool; it says {message!r}"
 
 
 @visible("1.3", hint="Validate against the class, and put each problem's loc and msg in the message.")
 def parse_refuses_arguments_that_break_the_schema(parse_tool_call, ns):
     ToolCallError = _given(ns, "ToolCallError")
-    for arguments, field in [('{"order_id": 1203, "amount": "a lot"}', "amount"), ('{"amount": 12.0}', "order_id")]:
+    for arguments, fields in [('{"order_id": 1203, "amount": "a lot"}', ["amount"]), ('{"amount": 12.0}', ["order_id"]),
+                              ('{"order_id": "the red one", "amount": -4}', ["order_id", "amount"])]:
         message = _tool_call_error(parse_tool_call, ToolCallError, "check_refund_policy", arguments)
-        assert "check_refund_policy" in message and field in message, (
-            f"the error for check_refund_policy({arguments}) should name the tool and the field {field}; "
-            f"it says {message!r}")
+        missing = [field for field in fields if field not in message]
+        assert "check_refund_policy" in message and not missing, (
+            f"the error for check_refund_policy({arguments}) should name the tool and each field with a problem "
+            f"({', '.join(fields)}); it says {message!r}")
 
 
 @visible("1.3", hint="Use the `tools` parameter, not the global TOOLS: the caller decides which tools exist.")
@@ -257,6 +287,19 @@ def run_tool_returns_the_shops_json(run_tool, ns):
             assert data == json.loads(result().model_dump_json()), f"{shown} did not return what the shop returned for that call"
 
 
+@visible("1.4", hint="Let the shop's errors propagate: run_agent turns a ShopError into the error text the model "
+                     "reads. Catching it in run_tool hides it as if the call had worked.")
+def run_tool_lets_the_shops_errors_through(run_tool, ns):
+    GetOrder = _given(ns, "GetOrder")
+    with Shop.create() as db, use_shop(db):
+        try:
+            got = run_tool(GetOrder(order_id=4), _AISHA)
+        except ShopError:
+            return
+    raise AssertionError(f"run_tool(GetOrder(order_id=4), ticket) returned {got!r} for an order that does not exist; "
+                         "it should let the shop's NotFound propagate")
+
+
 @visible("1.4", hint="A call of a class with no tool behind it: raise ToolCallError (`case _:`).")
 def run_tool_refuses_a_class_it_has_no_tool_for(run_tool, ns):
     ToolInput, ToolCallError = _given(ns, "ToolInput"), _given(ns, "ToolCallError")
@@ -274,22 +317,35 @@ def run_tool_refuses_a_class_it_has_no_tool_for(run_tool, ns):
     raise AssertionError(f"run_tool on a class with no tool returned {got!r}; it should raise ToolCallError")
 
 
-@visible("1.4", hint="idempotency_key derived from the ticket and the order: the same on a repeat, different for another refund.")
+@visible("1.4", hint="idempotency_key derived from the ticket and the order (both): the same on a repeat, different "
+                     "for another order on the ticket and for the same order on another ticket.")
 def a_repeated_refund_is_paid_once(run_tool, IssueRefund):
     query = "SELECT order_id, amount_cents FROM refunds WHERE order_id IN (1063, 1077) ORDER BY id"
+    build = IssueRefund.model_construct  # whatever Exercise 1.1 accepts: this check is about the key
     with Shop.create() as db, use_shop(db):
-        refund = IssueRefund(order_id=1063, amount=5.0, reason="damaged")
+        refund = build(order_id=1063, amount=5.0, reason="damaged")
         first, again = run_tool(refund, _PRIYA), run_tool(refund, _PRIYA)
         rows = db.conn.execute(query).fetchall()
         assert rows == [(1063, 500)], (
             f"the same $5.00 refund of order 1063 asked twice on one ticket left these refunds (order, cents): {rows}")
         assert _json(first, "run_tool(IssueRefund(...), ticket)") == _json(again, "run_tool(IssueRefund(...), ticket)"), (
             "the repeated refund call should return the same refund as the first")
-        run_tool(IssueRefund(order_id=1077, amount=3.0, reason="other"), _AISHA)
+        run_tool(build(order_id=1077, amount=3.0, reason="damaged"), _AISHA)
         rows = db.conn.execute(query).fetchall()
         assert rows == [(1063, 500), (1077, 300)], (
             f"after a refund of order 1063 on one ticket, a $3.00 refund of order 1077 on another ticket left these "
             f"refunds (order, cents): {rows}")
+        run_tool(build(order_id=1077, amount=2.0, reason="damaged"), _PRIYA)
+        rows = db.conn.execute(query).fetchall()
+        assert rows[2:] == [(1077, 200)], (
+            f"a $2.00 refund of order 1077 on ticket {_PRIYA.ticket_id}, which already refunded order 1063, left these "
+            f"refunds (order, cents): {rows}: another order on the same ticket needs its own key")
+        again_on_a_new_ticket = _ticket(906, _AISHA.customer_name, _AISHA.customer_email)
+        run_tool(build(order_id=1077, amount=1.0, reason="damaged"), again_on_a_new_ticket)
+        rows = db.conn.execute(query).fetchall()
+        assert rows[3:] == [(1077, 100)], (
+            f"a $1.00 refund of order 1077 on a new ticket from the same customer left these refunds (order, cents): "
+            f"{rows}: the same order on another ticket needs its own key")
 
 
 @visible("1.4", hint="The customer's email comes from `ticket.customer_email`, never from the model or from code of your own.")

@@ -275,6 +275,24 @@ def out_of_steps_escalates(run_loop, ns):
         _given(ns, "Escalate").model_validate_json(events[-1].arguments)
 
 
+@visible("8.2", hint="Count every step, a malformed call too: the `for _ in range(max_steps)` loop takes a step per "
+                     "model call, whatever the model answers.")
+def a_model_that_only_sends_malformed_calls_is_escalated(run_loop, ns):
+    asked = []
+
+    def malformed_then_done(request):  # bounded: a loop that never counts a malformed call still ends
+        asked.append(request)
+        return Reply.tool_call("cancel_order", {"order_id": 1077}) if len(asked) <= 8 else Reply.text("Done.")
+
+    model = FakeModel(malformed_then_done)
+    status, events, _ = _run(run_loop, ns, model, SCENARIOS["where_is_my_order"], max_steps=3)
+    assert model.calls == 3, (
+        f"with max_steps=3 and a model whose every call is malformed, the model was asked {model.calls} times: "
+        "a malformed call is a step too")
+    assert _kinds(events)[-1:] == ["tool_call:escalate"] and status == "waiting", (
+        f"out of steps the thread ends {_kinds(events)[-1:]} and run_loop returned {status!r}")
+
+
 # --- 8.3 launch and resume ---------------------------------------------------------------------
 
 class _Loop:

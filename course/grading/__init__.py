@@ -1,6 +1,7 @@
 """`course.grading`: the learner's side of grading. Imported inside notebooks; never imports the grader.
 
     check("1.1"), visible(...)        course.grading.visible   visible checks, worth 0 points
+    with needs("6.1"): ...            course.grading.demo      a given cell that says which exercise it needs
     course check NOTEBOOK             course.grading.local     trusted grading where the grader is
                                                                installed, visible checks alone otherwise
     lessons(), find_lesson()          course.grading.layout    where lessons live in a course tree
@@ -18,6 +19,7 @@ hidden tests in autograder/hidden/nbNN.py. Then `course release`, and commit sol
 and stages/.
 """
 
+from .demo import needs
 from .visible import CheckResult, check, visible
 
-__all__ = ["CheckResult", "check", "visible"]
+__all__ = ["CheckResult", "check", "needs", "visible"]
