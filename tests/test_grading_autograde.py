@@ -129,6 +129,7 @@ def test_feedback_shows_the_failure_message_but_not_the_hidden_test_source(grade
     feedback = (toy / "var" / "feedback" / "wrong" / LESSON / f"{LESSON}.html").read_text()
     autograded = (toy / "var" / "autograded" / "wrong" / LESSON / f"{LESSON}.ipynb").read_text()
     assert "it should end with" in feedback and "it should end with" in autograded
+    assert ">Test cell<" not in feedback and '<a href="#shout_shouts">Shout shouts</a>' in feedback  # named by behaviour
     for secret in ("autograder.hidden", "BEGIN HIDDEN TESTS", "toy-hidden-secret", "nb00.py", "hidden(&quot;"):
         assert secret not in feedback, secret
         assert secret not in autograded, secret

@@ -16,6 +16,7 @@ spends running alembic as a subprocess to stamp its schema version.
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import itertools
 import logging
@@ -136,5 +137,24 @@ def autograde(root: Path | str, assignment: str, student: str = "*", **options: 
 
 
 def generate_feedback(root: Path | str, assignment: str, student: str = "*", **options: Any) -> str:
-    """`nbgrader generate_feedback` with the course's sanitiser: HTML in var/feedback/STUDENT/ASSIGNMENT/."""
-    return _run("GenerateFeedback", root, assignment, student=student, force=True, **options)
+    """`nbgrader generate_feedback` with the course's sanitiser: HTML in var/feedback/STUDENT/ASSIGNMENT/.
+
+    nbgrader's page lists every graded cell as "Test cell"; each is named here by what it checks (its
+    grade id, in words), so a learner sees at a glance which behaviour lost the points.
+    """
+    log = _run("GenerateFeedback", root, assignment, student=student, force=True, **options)
+    for page in (Path(root) / "var" / "feedback").glob(f"{student}/{assignment}/*.html"):
+        text = page.read_text(encoding="utf-8")
+        named = _TEST_CELL.sub(lambda m: f'<a href="#{m[1]}">{_in_words(m[1])}</a>', text)
+        if named != text:
+            page.write_text(named, encoding="utf-8")
+    return log
+
+
+_TEST_CELL = re.compile(r'<a href="#([A-Za-z0-9_-]+)">Test cell</a>')
+
+
+def _in_words(grade_id: str) -> str:
+    """`refund_is_idempotent` -> "Refund is idempotent"."""
+    words = grade_id.replace("_", " ").replace("-", " ").strip()
+    return html.escape(words[:1].upper() + words[1:])
