@@ -63,7 +63,8 @@ def _diagram(nb) -> str:
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
     folder = tmp_path_factory.mktemp("slides")
-    return folder, {deck.name.removesuffix(".slides.html"): deck.read_text() for deck in build_decks(folder, LESSONS)}
+    decks = build_decks(folder, LESSONS, outputs=False)  # with outputs: tests/browser/test_decks.py
+    return folder, {deck.name.removesuffix(".slides.html"): deck.read_text() for deck in decks}
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)

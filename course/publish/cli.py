@@ -38,7 +38,7 @@ def _build(args: argparse.Namespace) -> int:
     from .decks import build_decks
 
     start = time.monotonic()
-    decks = build_decks(Path(args.out), _chosen(args.lesson))
+    decks = build_decks(Path(args.out), _chosen(args.lesson), outputs=not args.no_outputs)
     print(f"{len(decks)} deck(s) in {args.out}/ ({time.monotonic() - start:.1f} s); open {args.out}/index.html")
     return 0
 
@@ -63,6 +63,8 @@ def register(commands: Any) -> None:
     build = actions.add_parser("build", help="a deck per lesson release, offline (default: build/slides)")
     build.add_argument("out", nargs="?", default="build/slides")
     build.add_argument("--lesson", type=int, action="append", help="only lesson N (repeatable)")
+    build.add_argument("--no-outputs", action="store_true",
+                       help="the code alone, to run live (default: with the outputs of the reference run)")
     build.set_defaults(handler=_build)
     site = commands.add_parser("site", help="the read-only course site: lessons with outputs, decks, an index")
     site.add_argument("out", nargs="?", default="build/site")

@@ -5,8 +5,9 @@
     build/slides/reveal.js/                      reveal.js, local (see `course.publish.offline`)
 
 Decks come from the releases as learners get them (no solutions, no hidden tests), cut into
-slides by the `slideshow` types stored in each cell (`course.publish.slide_types`). A deck shows
-the code to run live; `course site` also builds decks with the reference run's outputs.
+slides by the `slideshow` types stored in each cell (`course.publish.slide_types`), long prose moved
+to speaker notes (`course.publish.lecture`). A deck shows the code with the outputs of the reference
+run (`--no-outputs`: the code alone, to run live).
 To lecture, open a deck in a browser (S: speaker view, F: full screen, Esc: overview), or open
 the notebook in JupyterLab and press Alt+R (RISE) to present it live, running each cell.
 """
@@ -22,6 +23,7 @@ import nbformat
 
 from course.grading.layout import REPO_ROOT, Lesson, lessons
 
+from .lecture import lecture_cells
 from .offline import TEMPLATES, copy_reveal, static_outputs
 
 __all__ = ["build_decks", "deck_html", "lesson_title", "write_index"]
@@ -38,14 +40,14 @@ def lesson_title(nb: Any) -> str:
 
 
 def deck_html(nb: Any, *, footer: str = "", reveal_prefix: str = "reveal.js") -> str:
-    """One deck, as HTML text: `nb` cut into slides by its cells' slide types."""
+    """One deck, as HTML text: `nb` cut into slides by its cells' slide types, long prose in speaker notes."""
     from nbconvert import SlidesExporter
 
     exporter = SlidesExporter(template_name="course-reveal", extra_template_basedirs=[str(TEMPLATES)],
                               reveal_url_prefix=reveal_prefix, reveal_theme="white", reveal_transition="none", reveal_number="c/t",
                               reveal_width="1280", reveal_height="800", exclude_input_prompt=True,
                               exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(static_outputs(nb), resources={"course_deck_footer": footer})
+    body, _ = exporter.from_notebook_node(lecture_cells(static_outputs(nb)), resources={"course_deck_footer": footer})
     return str(body)
 
 
@@ -65,14 +67,21 @@ def write_index(target: Path, title: str, entries: Sequence[tuple[str, str, Sequ
     return path
 
 
-def build_decks(target: Path, chosen: Sequence[Lesson] | None = None, root: Path = REPO_ROOT) -> list[Path]:
-    """Write a deck for each lesson (default: every lesson with a release) and an index; returns the decks."""
+def build_decks(target: Path, chosen: Sequence[Lesson] | None = None, root: Path = REPO_ROOT, *,
+                outputs: bool = True) -> list[Path]:
+    """Write a deck for each lesson (default: every lesson with a release) and an index; returns the decks.
+
+    With `outputs` (the default) each deck shows the outputs of the reference run, as the site's do
+    (each lesson is run once to build its deck); without, the code alone, to be run live.
+    """
+    from .site import executed_release
+
     target.mkdir(parents=True, exist_ok=True)
     copy_reveal(target)
     decks: list[Path] = []
     entries: list[tuple[str, str, Sequence[tuple[str, str]]]] = []
     for lesson in chosen if chosen is not None else [item for item in lessons(root) if item.release.exists()]:
-        nb = nbformat.read(str(lesson.release), as_version=4)
+        nb = executed_release(lesson) if outputs else nbformat.read(str(lesson.release), as_version=4)
         title = lesson_title(nb)
         deck = target / f"{lesson.slug}.slides.html"
         deck.write_text(deck_html(nb, footer=f"Twelve-Factor Agents · {title}"), encoding="utf-8")
