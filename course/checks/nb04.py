@@ -60,7 +60,7 @@ def _chatty_ticket() -> Ticket:
 
 # --- 4.1 determine_next_step -------------------------------------------------------------------
 
-@visible("4.1", hint="Parse the first tool call with parse_tool_call(name, arguments, INTENTS).")
+@visible("4.1", hint="Parse the first tool call with parse_tool_call(name, arguments, intents): the `intents` given.")
 def every_kind_of_call_becomes_its_intent(determine_next_step, ns):
     calls = [("track_shipment", {"order_id": 1077}, "TrackShipment"),
              ("check_refund_policy", {"order_id": 1077, "amount": 40.0}, "CheckRefundPolicy"),
@@ -80,11 +80,16 @@ def the_first_of_two_calls_is_the_next_step(determine_next_step, ns):
         f"a reply calling get_order and then send_message came back as {intent!r}, not the first call's GetOrder"
 
 
-@visible("4.1", hint="No tool calls in the reply means the model is done: Done(summary=message.content or '').")
+@visible("4.1", hint="No tool calls in the reply means the model is done: Done(summary=message.content or ''). "
+                     "Look at tool_calls, not at the text: a reply may carry both.")
 def a_text_reply_becomes_done_with_the_text(determine_next_step, ns):
     intent = _decide(determine_next_step, ns, FakeModel.scripted(Reply.text("Aisha has her answer.")), _WHERE)
     assert isinstance(intent, _given(ns, "Done")), f"a text reply came back as {intent!r}, not a Done"
     assert intent.summary == "Aisha has her answer.", f"the Done's summary is {intent.summary!r}, not the model's text"
+    both = Reply.tool_call("track_shipment", {"order_id": 1077}, content="Let me look that up.")
+    intent = _decide(determine_next_step, ns, FakeModel.scripted(both), _WHERE)
+    assert isinstance(intent, _given(ns, "TrackShipment")), (
+        f"a reply with some text and a track_shipment call came back as {intent!r}: the call is the next step")
 
 
 @visible("4.1", hint="Offer INTENT_SCHEMAS (the tools and done), not TOOL_SCHEMAS.")
@@ -105,6 +110,11 @@ def the_intents_given_are_the_choices(determine_next_step, ns):
     assert sorted(offered) == ["done", "track_shipment"], (
         f"called with intents={{'track_shipment': ..., 'done': ...}}, the model was offered {offered}")
     assert isinstance(intent, TrackShipment), f"the model's track_shipment call came back as {intent!r}"
+    model = FakeModel.scripted(Reply.tool_call("where_is", '{"order_id": 1077}'))
+    intent = _decide(determine_next_step, ns, model, _WHERE, intents={"where_is": TrackShipment, "done": Done})
+    assert isinstance(intent, TrackShipment), (
+        f"called with intents={{'where_is': TrackShipment, ...}}, the model's where_is call came back as {intent!r}: "
+        "parse with the `intents` given, not the global INTENTS")
 
 
 @visible("4.1", hint="Let parse_tool_call's ToolCallError propagate: what to do about it is the loop's business.")
@@ -119,17 +129,34 @@ def a_malformed_call_raises_tool_call_error(determine_next_step, ns):
         raise AssertionError(f"a call with {what} came back as {got!r} instead of raising ToolCallError")
 
 
-@visible("4.1", hint="Return the intent; do not run it, and do not append to the thread: that is the loop's job.")
+@visible("4.1", hint="Return the intent; do not run it, and do not append to the thread (not even a Finished for a "
+                     "text reply): that is the loop's job.")
 def deciding_changes_nothing(determine_next_step, ns):
     thread_for, system_prompt = _given(ns, "thread_for"), _given(ns, "system_prompt")
     ask = Reply.tool_call("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"})
-    with _world(FakeModel.scripted(ask)) as db:
-        thread = thread_for(_DAMAGED.ticket)
-        stored = thread.model_dump_json()
-        intent = determine_next_step(thread, system_prompt(db.policy), [])
-        refunded = refunded_amount(db, _DAMAGED)
-    assert refunded == 0, f"deciding {intent!r} refunded ${refunded:.2f}: deciding must not act"
-    assert thread.model_dump_json() == stored, "determine_next_step changed the thread it was given: it should only read it"
+    for reply in (ask, Reply.text("Maya has her refund.")):
+        with _world(FakeModel.scripted(reply)) as db:
+            thread = thread_for(_DAMAGED.ticket)
+            stored = thread.model_dump_json()
+            intent = determine_next_step(thread, system_prompt(db.policy), [])
+            refunded = refunded_amount(db, _DAMAGED)
+        assert refunded == 0, f"deciding {intent!r} refunded ${refunded:.2f}: deciding must not act"
+        assert thread.model_dump_json() == stored, (
+            f"deciding {intent!r} changed the thread it was given: it should only read it")
+
+
+@visible("4.1", hint="Catch nothing around the model call: an endpoint that fails is an error for the loop's caller, "
+                     "not a Done.")
+def a_failing_endpoint_is_not_a_done(determine_next_step, ns):
+    import openai
+
+    refusing = FakeModel.scripted(Reply.tool_call("track_shipment", {"order_id": 1077}), context_window=10)
+    try:
+        got = _decide(determine_next_step, ns, refusing, _WHERE)
+    except (openai.APIError, ValueError):
+        return
+    raise AssertionError(f"a model endpoint that refused the request came back as {got!r}: let its error propagate "
+                         "(an `except Exception` around deciding turns every failure into a Done)")
 
 
 @visible("4.1", hint="Build the messages with build_context(thread, budget): the budget you were given.")
@@ -165,12 +192,26 @@ def a_new_address_reaches_the_shop(execute, ns):
     assert stored == address, f"after execute(UpdateAddress(address={address!r})) the shop has {stored!r}"
 
 
-@visible("4.2", hint="Done runs no tool: return Finished(summary=intent.summary).")
+@visible("4.2", hint="Done runs no tool: return Finished(summary=intent.summary). The customer hears from the "
+                     "model's send_message, never from Done.")
 def done_becomes_finished(execute, ns):
-    with _world(FakeModel.scripted()):
+    with _world(FakeModel.scripted()) as db:
         event = execute(_given(ns, "Done")(summary="Refunded the mug."), _DAMAGED.ticket)
+        sent = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     assert isinstance(event, _given(ns, "Finished")), f"execute(Done(...)) returned {event!r}, not a Finished event"
     assert event.summary == "Refunded the mug.", f"the Finished summary is {event.summary!r}"
+    assert sent == 0, "execute(Done(...)) sent the customer a message: Done runs no tool"
+
+
+@visible("4.2", hint="Every tool has its case: delegate to run_tool (one case per tool input), or match every class "
+                     "in INTENTS.")
+def every_tool_reaches_the_shop(execute, ns):
+    calls = [("GetOrder", {"order_id": 1077}), ("TrackShipment", {"order_id": 1077}),
+             ("CheckRefundPolicy", {"order_id": 1077, "amount": 10.0}), ("SendMessage", {"body": "On its way."})]
+    with _world(FakeModel.scripted()):
+        for cls, arguments in calls:
+            event = execute(_given(ns, cls)(**arguments), _WHERE.ticket)
+            assert isinstance(event, _given(ns, "ToolResult")), f"execute({cls}(...)) returned {event!r}, not a ToolResult"
 
 
 @visible("4.2", hint="Catch the shop's refusal (ShopError) and return ToolFailed(name=..., error=str(error)).")
@@ -278,6 +319,17 @@ def each_step_is_recorded_and_the_run_stops_at_finished(run_agent, ns):
     request = next(e for e in thread.events if getattr(e, "kind", "") == "tool_call")
     assert request.arguments == GetOrder(order_id=1077).model_dump_json(), \
         f"the recorded request carries {request.arguments!r}: record intent.model_dump_json()"
+
+
+@visible("4.3", hint="A Done is recorded by its Finished alone: record a ToolRequested for a tool, not for Done.")
+def a_done_is_recorded_once_as_its_finished(run_agent, ns):
+    script = _Script([_given(ns, "Done")(summary="Told Aisha.")])
+    with _scripted(ns, script):
+        thread = run_agent(_WHERE.ticket)
+    kinds = [(e.kind, getattr(e, "name", "")) for e in thread.events]
+    assert ("tool_call", "done") not in kinds, (
+        f"the thread holds {kinds[-2:]}: a Done stored as a ToolRequested too reads as a tool call with no result "
+        "(lesson 05 would call that thread interrupted)")
 
 
 @visible("4.3", hint="The loop decides at most max_steps times (12 by default), whatever the model says.")

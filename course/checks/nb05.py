@@ -207,14 +207,14 @@ def status_follows_the_last_event(status_of, ns):
     Thread, EVENT = _given(ns, "Thread"), _given(ns, "EVENT")
     events = _tom_events()
     again = {**events[0], "body": "But it cracked on day one!"}
-    cases = [(events[:1], "working"), (events[:2], "interrupted"), (events[:3], "working"), (events[:4], "interrupted"),
+    cases = [([], "working"), (events[:1], "working"), (events[:2], "interrupted"), (events[:3], "working"), (events[:4], "interrupted"),
              (events[:5], "working"), (events, "done"), ([*events, again], "working"),
              ([*events, again, events[1]], "interrupted"),
              ([*events[:3], {**events[1], "name": "ask_customer", "arguments": '{"question": "Which colour?"}'}], "waiting"),
              ([*events[:5], {**events[1], "name": "request_approval", "arguments": '{"order_id": 1013}'}], "waiting")]
     for chosen, want in cases:
         got = status_of(Thread(ticket=_TOM.ticket, events=[EVENT.validate_python(e) for e in chosen]))
-        ending = " → ".join(f"{e['kind']} {e['name']}" if "name" in e else e["kind"] for e in chosen[-3:])
+        ending = " → ".join(f"{e['kind']} {e['name']}" if "name" in e else e["kind"] for e in chosen[-3:]) or "(no event)"
         assert got == want, f"a thread ending … {ending} is {got!r}, not {want!r}"
 
 
@@ -226,14 +226,18 @@ def threads_are_listed_oldest_first_and_follow_the_store(threads_with_status, ns
         _put(db, "ticket-505-1", _AISHA.ticket, events[:2])          # interrupted
         _put(db, "ticket-504-1", _TOM.ticket, events[:1])            # working
         _put(db, "ticket-505-2", _AISHA.ticket, events[:3])          # working
+        _put(db, "ticket-505-2-fork-1", _AISHA.ticket, [])           # working: a fork at 0 has no event yet
         first = {status: threads_with_status(status) for status in ("working", "interrupted", "done")}
         db.conn.execute("INSERT INTO events VALUES ('ticket-505-1', 2, ?, ?)", (events[2]["kind"], json.dumps(events[2])))
         second = {status: threads_with_status(status) for status in ("working", "interrupted", "done")}
         tables = {name for (name,) in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         columns = [row[1] for row in db.conn.execute("PRAGMA table_info(threads)")]
-    want = {"working": ["ticket-504-1", "ticket-505-2"], "interrupted": ["ticket-505-1"], "done": ["ticket-507-1"]}
-    assert first == want, f"four threads, stored in the order 507-1, 505-1, 504-1, 505-2, were listed as {first}"
-    want = {"working": ["ticket-505-1", "ticket-504-1", "ticket-505-2"], "interrupted": [], "done": ["ticket-507-1"]}
+    want = {"working": ["ticket-504-1", "ticket-505-2", "ticket-505-2-fork-1"], "interrupted": ["ticket-505-1"],
+            "done": ["ticket-507-1"]}
+    assert first == want, (f"five threads, stored in the order 507-1, 505-1, 504-1, 505-2, 505-2-fork-1 (no event "
+                           f"yet), were listed as {first}")
+    want = {"working": ["ticket-505-1", "ticket-504-1", "ticket-505-2", "ticket-505-2-fork-1"], "interrupted": [],
+            "done": ["ticket-507-1"]}
     assert second == want, f"after another process stored ticket-505-1's result, the threads were listed as {second}"
     assert tables <= {"meta", "customers", "products", "orders", "order_items", "shipments", "refunds", "messages",
                       "tickets", "threads", "events"}, "the shop's database has new tables: store no status"
@@ -287,7 +291,8 @@ def a_refusal_is_stored_as_a_tool_failed(act, ns):
     assert [e for _, e in notes.calls] == [event], "the ToolFailed was not stored, once, as the step's event"
 
 
-@visible("5.3", hint="Do not catch the error: the transaction rolls the effect back when it reaches the end of the block.")
+@visible("5.3", hint="Both inside one `with current_shop().transaction():` block (the effect and append_event), and "
+                     "catch nothing: an error leaving the block rolls the effect back.")
 def a_failure_between_effect_and_event_undoes_both(act, ns):
     SendMessage, UpdateAddress = _given(ns, "SendMessage"), _given(ns, "UpdateAddress")
     moving = SCENARIOS["change_address"]
@@ -351,6 +356,11 @@ def a_fork_holds_the_first_events_under_a_new_id(fork_thread, ns):
         after = _rows(db, "ticket-504-1")
     assert "ticket-504-1" not in (first, second), "fork_thread returned the original's own id: a fork is a new thread"
     assert first != second, f"two forks of one thread both got the id {first!r}"
+    with _world() as db:
+        _put(db, "ticket-504-1", _TOM.ticket, events)
+        with _forking(ns, {"ticket-504-1": events}):
+            many = [fork_thread("ticket-504-1", 1) for _ in range(11)]
+    assert len(set(many)) == 11, f"eleven forks of one thread got {len(set(many))} different ids: {many[8:]}"
     assert first in ids and second in ids, "a fork's id has no row in the threads table"
     for fork_id, content in zip((first, second), contents, strict=True):
         assert _same(content, events[:3]), (
@@ -368,7 +378,11 @@ def a_fork_of_an_old_thread_holds_todays_events(fork_thread, ns):
         with _forking(ns, {"ticket-504-1": old}) as notes:
             fork_id = fork_thread("ticket-504-1", 2)
             content = _fork_content(db, notes, fork_id, upgrade_event)
+        version = db.conn.execute("SELECT schema_version FROM threads WHERE id = ?", (fork_id,)).fetchone()
     request = next((e for e in content if e.get("kind") == "tool_call"), None)
+    assert version is not None and version[0] == _given(ns, "SCHEMA_VERSION"), (
+        f"the fork of a version-1 thread has schema_version {version[0] if version else None} in its row: its events "
+        "are today's, so its row says SCHEMA_VERSION")
     assert _same(content, _tom_events()[:2]), (
         f"a fork at 2 of a version-1 thread holds the events {[e.get('kind') for e in content]}, its request "
         f"being {request!r}; expected a ticket, then the request with its arguments as today's JSON text")

@@ -278,6 +278,30 @@ def the_customer_writing_while_a_manager_decides_is_refused(resume, ns):
     assert after == before and not recorder.calls, "a refused reply stored events or ran the thread"
 
 
+@visible("6.3", hint="resume(thread_id) with no answer: record_answer refuses it only when the thread waits for a "
+                     "person. An interrupted thread (a crash after choosing a tool) waits for nobody: resume runs it, "
+                     "which finishes that step first.")
+def resume_without_an_answer_runs_an_interrupted_thread_and_refuses_a_waiting_one(resume, ns):
+    ResumeError = _given(ns, "ResumeError")
+    recorder = _Recorder(ns, "done")
+    with _world(), _standing_in(ns, recorder):
+        crashed = _given(ns, "new_thread")(_DAMAGED.ticket)
+        _given(ns, "append_event")(crashed, _given(ns, "ToolRequested")(name="get_order", arguments='{"order_id": 1042}'))
+        error = _refused(resume, crashed)
+        ran = [call[0] for call in recorder.calls]
+        waiting, _ = _waiting(ns)
+        before = _kinds(ns, waiting)
+        refused = _refused(resume, waiting)
+        after = _kinds(ns, waiting)
+    assert error is None and ran == [crashed], (
+        "resume(thread_id) on an interrupted thread (a tool chosen, its result never stored) "
+        + (f"raised {error!r}" if error is not None else "did not run it")
+        + ": it waits for no answer, so resume runs it, and the loop finishes the interrupted step")
+    assert isinstance(refused, ResumeError) and after == before and len(recorder.calls) == 1, (
+        "resume(thread_id) with no answer, on a thread that waits for a person's answer, "
+        + ("was not refused with ResumeError" if not isinstance(refused, ResumeError) else "stored events or ran it"))
+
+
 @visible("6.3", hint="Let load_thread's ThreadNotFound reach the caller.")
 def an_unknown_thread_is_thread_not_found(resume, ns):
     ThreadNotFound, Approval = _given(ns, "ThreadNotFound"), _given(ns, "Approval")

@@ -59,7 +59,7 @@ def _stored(ns, thread_id: str) -> list[dict[str, Any]]:
     return json.loads(_given(ns, "load_thread")(thread_id).model_dump_json())["events"]
 
 
-def _pause(ns, human: str = "request_approval") -> str:
+def _pause(ns, human: str = "request_approval", asked: dict[str, Any] | None = None) -> str:
     """A stored thread waiting on a person (the mug's refund, or Priya's unknown order)."""
     ticket = _MUG.ticket if human == "request_approval" else _UNKNOWN.ticket
     INTENTS, ToolRequested = _given(ns, "INTENTS"), _given(ns, "ToolRequested")
@@ -68,8 +68,8 @@ def _pause(ns, human: str = "request_approval") -> str:
     for name, arguments in steps if human == "request_approval" else [("get_order", {"order_id": 1603})]:
         _given(ns, "append_event")(thread_id, ToolRequested(name=name, arguments=json.dumps(arguments)))
         _given(ns, "act")(thread_id, INTENTS[name](**arguments), ticket)
-    asked = _ASKED if human == "request_approval" else {"question": "Which order number?", "options": [],
-                                                        "urgency": "low", "channel": "chat"}
+    asked = asked or (_ASKED if human == "request_approval" else {"question": "Which order number?", "options": [],
+                                                                  "urgency": "low", "channel": "chat"})
     _given(ns, "append_event")(thread_id, ToolRequested(name=human, arguments=json.dumps(asked)))
     return thread_id
 
@@ -148,6 +148,9 @@ def bad_values_are_refused(RequestApproval, ns):
     RequestApproval, AskCustomer = _mine(ns, "RequestApproval"), _given(ns, "AskCustomer")
     good = RequestApproval(**_ASKED)
     assert good.amount == 18.5 and good.options == ["approve", "reject"], f"a valid request became {good!r}"
+    why = {"amount": "Field(gt=0)", "order_id": "Field(gt=0)", "question": "Field(min_length=1)",
+           "reason": "Field(min_length=1)", "urgency": "the type Urgency, a Literal, not str",
+           "channel": "a Literal of the channels, not str"}
     bad = [("amount=-18.5", {"amount": -18.5}), ("order_id=-1", {"order_id": -1}), ("question=''", {"question": ""}),
            ("reason=''", {"reason": ""}), ("urgency='urgent'", {"urgency": "urgent"}), ("channel='sms'", {"channel": "sms"})]
     for what, change in bad:
@@ -155,7 +158,7 @@ def bad_values_are_refused(RequestApproval, ns):
             RequestApproval(**{**_ASKED, **change})
         except ValueError:
             continue
-        raise AssertionError(f"RequestApproval accepted {what}")
+        raise AssertionError(f"RequestApproval accepted {what}: give {next(iter(change))} {why[next(iter(change))]}")
     try:
         AskCustomer(question="", options=[], urgency="low", channel="chat")
     except ValueError:
@@ -239,6 +242,10 @@ def a_lower_amount_is_what_is_refunded(approval_answer, ns):
             _resumed(ns, thread_id, answer)
             refunds = _refunds(db, 1042)
         assert refunds == [amount], f"after approving ${amount:.2f} of $18.50 ({answer!r}) the refunds are {refunds}"
+        if amount == 18.5:
+            assert answer.amount is None, (
+                f"approving exactly the $18.50 asked for gave {answer!r}: amount=None says the request was approved as "
+                "it stood, which is what the person did")
 
 
 @visible("7.2", hint="A rejection is an Approval with approved=False and the comment: the model reads it and writes to the customer.")
@@ -338,17 +345,23 @@ def the_card_shows_the_request(approval_card, ns):
     with _world(FakeModel.scripted()):
         card = approval_card(_pause(ns), _Resumes())
     shown = _shown(card)
-    for what, text in [("question", _ASKED["question"]), ("order", "1042"), ("amount", "18.50")]:
-        assert text in shown, f"the card does not show the {what} ({text!r})"
+    for what, text in [("question", _ASKED["question"]), ("order", "1042"), ("amount", "18.50"), ("reason", _ASKED["reason"])]:
+        assert text in shown, f"the card does not show the {what} ({text!r}): the person decides on all of it"
+    sly = {**_ASKED, "reason": 'Cracked <img src=x onerror="alert(1)"> mug', "question": "Refund <b>now</b>?"}
+    with _world(FakeModel.scripted()):
+        shown = _shown(approval_card(_pause(ns, asked=sly), _Resumes()))
+    assert "<img" not in shown and "<b>now" not in shown and "&lt;img" in shown, (
+        "the card shows the model's words as HTML: a reason holding <img onerror=...> would run in the person's "
+        "browser. html.escape() what the model wrote")
     inside = _inside(card)
     lost = [name for name in ("amount", "comment", "approve", "reject", "status") if getattr(card, name) not in inside]
     assert not lost, f"the card does not contain its {', '.join(lost)} widget"
     assert card.amount.value == 18.5 and card.amount.max == 18.5, "the amount box should start at, and stop at, $18.50"
 
 
-@visible("7.3", hint="_answer: self.resume(self.thread_id, approval_answer(self.thread_id, approved, self.comment.value, "
-                     "self.amount.value if approved else None)), then disable both buttons and set self.status.value; "
-                     "once answered, do nothing.")
+@visible("7.3", hint="_answer: the checked answer from your approval_answer (the box's amount only when approving, the "
+                     "comment always), then the card's own resume with it; then disable both buttons and show the "
+                     "status. Once answered, do nothing.")
 def the_buttons_answer_once(approval_card, ns):
     answers, resumes = _Answers(ns), _Resumes()
     with _world(FakeModel.scripted()), _replaced(ns, approval_answer=answers):
