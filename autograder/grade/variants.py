@@ -4,7 +4,8 @@ A full grading run per wrong answer costs a worker start and a whole notebook ru
 solution notebook runs once in one sandboxed worker (autograder.boundary.session); then, for each variant
 of a solution cell, the variant is defined in the same worker with the later cells that build the
 agent from it (those tagged `export`), the hidden tests of that exercise (the graded cells after the
-solution cell, up to the next one) run exactly as the trusted grader runs them, then every name is
+solution cell, up to the next one) run exactly as the trusted grader runs them (the names the
+solution cell defines are unbound first, as in a notebook where that cell never ran), then every name is
 bound again as it was before the variant (a variant that shadows an import, such as a home-made
 `ValidationError`, leaves nothing behind) and the right solution is defined again, with the same
 later cells. Used by tests/test_grading_wrong_answers.py;
@@ -94,8 +95,10 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
                 session.run_cell(cell.source)
         for solution, sources in variants.items():
             later = _definitions_after(nb, cell_of[solution])
+            defined = _names_defined(nb.cells[cell_of[solution]].source)
             for k, source in enumerate(sources):
                 session.run_cell(_SNAPSHOT)
+                session.run_cell(f"for __name in {defined!r}:\n    globals().pop(__name, None)")  # the cell's own, unbound
                 session.run_cell(source.strip("\n"))
                 for cell in later:  # what later cells built from it (TOOLS, default arguments) uses the variant too
                     session.run_cell(cell)
@@ -117,6 +120,25 @@ def grade_variants(lesson: Lesson, variants: dict[str, list[str]], *, limits: Li
 
 
 _SNAPSHOT = "__names_before_variant = dict(globals())"
+
+
+def _names_defined(source: str) -> list[str]:
+    """The top-level names a solution cell binds: a variant replaces the cell, so it starts without them (a stub that
+    raises half-way through a class body must not leave the solution's class in place)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return sorted(set(names))
 _RESTORE = ("(lambda saved: (globals().clear(), globals().update(saved)))"
             "(globals().pop('__names_before_variant'))")
 

@@ -6,9 +6,15 @@ behaviour: what `redact` and `render_event` return, the messages `build_context`
 this process's `count_message_tokens`, which events they show, in which order), what the stored
 thread still holds afterwards, and — for the agent — what the fake model received and what happened
 in the shop (both the grader's own). Threads are built in the learner's process from the learner's
-event classes: Grace's long thread with real tool results, and synthetic threads whose every event
-carries a unique letters-only marker. Everything judged is plain data: the `.value` of what the
-learner's code returned.
+event classes: Grace's long thread with real tool results, a drawn customer's refund after a long
+drawn thread, and synthetic threads whose every event carries a unique letters-only marker.
+Everything judged is plain data: the `.value` of what the learner's code returned.
+
+Inputs are drawn from the grading's seed (`rng`), so no table of known inputs passes: card numbers
+(every shape, drawn digits), email addresses, the texts redact must leave alone, the events
+render_event shows, the synthetic threads (customer, markers, lengths, secrets), the budgets, and
+for the agent drawn tickets (`course.shop.draw_scenario`) after drawn earlier messages, next to
+Grace's thread and the named scenarios; every refund or address change must follow a model call.
 
 Each exercise is scored on its own: the tests of 3.2 call the learner's `render_event` with a
 scripted stand-in for `redact` (it masks only the secrets of the test's own inputs), and the tests
@@ -21,19 +27,36 @@ whole stage-3 agent and use all of the learner's functions.
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import random
 import re
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests
-from autograder.hidden.drawn import Records, effects_follow_calls, runs
+from autograder.hidden.drawn import Records, effects_follow_calls, runs, words
 from course.brain import shop_brain
 from course.llm import FakeModel, count_message_tokens, use_model
-from course.shop import SCENARIOS, Shop, Ticket, draw_scenario, outcome_of, use_shop
+from course.shop import (
+    DEFAULT_TODAY,
+    SCENARIOS,
+    HistoryMessage,
+    Outcome,
+    Scenario,
+    Shop,
+    Ticket,
+    draw_scenario,
+    outcome_of,
+    use_shop,
+)
 from course.shop import tools as shop_tools
+from course.shop.drawn import draw_address
+from course.shop.seed import FIRST_NAMES, LAST_NAMES
 
 hidden = HiddenTests("03")
 
@@ -149,90 +172,204 @@ def _letters(i: int) -> str:
 
 _WORDS = ["parcel", "warehouse", "blanket", "courier", "linen", "tray", "walnut", "sleeve", "label", "sorting", "facility", "patience", "weekend", "guest", "mother", "window", "route", "trace", "counter", "porch", "neighbour", "ribbon", "pantry", "kettle", "lantern", "basket", "quilt"]
 
+# Card numbers the tests draw digits for, as (digit groups, separator): 16 digits in fours with spaces, dashes or
+# nothing, American Express's 4-6-5, and 13 and 19 digits in one run.
+_CARD_SHAPES: tuple[tuple[tuple[int, ...], str], ...] = (
+    ((4, 4, 4, 4), " "), ((4, 4, 4, 4), "-"), ((16,), ""), ((4, 6, 5), " "), ((13,), ""), ((19,), ""))
+
+
+def _card(rng: random.Random, shape: tuple[tuple[int, ...], str] | None = None) -> str:
+    """A card number of `shape` (else a drawn one) with drawn digits."""
+    groups, separator = shape or rng.choice(_CARD_SHAPES)
+    digits = str(rng.randint(3, 6)) + "".join(str(rng.randrange(10)) for _ in range(sum(groups) - 1))
+    ends = [sum(groups[:i]) for i in range(len(groups) + 1)]
+    return separator.join(digits[a:b] for a, b in itertools.pairwise(ends))
+
+
+def _emails(rng: random.Random) -> list[str]:
+    """Email addresses of every shape, drawn: dots in the name, capitals and a plus, underscores and hyphens,
+    a plain one."""
+    a, b, c, d = words(rng, 4).split("_")
+    return [f"{a}.{b}.work@example.com", f"{c.capitalize()}.{a.capitalize()}+orders@{d.capitalize()}.co.uk",
+            f"{b}_{c}-{d}@mail-{a}.example.org", f"{d}@{b}.shop"]
+
+
+def _day(rng: random.Random) -> str:
+    return (DEFAULT_TODAY - timedelta(days=rng.randrange(1, 120))).isoformat()
+
+
+def _money(rng: random.Random, low: int = 5, high: int = 400) -> float:
+    return rng.randrange(low * 100, high * 100) / 100
+
 
 class _Synthetic:
-    """A thread whose every event carries a unique marker (letters only, so no redaction touches it)."""
+    """A drawn thread whose every event carries a unique marker (letters only, so no redaction touches it)."""
 
-    def __init__(self, kit: _Kit, seed: int, n_history: int, sensitive: bool = False):
-        rng = random.Random(seed)
-        self.history_marks = [f"mkhist{_letters(i)}{_letters(seed)}mk" for i in range(n_history)]
+    def __init__(self, kit: _Kit, rng: random.Random, n_history: int, sensitive: bool = False):
+        tag = "".join(rng.choice(string.ascii_lowercase) for _ in range(4))
+        self.tag = tag
+        self.history_marks = [f"mkhist{_letters(i)}{tag}mk" for i in range(n_history)]
         self.required_marks: list[str] = []
         self.cards: list[str] = []
         self.emails: list[str] = []
-        email = f"vela.quist{_letters(seed)}@example.com"
-        ticket = Ticket(ticket_id=900 + seed, customer_email=email, customer_name="Vela Quist",
-                        subject="Re: the parcel", body="See below.")
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first}.{last}.{tag}@example.com".lower()
+        order, thing = rng.randrange(2000, 10_000), rng.choice(_WORDS)
+        ticket = Ticket(ticket_id=rng.randrange(10_000, 100_000), customer_email=email, customer_name=f"{first} {last}",
+                        subject=f"Re: the {thing}", body="See below.")
         events: list[_Event] = []
+        secret_at = {n_history - 1, n_history - 3, 2}
         for i, mark in enumerate(self.history_marks):
-            words = 6 if i == n_history - 1 else rng.randint(15, 110)
-            body = f"{mark} " + " ".join(rng.choice(_WORDS) for _ in range(words)) + "."
-            if sensitive and i in (n_history - 1, n_history - 3, 2):
-                card = ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005"][i % 3]
-                other = f"kit.{_letters(i)}+home@mail-{_letters(seed)}.example.org"
+            count = 6 if i == n_history - 1 else rng.randint(15, 110)
+            body = f"{mark} " + " ".join(rng.choice(_WORDS) for _ in range(count)) + "."
+            if sensitive and i in secret_at:
+                card = _card(rng)
+                other = f"{rng.choice(_WORDS)}.{_letters(i)}+home@mail-{tag}.example.org"
                 body += f" Card {card}, copy {other}."
                 self.cards.append(card)
                 self.emails.append(other)
             events.append(kit.event("Earlier", sender="customer" if i % 2 == 0 else "agent",
                                     sent_on=f"2026-09-{1 + i % 28:02d}", body=body))
-        mark = self._required("ticket", seed)
-        body = f"{mark} where is my parcel? " + " ".join(rng.choice(_WORDS) for _ in range(40))
+        mark = self._required("ticket")
+        body = f"{mark} where is my {thing}? " + " ".join(rng.choice(_WORDS) for _ in range(40))
         if sensitive:
-            body += " My card 6011-0009-9013-9424, my email " + email
-            self.cards.append("6011-0009-9013-9424")
+            card = _card(rng)
+            body += f" My card {card}, my email " + email
+            self.cards.append(card)
             self.emails.append(email)
-        events.append(kit.event("TicketReceived", subject="Re: the parcel", body=body, customer_email=email))
-        for step in range(1 + seed % 3):
-            mark = self._required(f"args{step}", seed)
+        events.append(kit.event("TicketReceived", subject=ticket.subject, body=body, customer_email=email))
+        price = _money(rng)
+        for step in range(rng.randint(1, 3)):
+            mark = self._required(f"args{_letters(step)}")
             events.append(kit.event("ToolRequested", name="get_order",
-                                    arguments=json.dumps({"order_id": 1088, "note": mark})))
-            mark = self._required(f"result{step}", seed)
-            result = {"order_id": 1088, "status": "delivered", "note": mark, "cancelled_on": None,
-                      "items": [{"name": rng.choice(_WORDS), "price": 24.0}]}
+                                    arguments=json.dumps({"order_id": order, "note": mark})))
+            mark = self._required(f"result{_letters(step)}")
+            result = {"order_id": order, "status": "delivered", "note": mark, "cancelled_on": None,
+                      "items": [{"name": rng.choice(_WORDS), "price": price}]}
             if sensitive:
+                card = _card(rng)
                 result["customer_email"] = email
-                result["payment"] = "card 4111-1111-1111-1111"
-                self.cards.append("4111-1111-1111-1111")
+                result["payment"] = f"card {card}"
+                self.cards.append(card)
             events.append(kit.event("ToolResult", name="get_order", result=json.dumps(result)))
-        mark = self._required("error", seed)
+        mark = self._required("error")
         args = {"customer_email": email, "body": f"{mark} hello"} if sensitive else {"body": f"{mark} hello"}
         events.append(kit.event("ToolRequested", name="send_message", arguments=json.dumps(args)))
-        mark = self._required("failed", seed)
+        mark = self._required("failed")
         events.append(kit.event("ToolFailed", name="send_message", error=f"{mark} the mail server timed out" +
                                 (f" for {email}" if sensitive else "")))
-        mark = self._required("finished", seed)
+        mark = self._required("finished")
         events.append(kit.event("Finished", summary=f"{mark} told the customer" + (f" at {email}" if sensitive else "")))
         self.thread = kit.thread(ticket, events)
         self.label = f"a test thread with {n_history} earlier messages"
 
-    def _required(self, what: str, seed: int) -> str:
-        mark = f"mkreq{what}{_letters(seed)}mk"
+    def _required(self, what: str) -> str:
+        mark = f"mkreq{what}{self.tag}mk"
         self.required_marks.append(mark)
         return mark
 
 
-def _grace_after_the_run(kit: _Kit) -> _Thread:
-    """Grace's thread as the agent leaves it: her history, the ticket, four real tool calls and results, the end."""
-    ticket = _GRACE.ticket
+# Words of small talk for drawn earlier messages: none names a product, an order, money or a refund, so the shop
+# brain reads the ticket after them as it would read it alone.
+_CHATTER = ("thanks", "weather", "garden", "neighbour", "weekend", "morning", "holiday", "patience", "friendly",
+            "question", "kindly", "cheerful", "sunny", "visiting", "family", "evening", "lovely", "quiet", "village",
+            "music", "travel", "cousin", "library", "bicycle", "cinema", "picnic", "meadow", "harbour", "lantern",
+            "festival", "orchestra", "sister", "birthday", "postcard", "journey", "pleasant", "gentle", "wonderful")
+
+
+@dataclass(frozen=True)
+class _History:
+    """Drawn earlier messages for a ticket, the card numbers and emails written in them, and a phrase of the oldest."""
+
+    messages: tuple[HistoryMessage, ...]
+    cards: list[str]
+    emails: list[str]
+    phrase: str
+
+    def on(self, scenario: Scenario) -> Scenario:
+        """`scenario` with these messages as its ticket's earlier thread."""
+        return scenario.model_copy(update={"ticket": scenario.ticket.model_copy(update={"history": self.messages})})
+
+
+def _history(rng: random.Random, n: int, *, shortest: int = 25, longest: int = 70, secrets: int = 0) -> _History:
+    """`n` earlier messages of small talk, `secrets` of them carrying a card number and an email address."""
+    phrase = " ".join(rng.sample(_CHATTER, 3))
+    carrying = set(rng.sample(range(n), min(secrets, n)))
+    messages, cards, emails = [], [], []
+    day = DEFAULT_TODAY - timedelta(days=n + 10)
+    for i in range(n):
+        body = " ".join(rng.choice(_CHATTER) for _ in range(rng.randint(shortest, longest)))
+        body = (f"{phrase.capitalize()}, " if i == 0 else "") + body.capitalize() + "."
+        if i in carrying:
+            card, email = _card(rng), f"{words(rng, 2).replace('_', '.')}.{_letters(i)}@{words(rng)}-mail.example.org"
+            body += f" My payment details: {card}, expiry {rng.randint(1, 12):02d}/{rng.randint(27, 33)}. " \
+                    f"Please copy {email} on everything."
+            cards.append(card)
+            emails.append(email)
+        day += timedelta(days=rng.randint(0, 1))
+        messages.append(HistoryMessage(sender="customer" if i % 2 == 0 else "agent", sent_on=day, body=body))
+    return _History(tuple(messages), cards, emails, phrase.capitalize())
+
+
+def _after_the_run(kit: _Kit, db: Shop, scenario: Scenario, reason: str, message: str, summary: str) -> _Thread:
+    """A refund's thread as the agent leaves it: the history, the ticket, four real tool calls and results, the end."""
+    ticket, amount = scenario.ticket, scenario.expected.refund_amount
     events = [kit.event("Earlier", sender=m.sender, sent_on=m.sent_on.isoformat(), body=m.body) for m in ticket.history]
     events.append(kit.event("TicketReceived", subject=ticket.subject, body=ticket.body,
                             customer_email=ticket.customer_email))
-    calls = [("get_order", {"order_id": 1088}),
-             ("check_refund_policy", {"order_id": 1088, "amount": 24.0}),
-             ("issue_refund", {"order_id": 1088, "amount": 24.0, "reason": "not_received", "idempotency_key": "hidden-1088"}),
-             ("send_message", {"customer_email": ticket.customer_email,
-                               "body": "Hi Grace,\n\nI've refunded $24.00 for the pillowcases on order 1088.\n\nBrightside Goods support"})]
-    with Shop.create() as db, use_shop(db):
+    order = scenario.order_id
+    calls = [("get_order", {"order_id": order}),
+             ("check_refund_policy", {"order_id": order, "amount": amount}),
+             ("issue_refund", {"order_id": order, "amount": amount, "reason": reason, "idempotency_key": f"hidden-{order}"}),
+             ("send_message", {"customer_email": ticket.customer_email, "body": message})]
+    with use_shop(db):
         for name, args in calls:
             result = getattr(shop_tools, name)(**args)
             events.append(kit.event("ToolRequested", name=name, arguments=json.dumps(args)))
             events.append(kit.event("ToolResult", name=name, result=result.model_dump_json()))
-    events.append(kit.event("Finished", summary="Refunded $24.00 on order 1088 and told the customer."))
+    events.append(kit.event("Finished", summary=summary))
     return kit.thread(ticket, events)
 
 
-def _threads(kit: _Kit) -> list[tuple[str, _Thread]]:
-    synthetic = [_Synthetic(kit, seed, n) for seed, n in ((1, 40), (2, 25), (3, 60))]
-    return [("Grace's finished thread", _grace_after_the_run(kit))] + [(s.label, s.thread) for s in synthetic]
+def _grace_after_the_run(kit: _Kit) -> _Thread:
+    """Grace's thread as the agent leaves it: her history, the ticket, four real tool calls and results, the end."""
+    with Shop.create() as db:
+        return _after_the_run(kit, db, _GRACE, "not_received",
+                              "Hi Grace,\n\nI've refunded $24.00 for the pillowcases on order 1088.\n\nBrightside Goods support",
+                              "Refunded $24.00 on order 1088 and told the customer.")
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """A drawn refund's finished thread, what it should show, and the secrets in it."""
+
+    thread: _Thread
+    parts: list[str]
+    cards: list[str]
+    emails: list[str]
+
+
+def _drawn_after_the_run(kit: _Kit, rng: random.Random) -> _Finished:
+    """A drawn customer's refund, finished, after a long drawn thread with card numbers and emails in it."""
+    history = _history(rng, rng.randint(30, 45), secrets=rng.randint(2, 4))
+    with Shop.create() as db, use_shop(db):
+        scenario = history.on(draw_scenario(db, rng, "refunded"))
+        amount, order = scenario.expected.refund_amount or 0.0, scenario.order_id
+        item = shop_tools.get_order(order).items[0].name
+        first = scenario.ticket.customer_name.split()[0]
+        message = f"Hi {first},\n\nI've refunded ${amount:.2f} for the {item} on order {order}.\n\nBrightside Goods support"
+        summary = f"Refunded ${amount:.2f} on order {order} and told {first}."
+        thread = _after_the_run(kit, db, scenario, rng.choice(("damaged", "other")), message, summary)
+    ask = scenario.ticket.body.split("\n\n")[1].split(". ")[0]
+    return _Finished(thread, [ask, "check_refund_policy", item, message.split("\n\n")[1], summary], history.cards,
+                     [*history.emails, scenario.ticket.customer_email])
+
+
+def _threads(kit: _Kit, rng: random.Random) -> list[tuple[str, _Thread]]:
+    synthetic = [_Synthetic(kit, rng, n) for n in (rng.randint(30, 50), rng.randint(15, 35), rng.randint(50, 70))]
+    return [("Grace's finished thread", _grace_after_the_run(kit)),
+            ("a drawn customer's finished thread", _drawn_after_the_run(kit, rng).thread),
+            *((s.label, s.thread) for s in synthetic)]
 
 
 def _required_size(build_context: Remote, kit: _Kit, thread: _Thread) -> int:
@@ -254,16 +391,16 @@ def _positions(text: str, marks: list[str]) -> list[int]:
 
 # --- stand-ins: each exercise is scored with simple grader functions in place of the earlier ones --
 
-_SECRETS = {"4111-1111-1111-1111": "[card]", "david.liu@example.org": "[email]", "grace.liu@example.com": "[email]"}
+def _scripted_redact(secrets: dict[str, str]) -> Callable[[Remote], str]:
+    """Stand-in for the learner's redact in the tests of 3.2: masks only `secrets`, the ones the test drew."""
+    def redact(text: Remote) -> str:
+        value = text.value
+        assert isinstance(value, str), f"render_event passed redact a {text.type}, not the rendered text"
+        for secret, mask in secrets.items():
+            value = value.replace(secret, mask)
+        return value
 
-
-def _scripted_redact(text: Remote) -> str:
-    """Stand-in for the learner's redact in the tests of 3.2: masks only the secrets those tests use."""
-    value = text.value
-    assert isinstance(value, str), f"render_event passed redact a {text.type}, not the rendered text"
-    for secret, mask in _SECRETS.items():
-        value = value.replace(secret, mask)
-    return value
+    return redact
 
 
 def _unredacted(text: Remote) -> str:
@@ -300,22 +437,26 @@ def _standing_in(**functions: Any):
 
 # --- 3.1 redact ----------------------------------------------------------------------------------
 
-_CARDS = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5500 0000 0000 0004",
-          "3782 822463 10005", "6011-0009-9013-9424", "4012888888881881", "4222222222222"]
-_EMAILS = ["grace.liu.work@example.com", "David.Liu+orders@Example.co.uk", "a_b-c@mail-server.example.org",
-           "sam@brightside.shop"]
+def _cards(rng: random.Random) -> list[str]:
+    """A card number of every shape, and two more, with drawn digits, in a drawn order."""
+    cards = [_card(rng, shape) for shape in _CARD_SHAPES] + [_card(rng) for _ in range(2)]
+    rng.shuffle(cards)
+    return cards
 
 
 @hidden.test("redact_masks_cards_and_emails")
-def _(redact):
-    for card in _CARDS:
-        for text in (f"The card is {card}, expiry 09/28.", f"({card})", f"card:{card}.", card):
+def _(redact, rng):
+    expiry = f"{rng.randint(1, 12):02d}/{rng.randint(27, 33)}"
+    for card in _cards(rng):
+        for text in (f"The card is {card}, expiry {expiry}.", f"({card})", f"card:{card}.", card):
             got = redact(text)
             assert got.isa("str") and isinstance(got.value, str), f"redact should return a str, not {got.type}"
             shown, got = _shown(got), got.value
             assert not _card_leaks(got, [card]), f"redact({text!r}) returned {shown}: the card number is still readable"
             assert "[card]" in got, f"redact({text!r}) returned {shown}: mask a card number as [card]"
-    for email in _EMAILS:
+    emails = _emails(rng)
+    rng.shuffle(emails)
+    for email in emails:
         local = email.split("@")[0]
         for text in (f"Write to {email}.", f"<{email}>", f"copy {email}, thanks", email):
             got = redact(text)
@@ -330,52 +471,79 @@ def _(redact):
             raise AssertionError(f"redact({text!r}) returned {_shown(got)}: " +
                                  ("the email address is still (partly) readable" if partly else
                                   "the full stop ends the sentence, it is not part of the address"))
-    text = "Card 4111 1111 1111 1111 and 5500-0000-0000-0004; mail grace.liu.work@example.com or david.liu@example.org."
+    (one, two), (three, four) = rng.sample(_cards(rng), 2), rng.sample(_emails(rng), 2)
+    text = f"Card {one} and {two}; mail {three} or {four}."
     got = redact(text)
     shown, got = _shown(got), got.value
     assert got.count("[card]") == 2 and got.count("[email]") == 2, \
         f"redact({text!r}) returned {shown}: every card number and every address should be masked"
 
 
-@hidden.test("redact_keeps_everything_else")
-def _(redact):
-    keep = [
-        "Please refund $24.00 on order 1088.",
-        "Orders 1042, 1057 and 1063 were placed on 2026-10-05 and 2026-10-12.",
-        "Tracking number 9400111899561234567890, case reference 55120-KT.",
-        "Ship to 12 Birch Court, Madison, WI 53703 or 2150 Larimer St Unit 5B, Denver, CO 80205-1234.",
-        "Call 608-555-0134 before 17:30; the TV cost $899.00 (order #1057), expiry 09/28.",
-        "A refund of $1,234.56 needs approval; the limit is $100.00.",
+def _plain_texts(rng: random.Random) -> list[str]:
+    """Texts with nothing sensitive in them, drawn: order numbers, amounts, dates, ZIP codes, tracking numbers."""
+    first, second, third = rng.sample(range(1000, 10_000), 3)
+    tracking = "9400" + "".join(str(rng.randrange(10)) for _ in range(18))
+    reference = f"{rng.randrange(10_000, 100_000)}-{rng.choice(string.ascii_uppercase)}{rng.choice(string.ascii_uppercase)}"
+    phone = f"{rng.randrange(200, 1000)}-555-{rng.randrange(10_000):04d}"
+    at = f"{rng.randrange(8, 20)}:{rng.choice(('00', '15', '30', '45'))}"
+    return [
+        f"Please refund ${_money(rng):.2f} on order {first}.",
+        f"Orders {first}, {second} and {third} were placed on {_day(rng)} and {_day(rng)}.",
+        f"Tracking number {tracking}, case reference {reference}.",
+        f"Ship to {draw_address(rng)} or {draw_address(rng)}-{rng.randrange(1000, 10_000)}.",
+        f"Call {phone} before {at}; the TV cost ${_money(rng, 100, 1000):.2f} (order #{second}), "
+        f"expiry {rng.randint(1, 12):02d}/{rng.randint(27, 33)}.",
+        f"A refund of ${rng.randint(1, 9)},{rng.randrange(1000):03d}.{rng.randrange(100):02d} needs approval; "
+        f"the limit is ${rng.choice((50, 100, 150, 200))}.00.",
         "Reply to the email on your account, not to this one.",
     ]
-    for text in keep:
+
+
+@hidden.test("redact_keeps_everything_else")
+def _(redact, rng):
+    for text in _plain_texts(rng):
         got = redact(text)
         assert got.isa("str") and got.value == text, f"nothing in {text!r} is sensitive, but redact changed it to {_shown(got)}"
-    text = "Order 1088: card 4111 1111 1111 1111, refund $24.00 on 2026-11-02, tracking 9400111899561234567890."
+    order, card = rng.randrange(1000, 10_000), _card(rng, ((4, 4, 4, 4), " "))
+    tracking = "9400" + "".join(str(rng.randrange(10)) for _ in range(18))
+    amount, day = f"${_money(rng):.2f}", _day(rng)
+    text = f"Order {order}: card {card}, refund {amount} on {day}, tracking {tracking}."
     got = redact(text)
     shown, got = _shown(got), got.value
-    for part in ("Order 1088", "$24.00", "2026-11-02", "9400111899561234567890"):
+    assert isinstance(got, str) and not _card_leaks(got, [card]) and "[card]" in got, \
+        f"redact({text!r}) returned {shown}: the card number should be masked, and only the card number"
+    for part in (f"Order {order}", amount, day, tracking):
         assert part in got, f"redact({text!r}) returned {shown}: {part!r} should survive next to a masked card"
 
 
 # --- 3.2 render_event ----------------------------------------------------------------------------
 
+_TOOL_NAMES = ("get_order", "check_refund_policy", "issue_refund", "track_shipment", "update_address", "send_message")
+
+
 @hidden.test("render_event_shows_every_kind")
 @_standing_in(redact=_unredacted)
-def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished, rng):
+    order, amount, day, eta = rng.randrange(2000, 10_000), _money(rng), _day(rng), _day(rng)
+    note = f"The {words(rng)} is on {rng.choice(('backorder', 'its way', 'hold'))}."
+    subject = f"{words(rng).capitalize()} missing"
+    ask = f"Please refund the ${rng.randrange(5, 400)}."
+    asked, failed = rng.choice(("check_refund_policy", "issue_refund")), rng.choice(_TOOL_NAMES)
+    looked = rng.choice(("track_shipment", "get_order"))
+    carrier, status = rng.choice(("UPS", "USPS", "FedEx", "DHL")), rng.choice(("in_transit", "label_created", "delayed"))
+    refusal = f"Refunds are only possible within {rng.choice((14, 21, 45, 60, 90))} days of delivery."
+    summary, sender = f"Refunded ${amount:.2f} on order {order}.", rng.choice(("agent", "customer"))
     cases = [
-        (Earlier(sender="agent", sent_on="2026-10-21", body="The blanket is on backorder."),
-         ["The blanket is on backorder.", "agent", "2026-10-21"]),
-        (TicketReceived(subject="Pillowcases missing", body="Please refund the $24.", customer_email="g@example.com"),
-         ["Pillowcases missing", "Please refund the $24."]),
-        (ToolRequested(name="check_refund_policy", arguments='{"order_id": 1088, "amount": 24.0}'),
-         ["check_refund_policy", "1088", "24.0"]),
-        (ToolResult(name="track_shipment", result='{"carrier": "USPS", "status": "in_transit", "eta": "2026-11-05"}'),
-         ["track_shipment", "USPS", "in_transit", "2026-11-05"]),
-        (ToolFailed(name="issue_refund", error="Refunds are only possible within 30 days of delivery."),
-         ["issue_refund", "Refunds are only possible within 30 days of delivery."]),
-        (Finished(summary="Refunded $24.00 on order 1088."), ["Refunded $24.00 on order 1088."]),
+        (Earlier(sender=sender, sent_on=day, body=note), [note, sender, day]),
+        (TicketReceived(subject=subject, body=ask, customer_email=f"{words(rng)}@example.com"), [subject, ask]),
+        (ToolRequested(name=asked, arguments=json.dumps({"order_id": order, "amount": amount})),
+         [asked, str(order), str(amount)]),
+        (ToolResult(name=looked, result=json.dumps({"carrier": carrier, "status": status, "eta": eta})),
+         [looked, carrier, status, eta]),
+        (ToolFailed(name=failed, error=refusal), [failed, refusal]),
+        (Finished(summary=summary), [summary]),
     ]
+    rng.shuffle(cases)
     for event, parts in cases:
         got = render_event(event)
         shown, value = _shown(got), got.value
@@ -383,43 +551,46 @@ def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFail
             f"render_event should return the event as text; for a {event.type} it returned {shown}"
         for part in parts:
             assert part in value, f"a rendered {event.type} should show {part!r}; got {shown}"
-    error = render_event(ToolFailed(name="get_order", error="No order 1603."))
-    result = render_event(ToolResult(name="get_order", result='{"order_id": 1603}'))
+    unknown = rng.randrange(2000, 10_000)
+    error = render_event(ToolFailed(name="get_order", error=f"No order {unknown}."))
+    result = render_event(ToolResult(name="get_order", result=json.dumps({"order_id": unknown})))
     assert error.value != result.value, "a failed tool call and a tool result should not render the same way"
 
 
 @hidden.test("render_event_is_compact_and_redacted")
-@_standing_in(redact=_scripted_redact)
-def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished, learner, rng):
     with Shop.create() as db, use_shop(db):
-        order = shop_tools.get_order(1088).model_dump_json()
-        decision = shop_tools.check_refund_policy(1088, 24.0).model_dump_json()
-    for name, result in (("get_order", order), ("check_refund_policy", decision)):
-        got = render_event(ToolResult(name=name, result=result)).value
-        assert name in got, f"a rendered {name} result should name its tool; got {got[:120]!r}"
-        assert '"' not in got and "{" not in got, \
-            f"a tool result should be rendered compactly (key: value lines, no JSON quotes or braces); got {got[:160]!r}"
-        for key, value in json.loads(result).items():
-            if value in (None, "", [], {}):
-                assert f"{key}:" not in got, f"empty fields are left out of a tool result; {key!r} is there"
-            elif not isinstance(value, (dict, list)) and key != "customer_email":
-                assert f"{key}: {value}" in got, f"the {name} result should show `{key}: {value}`; got {got[:200]!r}"
-    assert "grace.liu@example.com" not in render_event(ToolResult(name="get_order", result=order)).value, \
-        "the email address in a get_order result reached the rendered text"
-    card, email = "4111-1111-1111-1111", "david.liu@example.org"
-    events = [
-        Earlier(sender="customer", sent_on="2026-10-15", body=f"The card is {card}; copy {email}."),
-        TicketReceived(subject=f"Card {card}", body=f"Refund to {card}, receipt to {email}.", customer_email=email),
-        ToolRequested(name="send_message", arguments=json.dumps({"customer_email": email, "body": f"card {card}"})),
-        ToolResult(name="lookup_customer", result=json.dumps({"email": email, "note": f"card {card}"})),
-        ToolFailed(name="send_message", error=f"Could not deliver to {email} (card {card})."),
-        Finished(summary=f"Told {email} about card {card}."),
-    ]
-    for event in events:
-        got = render_event(event)
-        shown, got = _shown(got), got.value
-        assert not _card_leaks(got, [card]) and email not in got and not _EMAIL_LIKE.search(got), \
-            f"a rendered {event.type} still shows a card number or an email address: {shown}"
+        scenario = draw_scenario(db, rng, rng.choice(("refunded", "refused")))
+        order = shop_tools.get_order(scenario.order_id).model_dump_json()
+        decision = shop_tools.check_refund_policy(scenario.order_id, _money(rng, 5, 150)).model_dump_json()
+    customer = scenario.ticket.customer_email
+    card, email = _card(rng, ((4, 4, 4, 4), "-")), rng.choice(_emails(rng))
+    with learner.stand_ins(redact=_scripted_redact({card: "[card]", email: "[email]", customer: "[email]"})):
+        for name, result in (("get_order", order), ("check_refund_policy", decision)):
+            got = render_event(ToolResult(name=name, result=result)).value
+            assert name in got, f"a rendered {name} result should name its tool; got {got[:120]!r}"
+            assert '"' not in got and "{" not in got, \
+                f"a tool result should be rendered compactly (key: value lines, no JSON quotes or braces); got {got[:160]!r}"
+            for key, value in json.loads(result).items():
+                if value in (None, "", [], {}):
+                    assert f"{key}:" not in got, f"empty fields are left out of a tool result; {key!r} is there"
+                elif not isinstance(value, (dict, list)) and key != "customer_email":
+                    assert f"{key}: {value}" in got, f"the {name} result should show `{key}: {value}`; got {got[:200]!r}"
+        assert customer not in render_event(ToolResult(name="get_order", result=order)).value, \
+            "the email address in a get_order result reached the rendered text"
+        events = [
+            Earlier(sender="customer", sent_on=_day(rng), body=f"The card is {card}; copy {email}."),
+            TicketReceived(subject=f"Card {card}", body=f"Refund to {card}, receipt to {email}.", customer_email=email),
+            ToolRequested(name="send_message", arguments=json.dumps({"customer_email": email, "body": f"card {card}"})),
+            ToolResult(name=f"lookup_{words(rng)}", result=json.dumps({"email": email, "note": f"card {card}"})),
+            ToolFailed(name="send_message", error=f"Could not deliver to {email} (card {card})."),
+            Finished(summary=f"Told {email} about card {card}."),
+        ]
+        for event in events:
+            got = render_event(event)
+            shown, got = _shown(got), got.value
+            assert not _card_leaks(got, [card]) and email not in got and not _EMAIL_LIKE.search(got), \
+                f"a rendered {event.type} still shows a card number or an email address: {shown}"
 
 
 # --- 3.3 build_context ---------------------------------------------------------------------------
@@ -430,7 +601,7 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
       Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     fresh = kit.thread(_GRACE.ticket, _grace_after_the_run(kit).events[:41])
-    for label, thread in [("Grace's new thread", fresh), *_threads(kit)]:
+    for label, thread in [("Grace's new thread", fresh), *_threads(kit, rng)]:
         required = _required_size(build_context, kit, thread)
         full = _size(_build(build_context, None, thread, _HUGE))
         for budget in _budgets(required, full, rng):
@@ -449,8 +620,8 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
       Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    for seed, n in ((1, 40), (2, 25), (3, 60), (4, 8)):
-        case = _Synthetic(kit, seed, n)
+    for n in (rng.randint(30, 50), rng.randint(15, 35), rng.randint(50, 70), rng.randint(5, 12)):
+        case = _Synthetic(kit, rng, n)
         required = _required_size(build_context, kit, case.thread)
         full = _size(_build(build_context, None, case.thread, _HUGE))
         for budget in [*_budgets(required, full, rng), _HUGE]:
@@ -464,11 +635,14 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
             found = _positions(text, case.required_marks)
             assert found == sorted(found), \
                 f"for {case.label} and a budget of {budget}, the ticket and the events after it are out of order"
-    grace = _grace_after_the_run(kit)
-    text = _text(_build(build_context, None, grace, 1_800))
-    for part in ("please just refund the $24 for the pillowcases", "check_refund_policy", "Linen Pillowcase Set",
-                 "I've refunded $24.00 for the pillowcases", "Refunded $24.00 on order 1088"):
-        assert part in text, f"with a budget of 1,800 tokens, the context for Grace's finished thread lacks {part!r}"
+    drawn = _drawn_after_the_run(kit, rng)
+    grace = ("Grace's finished thread", _grace_after_the_run(kit),
+             ["please just refund the $24 for the pillowcases", "check_refund_policy", "Linen Pillowcase Set",
+              "I've refunded $24.00 for the pillowcases", "Refunded $24.00 on order 1088"])
+    for label, thread, parts in (grace, ("a drawn customer's finished thread", drawn.thread, drawn.parts)):
+        text = _text(_build(build_context, None, thread, 1_800))
+        for part in parts:
+            assert part in text, f"with a budget of 1,800 tokens, the context for {label} lacks {part!r}"
 
 
 @hidden.test("history_dropped_oldest_first")
@@ -476,8 +650,8 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
       Finished):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    for seed, n in ((1, 40), (2, 25), (3, 60)):
-        case = _Synthetic(kit, seed, n)
+    for n in (rng.randint(30, 50), rng.randint(15, 35), rng.randint(50, 70)):
+        case = _Synthetic(kit, rng, n)
         required = _required_size(build_context, kit, case.thread)
         text = _text(_build(build_context, None, case.thread, _HUGE))
         kept = [i for i, mark in enumerate(case.history_marks) if mark in text]
@@ -521,10 +695,11 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 
 @hidden.test("context_is_deterministic")
 @_standing_in(render_event=_render_stand_in)
-def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
+      rng):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    for label, thread in _threads(kit):
-        for budget in (1_200, 1_800, 3_000, _HUGE):
+    for label, thread in _threads(kit, rng):
+        for budget in (1_200, 1_800, rng.randrange(1_000, 4_000), _HUGE):
             try:
                 first = build_context(thread.remote, budget)
             except LearnerNotImplemented:
@@ -533,9 +708,8 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
                 if not error.isa(ContextTooLong):
                     raise
                 continue
+            _messages(first)  # something to compare: a list of chat messages
             value = first.value
-            if value != value:  # no plain form to compare (NO_VALUE equals nothing): say what it should return
-                _messages(first)
             again = build_context(thread.remote, budget).value
             copy = build_context(thread.remote.model_copy(deep=True), budget).value
             assert value == again, f"for {label} and a budget of {budget}, two calls gave different contexts"
@@ -550,13 +724,16 @@ def _stored_events(thread: Remote) -> str:
 
 @hidden.test("sensitive_data_stays_in_the_thread")
 @_standing_in(render_event=_render_stand_in)
-def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
+      rng):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    cases = [_Synthetic(kit, seed, n, sensitive=True) for seed, n in ((5, 12), (6, 30))]
-    grace = _grace_after_the_run(kit)
+    cases = [_Synthetic(kit, rng, n, sensitive=True) for n in (rng.randint(8, 16), rng.randint(24, 36))]
+    grace, drawn = _grace_after_the_run(kit), _drawn_after_the_run(kit, rng)
     checks = [(c.label + " (with card numbers and emails)", c.thread, c.cards, c.emails) for c in cases]
     checks.append(("Grace's finished thread", grace, ["4111 1111 1111 1111"],
                    ["grace.liu@example.com", "grace.liu.work@example.com", "david.liu@example.org"]))
+    checks.append(("a drawn customer's finished thread", drawn.thread, drawn.cards, drawn.emails))
+    rng.shuffle(checks)
     for label, thread, cards, emails in checks:
         stored = thread.remote.model_dump_json().value
         for budget in (_HUGE, 1_800):
@@ -576,22 +753,27 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 
 @hidden.test("context_too_long_is_an_error")
 @_standing_in(render_event=_render_stand_in)
-def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
+      rng):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    long_body = " ".join(_WORDS[i % len(_WORDS)] for i in range(2_400))  # about 4,000 tokens
-    ticket = Ticket(ticket_id=990, customer_email="vela.quist@example.com", customer_name="Vela Quist",
+    long_body = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2_300, 2_600)))  # about 4,000 tokens
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    email, order = f"{first}.{last}.{rng.randrange(100, 1000)}@example.com".lower(), rng.randrange(2000, 10_000)
+    ticket = Ticket(ticket_id=rng.randrange(10_000, 100_000), customer_email=email, customer_name=f"{first} {last}",
                     subject="A very long letter", body=long_body)
     big_ticket = kit.thread(ticket, [
-        kit.event("Earlier", sender="customer", sent_on="2026-10-01", body="Hello."),
-        kit.event("TicketReceived", subject="A very long letter", body=long_body, customer_email=ticket.customer_email)])
+        kit.event("Earlier", sender="customer", sent_on=_day(rng), body=f"Hello, {words(rng)}."),
+        kit.event("TicketReceived", subject="A very long letter", body=long_body, customer_email=email)])
     big_result = kit.thread(ticket, [
-        kit.event("TicketReceived", subject="Short", body="Where is order 1088?", customer_email=ticket.customer_email),
-        kit.event("ToolRequested", name="get_order", arguments='{"order_id": 1088}'),
-        kit.event("ToolResult", name="get_order", result=json.dumps({"order_id": 1088, "notes": long_body}))])
+        kit.event("TicketReceived", subject="Short", body=f"Where is order {order}?", customer_email=email),
+        kit.event("ToolRequested", name="get_order", arguments=json.dumps({"order_id": order})),
+        kit.event("ToolResult", name="get_order", result=json.dumps({"order_id": order, "notes": long_body}))])
     grace = _grace_after_the_run(kit)
-    for label, thread, budget in (("a ticket of about 4,000 tokens", big_ticket, 1_800),
-                                  ("a tool result of about 4,000 tokens", big_result, 1_800),
-                                  ("Grace's finished thread", grace, 300)):
+    cases = [("a ticket of about 4,000 tokens", big_ticket, rng.randrange(1_200, 2_400)),
+             ("a tool result of about 4,000 tokens", big_result, rng.randrange(1_200, 2_400)),
+             ("Grace's finished thread", grace, rng.randrange(100, 300))]
+    rng.shuffle(cases)
+    for label, thread, budget in cases:
         try:
             got = build_context(thread.remote, budget)
         except LearnerNotImplemented:
@@ -622,21 +804,38 @@ def _stage_2_messages(thread: _Thread) -> list[dict]:
 
 
 @hidden.test("context_smaller_than_stage_2_messages")
-def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished, rng):
     kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
-    grace = _grace_after_the_run(kit)
-    before = count_message_tokens(_stage_2_messages(grace))
-    now = _size(_build(build_context, None, grace, 1_800))
-    assert now < before, (f"for Grace's finished thread the context takes {now} tokens, the stage-2 message list "
-                          f"{before}: the context should be the smaller one")
+    for label, thread in (("Grace's finished thread", _grace_after_the_run(kit)),
+                          ("a drawn customer's finished thread", _drawn_after_the_run(kit, rng).thread)):
+        before = count_message_tokens(_stage_2_messages(thread))
+        now = _size(_build(build_context, None, thread, 1_800))
+        assert now < before, (f"for {label} the context takes {now} tokens, the stage-2 message list "
+                              f"{before}: the context should be the smaller one")
 
 
-def _run(run_agent: Remote, scenario, model: FakeModel, *, drawn: tuple[random.Random, Any] | None = None, **kwargs):
-    """Run the agent on `scenario` in a fresh shop, or on a ticket drawn into it (`drawn`: the random source and the
-    outcome it should reach); return (thread, outcome). Every effect must follow a call of the model."""
+# Outcomes the stage-3 agent can reach on a drawn ticket (it has no way to ask for approval yet).
+_AGENT_OUTCOMES: tuple[Outcome, ...] = ("refunded", "refused", "ask_customer", "answered", "address_updated")
+
+
+def _drawn(rng: random.Random, outcome: Outcome, history: _History) -> Callable[[Shop], Scenario]:
+    """A ticket to draw into the agent's shop, after `history`, that should end with `outcome`."""
+    return lambda db: history.on(draw_scenario(db, rng, outcome))
+
+
+def _label(scenario: Scenario) -> str:
+    return scenario.name if SCENARIOS.get(scenario.name) == scenario else f"a drawn ticket (#{scenario.ticket.ticket_id})"
+
+
+def _run(run_agent: Remote, scenario: Scenario | Callable[[Shop], Scenario], model: FakeModel,
+         **kwargs: Any) -> tuple[Remote, str]:
+    """Run the agent on `scenario` in a fresh shop, or on a ticket `scenario(shop)` draws into it; return (thread,
+    outcome). Every effect must follow a call of the model, and a drawn ticket must reach its expected outcome."""
     with Shop.create() as db, use_shop(db), use_model(model):
-        if drawn is not None:
-            scenario = draw_scenario(db, *drawn)
+        drawn = not isinstance(scenario, Scenario)
+        if drawn:
+            scenario = scenario(db)
+        where = _label(scenario)
         before = Records.of(db)
         try:
             thread = run_agent(scenario.ticket, **kwargs)
@@ -648,38 +847,55 @@ def _run(run_agent: Remote, scenario, model: FakeModel, *, drawn: tuple[random.R
             # the rejection the model sent, as this process's fake model recorded it
             refused = [ex.error.message for ex in model.transcript.exchanges if ex.error is not None]
             message = refused[-1] if refused else error.message
-            raise AssertionError(f"on {scenario.name}, the model rejected a request: {message}") from None
+            raise AssertionError(f"on {where}, the model rejected a request: {message}") from None
         outcome = outcome_of(db, scenario, called=[name for name, _ in model.transcript.tool_calls()])
-        effects_follow_calls(db, model.transcript.tool_calls(), before, where=f"on {scenario.name}")
-    if drawn is not None:
-        assert outcome == scenario.expected.outcome, (
-            f"on a drawn ticket (#{scenario.ticket.ticket_id}) the outcome was {outcome!r}, "
-            f"not {scenario.expected.outcome!r}")
+        effects_follow_calls(db, model.transcript.tool_calls(), before, where=f"on {where}")
+    if drawn:
+        assert outcome == scenario.expected.outcome, \
+            f"on {where} the outcome was {outcome!r}, not {scenario.expected.outcome!r}"
     return thread, outcome
 
 
 @hidden.test("long_thread_completes_on_a_small_model")
-def _(run_agent):
+def _(run_agent, rng):
     model = FakeModel(shop_brain, context_window=3_000)
     _thread, outcome = _run(run_agent, _GRACE, model)
     assert outcome == "refunded", f"on Grace's long thread with a 3,000-token model the outcome was {outcome!r}, not 'refunded'"
     largest = max(model.transcript.prompt_tokens())
     assert largest <= 3_000, f"a request took {largest} tokens on a 3,000-token model"
+    history = _history(rng, rng.randint(35, 50))
+    model = FakeModel(shop_brain, context_window=3_000)
+    # an outcome that needs the ticket read (an agent that reads nothing can still ask which order it is about)
+    outcome = rng.choice([outcome for outcome in _AGENT_OUTCOMES if outcome != "ask_customer"])
+    _run(run_agent, _drawn(rng, outcome, history), model)
+    largest = max(model.transcript.prompt_tokens())
+    assert largest <= 3_000, f"on a drawn long thread, a request took {largest} tokens on a 3,000-token model"
+
+
+def _nothing_secret_sent(run_agent: Remote, scenario: Scenario | Callable[[Shop], Scenario], label: str,
+                         phrase: str, cards: list[str], emails: list[str]) -> str:
+    """Run the agent with room for the whole thread; check the model saw it all, but no card or email; the outcome."""
+    model = FakeModel(shop_brain, context_window=16_000)
+    thread, outcome = _run(run_agent, scenario, model, budget=12_000)
+    sent = "\n".join(request.text(include_system=True) for request in model.transcript.requests)
+    assert phrase in sent, f"with a budget of 12,000 tokens the agent should send {label} whole"
+    leaked = _card_leaks(sent, cards) + _EMAIL_LIKE.findall(sent)
+    assert not leaked, f"the model received {leaked[0]!r}"
+    stored = _stored_events(thread)
+    for secret in [*cards, *emails]:
+        assert secret in stored, \
+            f"the events of the thread run_agent returned no longer hold {secret!r}: the record must stay complete"
+    return outcome
 
 
 @hidden.test("agent_never_sends_cards_or_emails")
-def _(run_agent):
-    model = FakeModel(shop_brain, context_window=16_000)
-    thread, outcome = _run(run_agent, _GRACE, model, budget=12_000)
-    sent = "\n".join(request.text(include_system=True) for request in model.transcript.requests)
-    assert "bank statement" in sent, "with a budget of 12,000 tokens the agent should send Grace's whole thread"
-    leaked = _card_leaks(sent, ["4111 1111 1111 1111"]) + _EMAIL_LIKE.findall(sent)
-    assert not leaked, f"the model received {leaked[0]!r}"
-    stored = _stored_events(thread)
-    for secret in ("4111 1111 1111 1111", "grace.liu.work@example.com", "david.liu@example.org"):
-        assert secret in stored, \
-            f"the events of the thread run_agent returned no longer hold {secret!r}: the record must stay complete"
+def _(run_agent, rng):
+    outcome = _nothing_secret_sent(run_agent, _GRACE, "Grace's thread", "bank statement", ["4111 1111 1111 1111"],
+                                   ["grace.liu.work@example.com", "david.liu@example.org"])
     assert outcome == "refunded", f"with the whole history in the context, the outcome was {outcome!r}, not 'refunded'"
+    history = _history(rng, rng.randint(20, 35), secrets=rng.randint(2, 4))
+    _nothing_secret_sent(run_agent, _drawn(rng, rng.choice(_AGENT_OUTCOMES), history), "a drawn ticket's thread",
+                         history.phrase, history.cards, history.emails)
 
 
 @hidden.test("short_tickets_still_work")
@@ -689,7 +905,8 @@ def _(run_agent, rng):
         _, outcome = _run(run_agent, scenario, FakeModel(shop_brain, context_window=3_000))
         assert outcome == scenario.expected.outcome, \
             f"on {name} the outcome was {outcome!r}, not {scenario.expected.outcome!r}"
-    for _name, outcome in runs([], rng, ("refunded", "refused", "ask_customer", "answered", "address_updated")):
-        _run(run_agent, None, FakeModel(shop_brain, context_window=3_000), drawn=(rng, outcome))
+    for _name, outcome in runs([], rng, _AGENT_OUTCOMES):  # drawn tickets, each after a few short earlier messages
+        history = _history(rng, rng.randint(1, 3), shortest=8, longest=25)
+        _run(run_agent, _drawn(rng, outcome, history), FakeModel(shop_brain, context_window=3_000))
 
 __all__ = ["hidden"]

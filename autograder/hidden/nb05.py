@@ -22,11 +22,18 @@ score the agent as a whole (the given loop with the learner's functions, on the 
 them reads the stored thread again in another process: `learner.fresh()` replays the notebook in a
 brand-new worker, which opens the same shop file with a new connection (under plain nbgrader there is
 no other process, and that part is skipped).
+
+Every input is drawn from the grading's seed (`rng`): the tickets and orders (`draw_scenario`, a new
+customer each), the threads' ids, the events of each thread (the story of a drawn ticket: a refund, a
+question to the customer, a move, a parcel in transit), how many events another process stored first,
+where a thread is forked, and the order the cases come in. Only thread_v1.sql is the lesson's own, and
+it is stored under a drawn id.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,12 +49,23 @@ from autograder.boundary.remote import (
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
-from autograder.hidden.drawn import Records, effects_follow_calls, runs, scenario_in
+from autograder.hidden.drawn import Records, effects_follow_calls, runs, scenario_in, words
 from course.brain import shop_brain
 from course.grading.layout import find_lesson
 from course.llm import FakeModel, use_model
 from course.llm.settings import ConfigError
-from course.shop import SCENARIOS, PaymentProviderDown, Shop, Ticket, outcome_of, refunded_amount, use_shop
+from course.shop import (
+    Outcome,
+    PaymentProviderDown,
+    Scenario,
+    Shop,
+    Ticket,
+    draw_scenario,
+    outcome_of,
+    refunded_amount,
+    use_shop,
+)
+from course.shop.drawn import draw_address
 
 hidden = HiddenTests("05")
 
@@ -71,13 +89,8 @@ def _world(model: FakeModel | None = None) -> Iterator[Shop]:
         yield db
 
 
-def _ticket(scenario: str) -> Ticket:
-    return SCENARIOS[scenario].ticket
-
-
-def _ticket_event(scenario: str) -> dict[str, Any]:
-    t = _ticket(scenario)
-    return {"kind": "ticket", "subject": t.subject, "body": t.body, "customer_email": t.customer_email}
+def _ticket_event(ticket: Ticket) -> dict[str, Any]:
+    return {"kind": "ticket", "subject": ticket.subject, "body": ticket.body, "customer_email": ticket.customer_email}
 
 
 def _request(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -96,26 +109,70 @@ def _finished(summary: str) -> dict[str, Any]:
     return {"kind": "finished", "summary": summary}
 
 
-def _earlier(body: str) -> dict[str, Any]:
-    return {"kind": "earlier", "sender": "customer", "sent_on": "2026-10-20", "body": body}
+def _earlier(body: str, sent_on: str = "2026-10-20") -> dict[str, Any]:
+    return {"kind": "earlier", "sender": "customer", "sent_on": sent_on, "body": body}
 
 
-# Priya's unknown order: every kind of event but `earlier`; Luis's move, with an earlier message first.
-_PRIYA = [_ticket_event("unknown_order"), _request("get_order", {"order_id": 1603}), _failed("get_order", "No order 1603."),
-          _request("send_message", {"body": "Could you check your order number?"}),
-          _result("send_message", {"message_id": 1, "body": "Could you check your order number?"}),
-          _finished("Asked Priya for her order number.")]
-_LUIS = [_earlier("I am moving next month."), _ticket_event("change_address"),
-         _request("update_address", {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}),
-         _result("update_address", {"customer_id": 6, "address": "2150 Larimer St Unit 5B, Denver, CO 80205"}),
-         _finished("Moved Luis's address.")]
-# Maya's mug, as the agent handles it.
-_MAYA = [_ticket_event("damaged_item"), _request("get_order", {"order_id": 1042}),
-         _result("get_order", {"order_id": 1042, "status": "delivered"}),
-         _request("check_refund_policy", {"order_id": 1042, "amount": 18.5}),
-         _result("check_refund_policy", {"allowed": True, "needs_approval": False}),
-         _request("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}),
-         _result("issue_refund", {"refund_id": 16, "amount": 18.5}), _finished("Refunded the mug.")]
+_REASONS = ("damaged", "not_received", "wrong_item", "unwanted", "other")
+
+
+def _price(db: Shop, case: Scenario) -> float:
+    """The price of the item a drawn refund ticket is about (the first line of its order)."""
+    row = db.conn.execute("SELECT unit_price_cents FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 1",
+                          (case.order_id,)).fetchone()
+    return round(row[0] / 100, 2)
+
+
+def _story(db: Shop, rng: random.Random, outcome: Outcome) -> tuple[Scenario, list[dict[str, Any]]]:
+    """A ticket drawn into `db`, and the events of the agent handling it, as data (no model, no shop call).
+
+    "refunded": the order looked up, the policy checked, the refund made, finished (every kind but `earlier`
+    and `tool_error`); "ask_customer": an order that does not exist, a refused lookup, a question sent;
+    "address_updated": an earlier message first, then the move; "answered": a parcel tracked and the customer told.
+    """
+    case = draw_scenario(db, rng, outcome)
+    order, said = case.order_id, f"{words(rng).capitalize()} {rng.randrange(2, 99)}."
+    events = [_ticket_event(case.ticket)]
+    if outcome in ("refunded", "approval_required", "refused"):
+        amount = _price(db, case)
+        events += [_request("get_order", {"order_id": order}), _result("get_order", {"order_id": order, "status": "delivered"}),
+                   _request("check_refund_policy", {"order_id": order, "amount": amount}),
+                   _result("check_refund_policy", {"allowed": True, "needs_approval": False}),
+                   _request("issue_refund", {"order_id": order, "amount": amount, "reason": rng.choice(_REASONS)}),
+                   _result("issue_refund", {"refund_id": rng.randrange(1, 500), "amount": amount}),
+                   _finished(f"Refunded ${amount:.2f} on order {order}. {said}")]
+    elif outcome == "ask_customer":
+        question = f"Could you check the number of order {order}? {said}"
+        events += [_request("get_order", {"order_id": order}), _failed("get_order", f"No order {order}."),
+                   _request("send_message", {"body": question}),
+                   _result("send_message", {"message_id": rng.randrange(1, 500), "body": question}),
+                   _finished(f"Asked for the order number. {said}")]
+    elif outcome == "address_updated":
+        address = str(case.expected.address)
+        events = [_earlier(f"I am moving soon. {said}", f"2026-10-{rng.randint(10, 28)}"), *events,
+                  _request("update_address", {"address": address}),
+                  _result("update_address", {"customer_id": rng.randrange(9, 500), "address": address}),
+                  _finished(f"Moved the customer to {address}.")]
+    else:
+        told = f"Order {order} is in transit. {said}"
+        events += [_request("track_shipment", {"order_id": order}),
+                   _result("track_shipment", {"order_id": order, "status": "in_transit"}),
+                   _request("send_message", {"body": told}),
+                   _result("send_message", {"message_id": rng.randrange(1, 500), "body": told}),
+                   _finished(f"Told the customer where order {order} is.")]
+    return case, events
+
+
+def _new_id(rng: random.Random, ticket: Ticket, taken: tuple[str, ...] = ()) -> str:
+    """A thread id as new_thread gives them, `ticket-<ticket id>-<n>`, not one of `taken`."""
+    while (thread_id := f"ticket-{ticket.ticket_id}-{rng.randint(1, 9)}") in taken:
+        pass
+    return thread_id
+
+
+def _unknown_id(rng: random.Random) -> str:
+    """The id of a thread nobody stored (drawn tickets' ids are 10000-99999)."""
+    return f"ticket-{rng.randrange(1000, 10_000)}-{rng.randint(1, 9)}"
 
 
 def _tables(db: Shop) -> None:
@@ -123,11 +180,11 @@ def _tables(db: Shop) -> None:
         db.conn.execute(sql)
 
 
-def _put_thread(db: Shop, thread_id: str, scenario: str, events: list[dict[str, Any]], version: int = 2) -> None:
+def _put_thread(db: Shop, thread_id: str, ticket: Ticket, events: list[dict[str, Any]], version: int = 2) -> None:
     """A thread as another process would store it: its row, then its events' rows (grader side)."""
     _tables(db)
     db.conn.execute("INSERT INTO threads VALUES (?, ?, ?, ?)",
-                    (thread_id, _ticket(scenario).model_dump_json(), version, db.today.isoformat()))
+                    (thread_id, ticket.model_dump_json(), version, db.today.isoformat()))
     for event in events:
         _put_event(db, thread_id, event)
 
@@ -158,6 +215,11 @@ def _upgrade(data: dict[str, Any], version: int) -> dict[str, Any]:
     return data
 
 
+def _as_v1(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events as schema version 1 stored them: a request's arguments as a JSON object, not as text."""
+    return [{**e, "arguments": json.loads(e["arguments"])} if e["kind"] == "tool_call" else e for e in events]
+
+
 def _same_event(got: Any, want: dict[str, Any]) -> bool:
     """Equal events; a request's arguments compared as JSON, not as text."""
     if not isinstance(got, dict) or got.get("kind") != want.get("kind"):
@@ -184,8 +246,8 @@ def _made(EVENT: Remote, events: list[dict[str, Any]]) -> list[Remote]:
     return [EVENT.validate_python(event) for event in events]
 
 
-def _thread(Thread: Remote, EVENT: Remote, scenario: str, events: list[dict[str, Any]]) -> Remote:
-    return Thread(ticket=_ticket(scenario), events=_made(EVENT, events))
+def _thread(Thread: Remote, EVENT: Remote, ticket: Ticket, events: list[dict[str, Any]]) -> Remote:
+    return Thread(ticket=ticket, events=_made(EVENT, events))
 
 
 def _loaded(load_thread: Remote, thread_id: str) -> tuple[Remote, list[Any]]:
@@ -210,20 +272,24 @@ def _sqlite_error(learner: Any) -> Remote | type[Exception]:
 # --- Exercise 5.1: append_event and load_thread -------------------------------------------------
 
 @hidden.test("events_come_back_in_order_as_their_classes")
-def events_come_back_in_order_as_their_classes(append_event, load_thread, EVENT):
+def events_come_back_in_order_as_their_classes(append_event, load_thread, EVENT, rng):
     """Two threads appended to in turn load back with their tickets and their own events in order, as their classes."""
-    threads = {"ticket-503-1": ("unknown_order", _PRIYA), "ticket-506-1": ("change_address", _LUIS)}
     with _world() as db:
-        for thread_id, (scenario, _) in threads.items():
-            _put_thread(db, thread_id, scenario, [])
+        stories = [_story(db, rng, "ask_customer"), _story(db, rng, "address_updated")]  # every kind of event
+        rng.shuffle(stories)
+        threads: dict[str, tuple[Ticket, list[dict[str, Any]]]] = {}
+        for case, events in stories:
+            threads[_new_id(rng, case.ticket, tuple(threads))] = (case.ticket, events)
+        for thread_id, (ticket, _) in threads.items():
+            _put_thread(db, thread_id, ticket, [])
+        turns = [thread_id for thread_id, (_, events) in threads.items() for _ in events]
+        rng.shuffle(turns)  # the two threads' events interleaved, each thread's in its own order
         positions: dict[str, list[Any]] = {thread_id: [] for thread_id in threads}
-        for index in range(max(len(events) for _, events in threads.values())):
-            for thread_id, (_, events) in threads.items():
-                if index < len(events):
-                    event = EVENT.validate_python(events[index])
-                    got = _call(f"append_event({thread_id!r}, {event!r})", append_event, thread_id, event)
-                    positions[thread_id].append(got.value)
-        for thread_id, (scenario, events) in threads.items():
+        for thread_id in turns:
+            event = EVENT.validate_python(threads[thread_id][1][len(positions[thread_id])])
+            got = _call(f"append_event({thread_id!r}, {event!r})", append_event, thread_id, event)
+            positions[thread_id].append(got.value)
+        for thread_id, (ticket, events) in threads.items():
             want = list(range(len(events)))
             assert positions[thread_id] == want, (
                 f"Appending {len(events)} events to the new thread {thread_id}, append_event returned "
@@ -237,44 +303,51 @@ def events_come_back_in_order_as_their_classes(append_event, load_thread, EVENT)
             assert not wrong, (
                 f"Event {wrong[0][0]} of {thread_id} came back as a {wrong[0][1]}, not a {_CLASSES[events[wrong[0][0]]['kind']]}: "
                 "read each stored event back as its own class.")
-            ticket = _attr(thread, "ticket").value
-            assert ticket == _ticket(scenario).model_dump(mode="json"), (
-                f"The thread {thread_id} came back with the ticket {ticket!r}, not the one stored in its row.")
+            got_ticket = _attr(thread, "ticket").value
+            assert got_ticket == ticket.model_dump(mode="json"), (
+                f"The thread {thread_id} came back with the ticket {got_ticket!r}, not the one stored in its row.")
 
 
 @hidden.test("threads_are_rows_in_the_shop_database")
-def threads_are_rows_in_the_shop_database(append_event, load_thread, EVENT):
+def threads_are_rows_in_the_shop_database(append_event, load_thread, EVENT, rng):
     """append_event writes rows of the events table; rows written by another process are counted and loaded."""
     with _world() as db:
-        _put_thread(db, "ticket-501-1", "damaged_item", _MAYA[:2])  # another process started this thread
-        event = EVENT.validate_python(_MAYA[2])
-        seq = _call("append_event('ticket-501-1', ...)", append_event, "ticket-501-1", event).value
-        assert seq == 2, (
-            f"The thread ticket-501-1 already had 2 events in the events table (stored by another process), and "
-            f"append_event returned {seq!r} for the next one, not 2: count the thread's rows in the database.")
-        _call("append_event('ticket-501-1', ...)", append_event, "ticket-501-1", EVENT.validate_python(_MAYA[3]))
-        rows = _rows(db, "ticket-501-1")
-        want = [(i, e["kind"], e) for i, e in enumerate(_MAYA[:4])]
+        case, story = _story(db, rng, "refunded")
+        thread_id, first = _new_id(rng, case.ticket), rng.randint(1, 3)
+        _put_thread(db, thread_id, case.ticket, story[:first])  # another process started this thread
+        event = EVENT.validate_python(story[first])
+        seq = _call(f"append_event({thread_id!r}, ...)", append_event, thread_id, event).value
+        assert seq == first, (
+            f"The thread {thread_id} already had {first} events in the events table (stored by another process), and "
+            f"append_event returned {seq!r} for the next one, not {first}: count the thread's rows in the database.")
+        _call(f"append_event({thread_id!r}, ...)", append_event, thread_id, EVENT.validate_python(story[first + 1]))
+        rows = _rows(db, thread_id)
+        want = [(i, e["kind"], e) for i, e in enumerate(story[:first + 2])]
         same = len(rows) == len(want) and all(r[:2] == w[:2] and _same_event(r[2], w[2]) for r, w in zip(rows, want, strict=True))
         assert same, (
             f"After two append_event calls, the shop's events table holds {[(s, k) for s, k, _ in rows]} for "
-            f"ticket-501-1, not {[(s, k) for s, k, _ in want]}: each event is one row (seq, kind, and the event's "
+            f"{thread_id}, not {[(s, k) for s, k, _ in want]}: each event is one row (seq, kind, and the event's "
             "JSON as data), in the shop's own database.")
-        _put_event(db, "ticket-501-1", _MAYA[4])  # another process stores the next result
-        _, got = _loaded(load_thread, "ticket-501-1")
-        assert _same_events(got, _MAYA[:5]), (
-            f"Another process stored a fifth event in the events table, and load_thread returned {len(got)} events "
+        _put_event(db, thread_id, story[first + 2])  # another process stores the next event
+        _, got = _loaded(load_thread, thread_id)
+        assert _same_events(got, story[:first + 3]), (
+            f"Another process stored event {first + 2} in the events table, and load_thread returned {len(got)} events "
             f"({_kinds(got)}): read the thread from the database on every call, and keep no copy of it.")
 
 
 @hidden.test("unknown_thread_raises_thread_not_found")
-def unknown_thread_raises_thread_not_found(load_thread, ThreadNotFound):
+def unknown_thread_raises_thread_not_found(load_thread, ThreadNotFound, rng):
     """An id with no thread row raises the lesson's ThreadNotFound, and the message names the id."""
     for stored in (False, True):
         with _world() as db:
+            unknown = [_unknown_id(rng)]
             if stored:
-                _put_thread(db, "ticket-501-1", "damaged_item", _MAYA[:1])
-            for thread_id in ("ticket-999-1", "ticket-501-2"):
+                case, story = _story(db, rng, "refunded")
+                thread_id = _new_id(rng, case.ticket)
+                _put_thread(db, thread_id, case.ticket, story[:rng.randint(1, 3)])
+                unknown.append(_new_id(rng, case.ticket, (thread_id,)))  # the next thread of that ticket
+                rng.shuffle(unknown)
+            for thread_id in unknown:
                 try:
                     got = load_thread(thread_id)
                 except LearnerNotImplemented:
@@ -295,10 +368,16 @@ def _fixture() -> str:
 
 
 @hidden.test("old_threads_load_through_upgrade")
-def old_threads_load_through_upgrade(load_thread):
-    """The lesson's thread_v1.sql, and another thread stored by version 1, load in today's shape."""
+def old_threads_load_through_upgrade(load_thread, rng):
+    """The lesson's thread_v1.sql (stored under a new id), and other threads stored by version 1, load in today's shape."""
     with _world() as db:
         db.conn.executescript(_fixture())
+        for (old_id,) in db.conn.execute("SELECT id FROM threads").fetchall():
+            moved = _unknown_id(rng)
+            db.conn.execute("INSERT INTO threads SELECT ?, ticket, schema_version, created_on FROM threads WHERE id = ?",
+                            (moved, old_id))
+            db.conn.execute("UPDATE events SET thread_id = ? WHERE thread_id = ?", (moved, old_id))
+            db.conn.execute("DELETE FROM threads WHERE id = ?", (old_id,))
         stored = db.conn.execute("SELECT id, schema_version FROM threads").fetchall()
         for thread_id, version in stored:
             want = [_upgrade(data, version) for _, _, data in _rows(db, thread_id)]
@@ -306,58 +385,75 @@ def old_threads_load_through_upgrade(load_thread):
                            load_thread, thread_id)
             got = thread.value.get("events") if isinstance(thread.value, dict) else None
             assert isinstance(got, list) and _same_events(got, want), (
-                f"The thread {thread_id} of thread_v1.sql came back with the kinds {_kinds(got or [])}, not {_kinds(want)}.")
-    old = [_ticket_event("change_address"),
-           {"kind": "tool_call", "name": "update_address", "arguments": {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}},
-           _result("update_address", {"customer_id": 6}), _finished("Moved Luis's address.")]
+                f"The thread of thread_v1.sql (stored as {thread_id}) came back with the kinds {_kinds(got or [])}, "
+                f"not {_kinds(want)}.")
     with _world() as db:
-        _put_thread(db, "ticket-506-1", "change_address", old, version=1)
-        _put_thread(db, "ticket-506-2", "change_address", [_upgrade(e, 1) for e in old], version=2)
-        for thread_id, version in (("ticket-506-1", 1), ("ticket-506-2", 2)):
+        case, today = _story(db, rng, rng.choice(("refunded", "address_updated", "answered")))
+        old = _as_v1(today)
+        first = _new_id(rng, case.ticket)
+        second = _new_id(rng, case.ticket, (first,))
+        _put_thread(db, first, case.ticket, old, version=1)
+        _put_thread(db, second, case.ticket, today, version=2)
+        versions = [(first, 1), (second, 2)]
+        rng.shuffle(versions)
+        for thread_id, version in versions:
             thread = _call(f"load_thread({thread_id!r}) on a thread stored by schema version {version}", load_thread, thread_id)
             got = thread.value.get("events") if isinstance(thread.value, dict) else None
             assert isinstance(got, list) and _kinds(got) == _kinds(old), (
                 f"A thread stored by schema version {version} came back with the kinds {_kinds(got or [])}, not {_kinds(old)}.")
-            request = got[1]
-            assert isinstance(request, dict) and isinstance(request.get("arguments"), str), (
-                f"A thread stored by schema version {version} came back with the request {request!r}; its arguments "
+            requests = [e for e in got if isinstance(e, dict) and e.get("kind") == "tool_call"]
+            bad = next((e for e in requests if not isinstance(e.get("arguments"), str)), None)
+            assert bad is None, (
+                f"A thread stored by schema version {version} came back with the request {bad!r}; its arguments "
                 "should be the JSON text of today's ToolRequested.")
-            assert _same_events(got, [_upgrade(e, 1) for e in old]), (
+            assert _same_events(got, today), (
                 f"A thread stored by schema version {version} came back with other events than the ones stored.")
 
 
 # --- Exercise 5.2: status_of and threads_with_status --------------------------------------------
 
-_STATUS_CASES: list[tuple[str, list[dict[str, Any]], str]] = [
-    ("the ticket alone", [_ticket_event("damaged_item")], "working"),
-    ("earlier messages, then the ticket", [_earlier("Hello?"), _earlier("Anyone?"), _ticket_event("damaged_item")], "working"),
-    ("a request", _MAYA[:2], "interrupted"),
-    ("a request and its result", _MAYA[:3], "working"),
-    ("a refused request", [*_MAYA[:2], _failed("get_order", "No order 1042.")], "working"),
-    ("a malformed call", [_MAYA[0], _failed("model", "Unknown tool 'refund_everything'.")], "working"),
-    ("the refund request", _MAYA[:6], "interrupted"),
-    ("a Finished", _MAYA, "done"),
-    ("a Finished, then the customer writing again", [*_MAYA, _ticket_event("damaged_item")], "working"),
-    ("a Finished, a new message, and a request", [*_MAYA, _ticket_event("damaged_item"), _MAYA[1]], "interrupted"),
-    ("a Finished, a new message, and a second Finished", [*_MAYA, _ticket_event("damaged_item"), _finished("Again.")], "done"),
-    ("a request for approval", [*_MAYA[:5], _request("request_approval", {"order_id": 1042, "amount": 18.5})], "waiting"),
-    ("a question to the customer", [_MAYA[0], _request("ask_customer", {"question": "Which order?"})], "waiting"),
-    ("an escalation", [*_MAYA[:3], _request("escalate", {"reason": "Out of steps."})], "waiting"),
-    ("a person's answer", [*_MAYA[:5], _request("request_approval", {"order_id": 1042, "amount": 18.5}),
-                           _result("request_approval", {"approved": True})], "working"),
-]
+def _status_cases(db: Shop, rng: random.Random) -> tuple[Ticket, list[tuple[str, list[dict[str, Any]], str]]]:
+    """A drawn refund's ticket, and threads about it that end in each way (what, events, the status), in a drawn order."""
+    case, story = _story(db, rng, "refunded")
+    again = {**_ticket_event(case.ticket), "body": f"Any news? {words(rng).capitalize()}."}
+    asked = {"order_id": case.order_id, "amount": _price(db, case)}
+    cases: list[tuple[str, list[dict[str, Any]], str]] = [
+        ("no event yet (a fork at 0)", [], "working"),
+        ("the ticket alone", story[:1], "working"),
+        ("earlier messages, then the ticket", [_earlier(f"{words(rng).capitalize()}?"), _earlier("Anyone?"), story[0]],
+         "working"),
+        ("a request", story[:2], "interrupted"),
+        ("a request and its result", story[:rng.choice((3, 5))], "working"),
+        ("a refused request", [*story[:2], _failed("get_order", f"No order {case.order_id}.")], "working"),
+        ("a malformed call", [story[0], _failed("model", f"Unknown tool '{words(rng)}'.")], "working"),
+        ("the refund request", story[:6], "interrupted"),
+        ("a Finished", story, "done"),
+        ("a Finished, then the customer writing again", [*story, again], "working"),
+        ("a Finished, a new message, and a request", [*story, again, story[1]], "interrupted"),
+        ("a Finished, a new message, and a second Finished", [*story, again, _finished(f"{words(rng)}.")], "done"),
+        ("a request for approval", [*story[:5], _request("request_approval", asked)], "waiting"),
+        ("a question to the customer", [story[0], _request("ask_customer", {"question": f"Which {words(rng)}?"})],
+         "waiting"),
+        ("an escalation", [*story[:3], _request("escalate", {"reason": f"{words(rng)}."})], "waiting"),
+        ("a person's answer", [*story[:5], _request("request_approval", asked),
+                               _result("request_approval", {"approved": rng.random() < 0.5})], "working"),
+    ]
+    rng.shuffle(cases)
+    return case.ticket, cases
 
 
 def _ending(events: list[dict[str, Any]]) -> str:
-    return " → ".join(str(e["kind"]) for e in events[-3:])
+    return " → ".join(str(e["kind"]) for e in events[-3:]) or "no event"
 
 
 @hidden.test("status_is_derived_from_the_last_event")
-def status_is_derived_from_the_last_event(status_of, Thread, EVENT):
+def status_is_derived_from_the_last_event(status_of, Thread, EVENT, rng):
     """done after a Finished, waiting after a call that asks a person, interrupted after any other ToolRequested,
     working after anything else: the last event decides."""
-    for what, events, want in _STATUS_CASES:
-        thread = _thread(Thread, EVENT, "damaged_item", events)
+    with _world() as db:
+        ticket, cases = _status_cases(db, rng)
+    for what, events, want in cases:
+        thread = _thread(Thread, EVENT, ticket, events)
         got = _call(f"status_of on a thread ending with {what}", status_of, thread).value
         assert got == want, (
             f"status_of on a thread ending with {what} (… {_ending(events)}) returned {got!r}, not {want!r}.")
@@ -366,14 +462,14 @@ def status_is_derived_from_the_last_event(status_of, Thread, EVENT):
 class _Loads:
     """A scripted stand-in for load_thread: the Thread this test made for each id (kept in step with the rows)."""
 
-    def __init__(self, Thread: Remote, EVENT: Remote, threads: dict[str, tuple[str, list[dict[str, Any]]]],
+    def __init__(self, Thread: Remote, EVENT: Remote, threads: dict[str, tuple[Ticket, list[dict[str, Any]]]],
                  missing: RaiseInWorker | None = None):
         self.Thread, self.EVENT, self.threads, self.missing = Thread, EVENT, threads, missing
         self.made: dict[str, Remote] = {}
 
     def refresh(self) -> None:
-        self.made = {thread_id: _thread(self.Thread, self.EVENT, scenario, events)
-                     for thread_id, (scenario, events) in self.threads.items()}
+        self.made = {thread_id: _thread(self.Thread, self.EVENT, ticket, events)
+                     for thread_id, (ticket, events) in self.threads.items()}
 
     def __call__(self, thread_id: Remote) -> Remote:
         key = thread_id.value
@@ -384,12 +480,23 @@ class _Loads:
         return self.made[key]
 
 
+def _cut(rng: random.Random, story: list[dict[str, Any]], status: str) -> list[dict[str, Any]]:
+    """The story up to a drawn place where its thread is `status`: done (all of it), interrupted (after a request),
+    working (after the ticket, a result or an error)."""
+    if status == "done":
+        return list(story)
+    kinds = ("tool_call",) if status == "interrupted" else ("ticket", "tool_result", "tool_error")
+    end = rng.choice([i for i, event in enumerate(story) if event["kind"] in kinds])
+    return list(story[:end + 1])
+
+
 @hidden.test("threads_listed_by_status_follow_the_store")
-def threads_listed_by_status_follow_the_store(threads_with_status, Thread, EVENT, learner):
+def threads_listed_by_status_follow_the_store(threads_with_status, Thread, EVENT, learner, rng):
     """Stored threads listed by derived status, oldest first; an event another process appends moves its thread."""
-    threads = {"ticket-506-1": ("change_address", list(_LUIS)), "ticket-502-1": ("large_refund", [_MAYA[0], _MAYA[1]]),
-               "ticket-505-1": ("where_is_my_order", [_ticket_event("where_is_my_order")]),
-               "ticket-501-1": ("damaged_item", list(_MAYA)), "ticket-504-1": ("out_of_window", list(_MAYA[:3]))}
+    statuses = ["done", "done", "interrupted", "working", "working"]
+    rng.shuffle(statuses)
+    threads: dict[str, tuple[Ticket, list[dict[str, Any]]]] = {}
+    stories: dict[str, list[dict[str, Any]]] = {}
     loads = _Loads(Thread, EVENT, threads)
 
     def listing() -> dict[str, Any]:
@@ -399,16 +506,19 @@ def threads_listed_by_status_follow_the_store(threads_with_status, Thread, EVENT
                     for status in ("working", "interrupted", "done")}
 
     def want() -> dict[str, list[str]]:
-        order = list(threads)
         out: dict[str, list[str]] = {"working": [], "interrupted": [], "done": []}
-        for thread_id in order:
-            last = threads[thread_id][1][-1]["kind"]
+        for thread_id, (_, events) in threads.items():
+            last = events[-1]["kind"]
             out["done" if last == "finished" else "interrupted" if last == "tool_call" else "working"].append(thread_id)
         return out
 
     with _world() as db:
-        for thread_id, (scenario, events) in threads.items():  # stored in this order: the oldest first
-            _put_thread(db, thread_id, scenario, events)
+        for status in statuses:
+            case, story = _story(db, rng, rng.choice(("refunded", "ask_customer", "address_updated", "answered")))
+            thread_id = _new_id(rng, case.ticket, tuple(threads))
+            threads[thread_id], stories[thread_id] = (case.ticket, _cut(rng, story, status)), story
+        for thread_id, (ticket, events) in threads.items():  # stored in this order: the oldest first
+            _put_thread(db, thread_id, ticket, events)
         got = listing()
         expected = want()
         for status in expected:
@@ -418,8 +528,10 @@ def threads_listed_by_status_follow_the_store(threads_with_status, Thread, EVENT
                     "List them oldest first, in the order their rows were stored.")
         assert got == expected, (
             f"With five stored threads, threads_with_status gave {got}; expected {expected}.")
-        for thread_id, event in (("ticket-502-1", _result("get_order", {"order_id": 1057})),
-                                 ("ticket-505-1", _finished("Told Aisha where her jacket is."))):
+        interrupted = expected["interrupted"][0]
+        working = rng.choice(expected["working"])
+        result = stories[interrupted][len(threads[interrupted][1])]
+        for thread_id, event in ((interrupted, result), (working, _finished(f"Told the customer. {words(rng)}."))):
             _put_event(db, thread_id, event)  # another process stores the next event, straight into the table
             threads[thread_id][1].append(event)
             got, expected = listing(), want()
@@ -452,8 +564,8 @@ class _Notes:
         return len(self.calls) - 1
 
 
-def _address(db: Shop, scenario: str) -> str:
-    row = db.conn.execute("SELECT address FROM customers WHERE email = ?", (_ticket(scenario).customer_email,)).fetchone()
+def _address(db: Shop, email: str) -> str:
+    row = db.conn.execute("SELECT address FROM customers WHERE email = ?", (email,)).fetchone()
     return str(row[0])
 
 
@@ -461,66 +573,85 @@ def _messages(db: Shop) -> int:
     return int(db.conn.execute("SELECT count(*) FROM messages").fetchone()[0])
 
 
-def _effects(db: Shop) -> tuple[float, int, str, str]:
-    """What the shop shows of the three writing tools: Maya's refunds, the messages sent, Luis's address."""
-    return (refunded_amount(db, SCENARIOS["damaged_item"]), _messages(db), _address(db, "change_address"),
-            _address(db, "damaged_item"))
+_ACTS = {"issue_refund": "tool_result", "send_message": "tool_result", "update_address": "tool_result",
+         "get_order": "tool_result", "done": "finished"}  # each intent, and the kind of event it gives
 
 
-_ACTS = [
-    ("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}, "damaged_item", "tool_result"),
-    ("send_message", {"body": "Your refund of $18.50 is on its way."}, "damaged_item", "tool_result"),
-    ("update_address", {"address": "2150 Larimer St Unit 5B, Denver, CO 80205"}, "change_address", "tool_result"),
-    ("get_order", {"order_id": 1042}, "damaged_item", "tool_result"),
-    ("done", {"summary": "Refunded the mug."}, "damaged_item", "finished"),
-]
+class _Acting:
+    """A drawn refund ticket and a drawn move in `db`, and intents about them, as data."""
+
+    def __init__(self, db: Shop, rng: random.Random):
+        self.db, self.refund, self.move = db, draw_scenario(db, rng, "refunded"), draw_scenario(db, rng, "address_updated")
+        self.amount = self.refund.expected.refund_amount or 0.0
+        order = self.refund.order_id
+        self.arguments = {
+            "issue_refund": {"order_id": order, "amount": self.amount, "reason": rng.choice(_REASONS)},
+            "send_message": {"body": f"Your refund of ${self.amount:.2f} is on its way. {words(rng).capitalize()}."},
+            "update_address": {"address": draw_address(rng)},
+            "get_order": {"order_id": order},
+            "done": {"summary": f"Refunded the {words(rng)}."}}
+        self.thread_id = _new_id(rng, self.refund.ticket)
+
+    def ticket(self, name: str) -> Ticket:
+        return self.move.ticket if name == "update_address" else self.refund.ticket
+
+    def effects(self) -> tuple[float, int, str, str]:
+        """What the shop shows of the three writing tools: the refunds, the messages sent, both customers' addresses."""
+        return (refunded_amount(self.db, self.refund), _messages(self.db),
+                _address(self.db, self.move.ticket.customer_email), _address(self.db, self.refund.ticket.customer_email))
 
 
 @hidden.test("act_stores_the_event_of_its_effect")
-def act_stores_the_event_of_its_effect(act, INTENTS, learner):
+def act_stores_the_event_of_its_effect(act, INTENTS, learner, rng):
     """Each intent is carried out once, and the event act returns is the one event it stores, in the thread given."""
-    for name, arguments, scenario, kind in _ACTS:
-        intent = INTENTS[name](**arguments)
-        notes = _Notes()
+    names = list(_ACTS)
+    rng.shuffle(names)
+    for name in names:
+        kind, notes = _ACTS[name], _Notes()
         with _world() as db, learner.stand_ins(append_event=notes):
-            before = _effects(db)
-            event = _call(f"act('ticket-7-1', {intent!r}, ticket)", act, "ticket-7-1", intent, _ticket(scenario))
-            after = _effects(db)
+            case = _Acting(db, rng)
+            intent, tid = INTENTS[name](**case.arguments[name]), case.thread_id
+            before = case.effects()
+            event = _call(f"act({tid!r}, {intent!r}, ticket)", act, tid, intent, case.ticket(name))
+            after = case.effects()
         got = event.value
         assert isinstance(got, dict) and got.get("kind") == kind, (
-            f"act('ticket-7-1', {intent!r}, ticket) returned {event!r}; expected the {_CLASSES[kind]} that "
+            f"act({tid!r}, {intent!r}, ticket) returned {event!r}; expected the {_CLASSES[kind]} that "
             "execute returns for it.")
         assert len(notes.calls) == 1, (
-            f"act('ticket-7-1', {intent!r}, ticket) called append_event {_times(len(notes.calls))}"
+            f"act({tid!r}, {intent!r}, ticket) called append_event {_times(len(notes.calls))}"
             f"{' (' + ', '.join(str(c[1].get('kind')) for c in notes.calls) + ')' if notes.calls else ''}; it "
             "should store exactly one event, the one execute returned (the loop stores the request).")
         thread_id, stored, _ = notes.calls[0]
-        assert thread_id == "ticket-7-1", f"act stored its event in the thread {thread_id!r}, not in 'ticket-7-1'."
+        assert thread_id == tid, f"act stored its event in the thread {thread_id!r}, not in {tid!r}."
         assert stored == got, f"act stored {stored!r} but returned {got!r}: store the event you return."
         changed = sum(a != b for a, b in zip(before, after, strict=True))
         if name in ("issue_refund", "send_message", "update_address"):
             assert changed == 1, f"act({intent!r}) did not carry the intent out in the shop."
             if name == "issue_refund":
-                assert after[0] == 18.5, f"act({intent!r}) refunded ${after[0]:.2f}, not $18.50."
+                assert after[0] == case.amount, f"act({intent!r}) refunded ${after[0]:.2f}, not ${case.amount:.2f}."
         else:
             assert changed == 0, f"act({intent!r}) changed the shop, and this intent only reads."
 
 
 @hidden.test("failure_between_effect_and_event_changes_nothing")
-def failure_between_effect_and_event_changes_nothing(act, INTENTS, learner):
+def failure_between_effect_and_event_changes_nothing(act, INTENTS, learner, rng):
     """A failure after the effect and before its event is stored leaves neither, and the error reaches the caller."""
     full = RaiseInWorker(_sqlite_error(learner), "database or disk is full")
-    for name, arguments, scenario, _ in _ACTS[:3]:
-        intent = INTENTS[name](**arguments)
+    names = ["issue_refund", "send_message", "update_address"]
+    rng.shuffle(names)
+    for name in names:
         with _world() as db, learner.stand_ins(append_event=_Notes(fail=full)):
-            before = _effects(db)
+            case = _Acting(db, rng)
+            intent = INTENTS[name](**case.arguments[name])
+            before = case.effects()
             try:
-                got = act("ticket-7-1", intent, _ticket(scenario))
+                got = act(case.thread_id, intent, case.ticket(name))
             except LearnerNotImplemented:
                 raise
             except LearnerError:
                 got = None
-            after = _effects(db)
+            after = case.effects()
         assert after == before, (
             f"act({intent!r}) with an append_event that fails (database or disk is full) left the {name} done in the "
             "shop with no event to record it: carry out the intent and store its event in one transaction, "
@@ -528,17 +659,18 @@ def failure_between_effect_and_event_changes_nothing(act, INTENTS, learner):
         assert got is None, (
             f"act({intent!r}) with an append_event that fails returned {got!r} instead of raising: let the error "
             "reach the caller, so that nobody takes the step for done.")
-    intent = INTENTS["issue_refund"](order_id=1042, amount=18.5, reason="damaged")
     notes = _Notes()
     with _world() as db, learner.stand_ins(append_event=notes):
+        case = _Acting(db, rng)
+        intent = INTENTS["issue_refund"](**case.arguments["issue_refund"])
         db.fail_next("issue_refund", ConfigError("the worker was killed"), after=True)  # right after the refund is written
         try:
-            got = act("ticket-7-1", intent, _ticket("damaged_item"))
+            got = act(case.thread_id, intent, case.refund.ticket)
         except LearnerNotImplemented:
             raise
         except LearnerError:
             got = None
-        refunded = refunded_amount(db, SCENARIOS["damaged_item"])
+        refunded = refunded_amount(db, case.refund)
     assert refunded == 0, (
         f"The process failed right after act({intent!r}) wrote the refund, before its event was stored, and the "
         f"shop kept ${refunded:.2f} refunded: the refund and its event commit together, or not at all.")
@@ -551,19 +683,25 @@ def failure_between_effect_and_event_changes_nothing(act, INTENTS, learner):
 
 
 @hidden.test("refusal_is_a_stored_error_event")
-def refusal_is_a_stored_error_event(act, INTENTS, learner):
+def refusal_is_a_stored_error_event(act, INTENTS, learner, rng):
     """A refusal by the shop is an outcome, not a failure: act returns the ToolFailed and stores it, and raises nothing."""
-    cases = [("issue_refund", {"order_id": 1013, "amount": 64.0, "reason": "damaged"}, "out_of_window", None),
-             ("issue_refund", {"order_id": 1042, "amount": 18.5, "reason": "damaged"}, "damaged_item", PaymentProviderDown()),
-             ("get_order", {"order_id": 1603}, "unknown_order", None)]
-    for name, arguments, scenario, fault in cases:
-        intent = INTENTS[name](**arguments)
+    cases: list[tuple[Outcome, str, Any]] = [("refused", "issue_refund", None),  # out of the refund window
+                                             ("refunded", "issue_refund", PaymentProviderDown()),
+                                             ("ask_customer", "get_order", None)]  # an order that does not exist
+    rng.shuffle(cases)
+    for outcome, name, fault in cases:
         notes = _Notes()
         with _world() as db, learner.stand_ins(append_event=notes):
+            case = draw_scenario(db, rng, outcome)
+            arguments: dict[str, Any] = {"order_id": case.order_id}
+            if name == "issue_refund":
+                arguments.update(amount=_price(db, case), reason=rng.choice(_REASONS))
+            intent = INTENTS[name](**arguments)
             if fault is not None:
                 db.fail_next(name, fault)
-            event = _call(f"act on {intent!r}, which the shop refuses", act, "ticket-7-1", intent, _ticket(scenario))
-            refunded = refunded_amount(db, SCENARIOS[scenario])
+            event = _call(f"act on {intent!r}, which the shop refuses", act, _new_id(rng, case.ticket), intent,
+                          case.ticket)
+            refunded = refunded_amount(db, case)
         got = event.value
         assert isinstance(got, dict) and got.get("kind") == "tool_error", (
             f"The shop refuses {intent!r}, and act returned {event!r}; expected the ToolFailed that execute returns.")
@@ -618,10 +756,10 @@ def agent_handles_the_scenarios(run_agent, rng):
 
 
 @hidden.test("a_crash_leaves_an_interrupted_thread")
-def a_crash_leaves_an_interrupted_thread(run_agent, load_thread, status_of, threads_with_status, learner):
-    """Killed right after writing Maya's refund: no refund, the thread stored and interrupted, in any process."""
-    damaged = SCENARIOS["damaged_item"]
+def a_crash_leaves_an_interrupted_thread(run_agent, load_thread, status_of, threads_with_status, learner, rng):
+    """Killed right after writing a drawn ticket's refund: no refund, the thread stored and interrupted, in any process."""
     with _world(FakeModel(shop_brain)) as db:
+        damaged = draw_scenario(db, rng, "refunded")
         db.fail_next("issue_refund", ConfigError("the worker was killed"), after=True)
         try:
             got = run_agent(damaged.ticket)
@@ -640,14 +778,14 @@ def a_crash_leaves_an_interrupted_thread(run_agent, load_thread, status_of, thre
             ids = [thread_id for (thread_id,) in db.conn.execute("SELECT id FROM threads")]
         except sqlite3.OperationalError:
             ids = []
-        assert len(ids) == 1, f"After the crash the store holds {len(ids)} threads, not Maya's one."
+        assert len(ids) == 1, f"After the crash the store holds {len(ids)} threads, not the customer's one."
         thread_id = ids[0]
         kinds = [(kind, data.get("name")) for _, kind, data in _rows(db, thread_id)]
         assert kinds and kinds[-1] == ("tool_call", "issue_refund"), (
-            f"After the crash Maya's stored thread ends with {kinds[-2:]}; it should end with the issue_refund request.")
+            f"After the crash the customer's stored thread ends with {kinds[-2:]}; it should end with the issue_refund request.")
         here = _call(f"load_thread({thread_id!r})", load_thread, thread_id)
         status = _call("status_of(the crashed thread)", status_of, here).value
-        assert status == "interrupted", f"After the crash status_of(Maya's thread) is {status!r}, not 'interrupted'."
+        assert status == "interrupted", f"After the crash status_of(the customer's thread) is {status!r}, not 'interrupted'."
         listed = _call("threads_with_status('interrupted')", threads_with_status, "interrupted").value
         assert listed == [thread_id], f"After the crash threads_with_status('interrupted') is {listed!r}, not [{thread_id!r}]."
         try:
@@ -659,7 +797,7 @@ def a_crash_leaves_an_interrupted_thread(run_agent, load_thread, status_of, thre
         except FreshWorkerUnavailable:
             return  # plain nbgrader: the learner's kernel is the only process there is
         assert there.value == here.value and status_there == "interrupted" and listed_there == [thread_id], (
-            f"Another process, opening the same shop file, read Maya's thread as {status_there!r} and listed "
+            f"Another process, opening the same shop file, read the customer's thread as {status_there!r} and listed "
             f"{listed_there!r} as interrupted: the thread must be in the database, and nowhere else.")
 
 
@@ -682,7 +820,7 @@ def _content(db: Shop, notes: _Notes, fork_id: str) -> list[Any]:
 
 @contextmanager
 def _forking(learner: Any, Thread: Remote, EVENT: Remote, ThreadNotFound: Remote,
-             threads: dict[str, tuple[str, list[dict[str, Any]]]]) -> Iterator[tuple[_Loads, _Notes]]:
+             threads: dict[str, tuple[Ticket, list[dict[str, Any]]]]) -> Iterator[tuple[_Loads, _Notes]]:
     loads = _Loads(Thread, EVENT, threads, missing=RaiseInWorker(ThreadNotFound, "No such thread in the store."))
     loads.refresh()
     notes = _Notes()
@@ -690,83 +828,108 @@ def _forking(learner: Any, Thread: Remote, EVENT: Remote, ThreadNotFound: Remote
         yield loads, notes
 
 
+def _original(db: Shop, rng: random.Random) -> tuple[str, Ticket, list[dict[str, Any]]]:
+    """A drawn ticket's whole thread, stored by another process: its id, its ticket and its events."""
+    case, story = _story(db, rng, rng.choice(("refunded", "ask_customer", "address_updated", "answered")))
+    thread_id = _new_id(rng, case.ticket)
+    _put_thread(db, thread_id, case.ticket, story)
+    return thread_id, case.ticket, story
+
+
 @hidden.test("fork_copies_a_prefix_into_a_new_thread")
-def fork_copies_a_prefix_into_a_new_thread(fork_thread, Thread, EVENT, ThreadNotFound, learner):
+def fork_copies_a_prefix_into_a_new_thread(fork_thread, Thread, EVENT, ThreadNotFound, learner, rng):
     """A fork is a new thread with the original's ticket and exactly its first `upto` events, in order."""
     with _world() as db:
-        _put_thread(db, "ticket-501-1", "damaged_item", _MAYA)
-        with _forking(learner, Thread, EVENT, ThreadNotFound, {"ticket-501-1": ("damaged_item", _MAYA)}) as (_, notes):
-            for upto in (5, 1, len(_MAYA)):
-                fork_id = _fork(fork_thread, "ticket-501-1", upto)
-                assert fork_id != "ticket-501-1", f"fork_thread('ticket-501-1', {upto}) returned the original's own id."
+        tid, ticket, story = _original(db, rng)
+        with _forking(learner, Thread, EVENT, ThreadNotFound, {tid: (ticket, story)}) as (_, notes):
+            uptos = [rng.randint(2, len(story) - 1), 1, len(story)]
+            rng.shuffle(uptos)
+            for upto in uptos:
+                fork_id = _fork(fork_thread, tid, upto)
+                assert fork_id != tid, f"fork_thread({tid!r}, {upto}) returned the original's own id."
                 row = _thread_row(db, fork_id)
-                assert row is not None, f"fork_thread('ticket-501-1', {upto}) returned {fork_id!r}, which has no thread row."
-                assert Ticket.model_validate_json(row[0]) == _ticket("damaged_item"), (
+                assert row is not None, f"fork_thread({tid!r}, {upto}) returned {fork_id!r}, which has no thread row."
+                assert Ticket.model_validate_json(row[0]) == ticket, (
                     f"The fork {fork_id} has another ticket than the thread it was forked from.")
                 got = _content(db, notes, fork_id)
-                assert _same_events(got, _MAYA[:upto]), (
-                    f"fork_thread('ticket-501-1', {upto}) made a thread with the events {_kinds(got)}, not the "
-                    f"original's first {upto}: {_kinds(_MAYA[:upto])}.")
+                assert _same_events(got, story[:upto]), (
+                    f"fork_thread({tid!r}, {upto}) made a thread with the events {_kinds(got)}, not the "
+                    f"original's first {upto}: {_kinds(story[:upto])}.")
+            unknown = _unknown_id(rng)
             try:
-                got_id = fork_thread("ticket-999-1", 2)
+                got_id = fork_thread(unknown, 2)
             except LearnerNotImplemented:
                 raise
             except LearnerError as error:
-                assert error.isa(ThreadNotFound), f"fork_thread('ticket-999-1', 2), an unknown thread, raised {error.type}."
+                assert error.isa(ThreadNotFound), f"fork_thread({unknown!r}, 2), an unknown thread, raised {error.type}."
             else:
-                raise AssertionError(f"fork_thread('ticket-999-1', 2), an unknown thread, returned {got_id!r}; "
+                raise AssertionError(f"fork_thread({unknown!r}, 2), an unknown thread, returned {got_id!r}; "
                                      "it should raise ThreadNotFound.")
 
 
 @hidden.test("fork_leaves_the_original_untouched")
-def fork_leaves_the_original_untouched(fork_thread, Thread, EVENT, ThreadNotFound, learner):
+def fork_leaves_the_original_untouched(fork_thread, Thread, EVENT, ThreadNotFound, learner, rng):
     """Forking (twice, at two places) changes none of the original's rows."""
     with _world() as db:
-        _put_thread(db, "ticket-501-1", "damaged_item", _MAYA)
-        before = (_thread_row(db, "ticket-501-1"), _rows(db, "ticket-501-1"))
-        with _forking(learner, Thread, EVENT, ThreadNotFound, {"ticket-501-1": ("damaged_item", _MAYA)}):
-            for upto in (3, 6):
-                fork_id = _fork(fork_thread, "ticket-501-1", upto)
-                after = (_thread_row(db, "ticket-501-1"), _rows(db, "ticket-501-1"))
+        tid, ticket, story = _original(db, rng)
+        before = (_thread_row(db, tid), _rows(db, tid))
+        with _forking(learner, Thread, EVENT, ThreadNotFound, {tid: (ticket, story)}):
+            for upto in rng.sample(range(1, len(story)), 2):
+                fork_id = _fork(fork_thread, tid, upto)
+                after = (_thread_row(db, tid), _rows(db, tid))
                 assert after == before, (
-                    f"fork_thread('ticket-501-1', {upto}) changed the original thread: it now has "
+                    f"fork_thread({tid!r}, {upto}) changed the original thread: it now has "
                     f"{len(after[1])} events, not {len(before[1])}. Copy the events into the fork; leave the original as it was.")
-                assert fork_id != "ticket-501-1", f"fork_thread('ticket-501-1', {upto}) returned the original's own id."
+                assert fork_id != tid, f"fork_thread({tid!r}, {upto}) returned the original's own id."
         count = db.conn.execute("SELECT count(*) FROM threads").fetchone()[0]
         assert count == 3, f"After two forks of one thread the store holds {count} threads, not 3."
 
 
 @hidden.test("forks_are_threads_of_their_own")
-def forks_are_threads_of_their_own(fork_thread, Thread, EVENT, ThreadNotFound, learner):
-    """Two forks of one thread get two ids; a fork can be forked; a fork of a version-1 thread holds today's events."""
+def forks_are_threads_of_their_own(fork_thread, Thread, EVENT, ThreadNotFound, SCHEMA_VERSION, learner, rng):
+    """Forks of one thread get ids of their own (ten and more of them too); a fork can be forked; a fork of a
+    version-1 thread holds today's events, and its row says so."""
     with _world() as db:
-        _put_thread(db, "ticket-501-1", "damaged_item", _MAYA)
-        threads = {"ticket-501-1": ("damaged_item", _MAYA)}
+        tid, ticket, story = _original(db, rng)
+        threads = {tid: (ticket, story)}
+        upto = rng.randint(3, len(story) - 1)
         with _forking(learner, Thread, EVENT, ThreadNotFound, threads) as (loads, notes):
-            first, second = _fork(fork_thread, "ticket-501-1", 4), _fork(fork_thread, "ticket-501-1", 4)
-            assert first != second, f"Two forks of ticket-501-1 both got the id {first!r}: each fork is a new thread."
+            first, second = _fork(fork_thread, tid, upto), _fork(fork_thread, tid, upto)
+            assert first != second, f"Two forks of {tid} both got the id {first!r}: each fork is a new thread."
             for fork_id in (first, second):
-                assert _same_events(_content(db, notes, fork_id), _MAYA[:4]), (
-                    f"After forking ticket-501-1 twice, the fork {fork_id} does not hold the first 4 events.")
-            threads[first] = ("damaged_item", _MAYA[:4])
+                assert _same_events(_content(db, notes, fork_id), story[:upto]), (
+                    f"After forking {tid} twice, the fork {fork_id} does not hold the first {upto} events.")
+            more = [_fork(fork_thread, tid, rng.randint(1, len(story))) for _ in range(rng.randint(9, 12))]
+            ids = [first, second, *more]
+            same = sorted({fork_id for fork_id in ids if ids.count(fork_id) > 1})
+            assert not same, (f"After {len(ids)} forks of {tid}, the id {same[0]!r} was given to {ids.count(same[0])} of "
+                              "them: each fork is a new thread, however many there are.")
+            threads[first] = (ticket, story[:upto])
             loads.refresh()
-            grandchild = _fork(fork_thread, first, 2)
-            assert grandchild not in ("ticket-501-1", first, second), (
+            again = rng.randint(1, upto - 1)
+            grandchild = _fork(fork_thread, first, again)
+            assert grandchild not in (tid, *ids), (
                 f"Forking the fork {first} returned {grandchild!r}, an id already in use.")
             got = _content(db, notes, grandchild)
-            assert _same_events(got, _MAYA[:2]), (
-                f"Forking the fork {first} at 2 made a thread with the events {_kinds(got)}, not {_kinds(_MAYA[:2])}.")
-    old = [_ticket_event("where_is_my_order"), {"kind": "tool_call", "name": "track_shipment", "arguments": {"order_id": 1077}},
-           _result("track_shipment", {"order_id": 1077, "status": "in_transit"}), _finished("Told Aisha.")]
-    today = [_upgrade(event, 1) for event in old]
+            assert _same_events(got, story[:again]), (
+                f"Forking the fork {first} at {again} made a thread with the events {_kinds(got)}, not "
+                f"{_kinds(story[:again])}.")
     with _world() as db:
-        _put_thread(db, "ticket-505-1", "where_is_my_order", old, version=1)
-        with _forking(learner, Thread, EVENT, ThreadNotFound, {"ticket-505-1": ("where_is_my_order", today)}) as (_, notes):
-            fork_id = _fork(fork_thread, "ticket-505-1", 3)
+        case, today = _story(db, rng, rng.choice(("refunded", "address_updated", "answered")))
+        tid, upto = _new_id(rng, case.ticket), rng.randint(3, len(today) - 1)
+        _put_thread(db, tid, case.ticket, _as_v1(today), version=1)
+        with _forking(learner, Thread, EVENT, ThreadNotFound, {tid: (case.ticket, today)}) as (_, notes):
+            fork_id = _fork(fork_thread, tid, upto)
             got = _content(db, notes, fork_id)
-    assert _same_events(got, today[:3]), (
-        f"A fork of a thread stored by schema version 1 holds {got[1:2] if len(got) > 1 else got!r} as its request: "
-        "once loaded, the events are in today's shape, so store them as SCHEMA_VERSION writes them.")
+            row = _thread_row(db, fork_id)
+    request = next((e for e in got if isinstance(e, dict) and e.get("kind") == "tool_call"), None)
+    assert _same_events(got, today[:upto]), (
+        f"A fork of a thread stored by schema version 1 holds {request!r} as its request: once loaded, the "
+        "events are in today's shape, so store them as SCHEMA_VERSION writes them.")
+    today_version = SCHEMA_VERSION.value
+    assert row is not None and row[1] == today_version, (
+        f"The fork of a thread stored by schema version 1 has schema_version {row[1] if row else None} in its row: its "
+        f"events are today's, so its row says SCHEMA_VERSION ({today_version}).")
 
 
 __all__ = ["hidden"]

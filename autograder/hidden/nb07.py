@@ -16,6 +16,10 @@ on such a thread with a grader function as its `resume` (recording what the card
 its widgets and click its buttons from here (ipywidgets needs no front end), with a stand-in
 `approval_answer` that records what the card asks and answers with a plain `Approval`. Two tests score the agent as a
 whole: `clarification_loop_continues` and `card_resumes_the_agent`.
+
+Every input is drawn from the grading's seed (`rng`): the tickets, orders and amounts (`draw_scenario`), the
+requests' reasons, questions, urgency and channel, the valid and the broken arguments of 7.1, the people's
+comments and names, the amounts approved and typed into the card, and the order the cases come in.
 """
 
 from __future__ import annotations
@@ -34,18 +38,13 @@ from autograder.hidden.drawn import words
 from course.brain import shop_brain
 from course.llm import FakeModel, use_model
 from course.llm.validate import strict_schema_problem
-from course.shop import SCENARIOS, Shop, current_shop, draw_scenario, use_shop
+from course.shop import Scenario, Shop, current_shop, draw_scenario, use_shop
 
 hidden = HiddenTests("07")
 
-_LARGE = SCENARIOS["large_refund"]
-_UNKNOWN = SCENARIOS["unknown_order"]
 _APPROVAL_FIELDS = ["order_id", "amount", "reason", "question", "options", "urgency", "channel"]
 _ASK_FIELDS = ["question", "options", "urgency", "channel"]
-_REQUEST = {"order_id": 1057, "amount": 899.0,
-            "reason": "The TV arrived with a cracked screen; the customer wants the full price back.",
-            "question": "Approve the full refund for a TV delivered with a cracked screen?",
-            "options": ["approve", "reject"], "urgency": "high", "channel": "approval_card"}
+_URGENCY = ("low", "normal", "high")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -88,23 +87,36 @@ def _one_result_each(events: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _pause(learner: Learner, ticket: Any = None, request: dict[str, Any] | None = None,
-           human: str = "request_approval") -> Remote:
-    """A stored thread waiting on a person, made with the lesson-05 store: its id (a Remote)."""
-    ticket = ticket or _LARGE.ticket
+def _request(rng: random.Random, order: int, amount: float) -> dict[str, Any]:
+    """A request for approval of `amount` on `order`, worded, urged and routed as drawn."""
+    options = ["approve", "reject"]
+    rng.shuffle(options)
+    return {"order_id": order, "amount": amount,
+            "reason": f"The {words(rng)} arrived {rng.choice(('broken', 'damaged', 'chipped'))}; the customer wants "
+                      f"${amount:.2f} back.",
+            "question": f"{rng.choice(('Approve', 'Refund', 'Allow'))} ${amount:.2f} on order {order} ({words(rng)})?",
+            "options": options, "urgency": rng.choice(_URGENCY),
+            "channel": rng.choice(("approval_card", "email", "slack"))}
+
+
+def _question(rng: random.Random) -> dict[str, Any]:
+    """A question to the customer, as ask_customer's arguments."""
+    return {"question": f"Which order number is on your {words(rng)} email?", "options": [],
+            "urgency": rng.choice(_URGENCY), "channel": rng.choice(("email", "chat"))}
+
+
+def _pause(learner: Learner, ticket: Any, order: int, asked: dict[str, Any], human: str = "request_approval") -> Remote:
+    """A stored thread about `order` waiting on a person (`human`, asked `asked`), made with the lesson-05 store: its
+    id (a Remote)."""
     new_thread, append_event, act = learner["new_thread"], learner["append_event"], learner["act"]
     ToolRequested, INTENTS = learner["ToolRequested"], learner["INTENTS"]
     thread_id = new_thread(ticket)
-    order = (request or _REQUEST)["order_id"] if human == "request_approval" else 1603
     steps = [("get_order", {"order_id": order})]
     if human == "request_approval":
-        steps.append(("check_refund_policy", {"order_id": order, "amount": (request or _REQUEST)["amount"]}))
+        steps.append(("check_refund_policy", {"order_id": order, "amount": asked["amount"]}))
     for name, arguments in steps:
         append_event(thread_id, ToolRequested(name=name, arguments=json.dumps(arguments)))
         act(thread_id, INTENTS[name](**arguments), ticket)
-    asked = (request or _REQUEST) if human == "request_approval" else {
-        "question": "Which order number is on your confirmation email?", "options": [], "urgency": "normal",
-        "channel": "email"}
     append_event(thread_id, ToolRequested(name=human, arguments=json.dumps(asked)))
     return thread_id
 
@@ -113,9 +125,27 @@ def _large(db: Shop, rng: random.Random) -> tuple[Any, dict[str, Any], int, floa
     """A drawn refund above the approval limit in `db`: its ticket, the approval request, the order and the amount."""
     case = draw_scenario(db, rng, "approval_required")
     amount = case.expected.refund_amount or 0.0
-    request = {**_REQUEST, "order_id": case.order_id, "amount": amount,
-               "question": f"Approve the full ${amount:.2f} refund on order {case.order_id}?"}
-    return case.ticket, request, case.order_id, amount
+    return case.ticket, _request(rng, case.order_id, amount), case.order_id, amount
+
+
+def _waiting(learner: Learner, db: Shop, rng: random.Random) -> tuple[Remote, dict[str, Any], int, float]:
+    """A stored thread waiting for approval of a drawn refund: its id, the request, the order and the amount."""
+    ticket, request, order, amount = _large(db, rng)
+    return _pause(learner, ticket, order, request), request, order, amount
+
+
+def _asking(learner: Learner, db: Shop, rng: random.Random) -> Remote:
+    """A stored thread waiting for a drawn customer's answer (ask_customer, about an order that does not exist)."""
+    case = draw_scenario(db, rng, "ask_customer")
+    return _pause(learner, case.ticket, case.order_id, _question(rng), human="ask_customer")
+
+
+def _price(db: Shop, case: Scenario) -> float:
+    """What the customer's order (the one their reply names) cost for the item they wrote about."""
+    order = int(str(case.customer_reply).rstrip(".").split()[-1])
+    row = db.conn.execute("SELECT unit_price_cents FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 1",
+                          (order,)).fetchone()
+    return round(row[0] / 100, 2)
 
 
 def _lesson06_resume(learner: Learner) -> Any:
@@ -208,43 +238,52 @@ def _refused(cls: Remote, name: str, good: dict[str, Any], bad: list[tuple[str, 
         assert error is not None, f"{name} accepted {what}: {json.dumps(arguments)[:160]}."
 
 
+def _broken(rng: random.Random, good: dict[str, Any],
+            bad: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """`bad`, plus the arguments without one drawn field and with one drawn extra field, in a drawn order."""
+    missing, extra = rng.choice(sorted(good)), words(rng)
+    bad = [*bad, (f"arguments without {missing}", {k: v for k, v in good.items() if k != missing}),
+           (f"an extra field ({extra})", {**good, extra: words(rng)})]
+    rng.shuffle(bad)
+    return bad
+
+
 @hidden.test("approval_request_is_a_typed_intent")
-def approval_request_is_a_typed_intent(RequestApproval):
+def approval_request_is_a_typed_intent(RequestApproval, rng):
     """Seven required, described fields; options, urgency and channel closed sets; bad values refused."""
     _schema_problems(RequestApproval, "RequestApproval", _APPROVAL_FIELDS,
                      {"urgency": ["low", "normal", "high"], "channel": ["approval_card", "email", "slack"]},
                      ["approve", "reject"])
-    _refused(RequestApproval, "RequestApproval", _REQUEST, [
-        ("a negative amount", {**_REQUEST, "amount": -899.0}),
-        ("an amount of zero", {**_REQUEST, "amount": 0}),
-        ("order number 0", {**_REQUEST, "order_id": 0}),
-        ("an empty question", {**_REQUEST, "question": ""}),
-        ("an empty reason", {**_REQUEST, "reason": ""}),
-        ("urgency 'asap'", {**_REQUEST, "urgency": "asap"}),
-        ("the option 'maybe'", {**_REQUEST, "options": ["approve", "maybe"]}),
-        ("channel 'phone'", {**_REQUEST, "channel": "phone"}),
-        ("a request without its question", {k: v for k, v in _REQUEST.items() if k != "question"}),
-        ("an extra field", {**_REQUEST, "approver": "the CEO"}),
-    ])
+    good = _request(rng, rng.randrange(2000, 10_000), round(rng.uniform(101, 999), 2))
+    urgency, option, channel = words(rng), words(rng), rng.choice(("phone", "sms", "fax", words(rng)))
+    _refused(RequestApproval, "RequestApproval", good, _broken(rng, good, [
+        ("a negative amount", {**good, "amount": -round(rng.uniform(0.01, 999), 2)}),
+        ("an amount of zero", {**good, "amount": 0}),
+        ("order number 0", {**good, "order_id": 0}),
+        ("an empty question", {**good, "question": ""}),
+        ("an empty reason", {**good, "reason": ""}),
+        (f"urgency {urgency!r}", {**good, "urgency": urgency}),
+        (f"the option {option!r}", {**good, "options": [rng.choice(("approve", "reject")), option]}),
+        (f"channel {channel!r}", {**good, "channel": channel}),
+    ]))
 
 
 @hidden.test("ask_customer_is_a_typed_intent")
-def ask_customer_is_a_typed_intent(AskCustomer):
+def ask_customer_is_a_typed_intent(AskCustomer, rng):
     """Four required, described fields; urgency and channel closed sets; options free text; bad values refused."""
     _schema_problems(AskCustomer, "AskCustomer", _ASK_FIELDS,
                      {"urgency": ["low", "normal", "high"], "channel": ["email", "chat"]}, None)
-    good = {"question": "Which order number is on your confirmation email?", "options": ["1063", "I can't find it"],
-            "urgency": "normal", "channel": "chat"}
-    _refused(AskCustomer, "AskCustomer", good, [
+    good = {**_question(rng), "options": [str(rng.randrange(2000, 10_000)), f"I can't find the {words(rng)}"]}
+    urgency, channel = words(rng), rng.choice(("slack", "approval_card"))
+    _refused(AskCustomer, "AskCustomer", good, _broken(rng, good, [
         ("an empty question", {**good, "question": ""}),
-        ("urgency 'whenever'", {**good, "urgency": "whenever"}),
-        ("channel 'slack' (the customer is not on the shop's Slack)", {**good, "channel": "slack"}),
-        ("a question without its options", {k: v for k, v in good.items() if k != "options"}),
-    ])
+        (f"urgency {urgency!r}", {**good, "urgency": urgency}),
+        (f"channel {channel!r} (not one the customer reads)", {**good, "channel": channel}),
+    ]))
 
 
 @hidden.test("the_model_is_offered_a_person")
-def the_model_is_offered_a_person(AGENT_INTENTS, INTENTS, RequestApproval, AskCustomer, launch, load_thread):
+def the_model_is_offered_a_person(AGENT_INTENTS, INTENTS, RequestApproval, AskCustomer, launch, load_thread, rng):
     """AGENT_INTENTS: INTENTS plus both human intents; on a big refund the agent waits with order and amount."""
     names = [name.value for name in AGENT_INTENTS]
     missing = [name for name in [*(n.value for n in INTENTS), "request_approval", "ask_customer"] if name not in names]
@@ -253,38 +292,45 @@ def the_model_is_offered_a_person(AGENT_INTENTS, INTENTS, RequestApproval, AskCu
         got = AGENT_INTENTS[name]
         assert got.is_class and got.classes == cls.classes, f"AGENT_INTENTS[{name!r}] is {got!r}, not your {cls.classes[0]}."
     with _world() as (db, model):
-        thread_id = _call("launch on the large_refund ticket", launch, _LARGE.ticket)
+        case = draw_scenario(db, rng, "approval_required")
+        order, amount = case.order_id, case.expected.refund_amount
+        what = f"the ${amount:.2f} refund on order {order}"
+        thread_id = _call(f"launch on {what}", launch, case.ticket)
         events = _stored(load_thread, thread_id)
         offered = model.transcript.tools_offered()
-        refunded = _refunds(db, 1057)
+        refunded = _refunds(db, order)
     assert "request_approval" in offered and "ask_customer" in offered, f"The model was offered {offered}."
-    assert not refunded, f"On the $899 refund the agent refunded {refunded} without waiting for a person."
+    assert not refunded, f"On {what} the agent refunded {refunded} without waiting for a person."
     last = events[-1]
     assert last["kind"] == "tool_call" and last["name"] == "request_approval", (
-        f"On the $899 refund the thread ends with a {last['kind']} event ({last.get('name', '')}), not a waiting "
+        f"On {what} the thread ends with a {last['kind']} event ({last.get('name', '')}), not a waiting "
         "request_approval call.")
     asked = json.loads(last["arguments"])
-    assert asked.get("order_id") == 1057 and asked.get("amount") == 899.0, (
-        f"The approval request carries {asked}: it should name order 1057 and $899.00.")
+    assert asked.get("order_id") == order and asked.get("amount") == amount, (
+        f"The approval request carries {asked}: it should name order {order} and ${amount:.2f}.")
 
 
 @hidden.test("clarification_loop_continues")
-def clarification_loop_continues(launch, resume, load_thread, CustomerReply):
-    """unknown_order: the agent asks the customer, waits, and refunds the order her reply names."""
+def clarification_loop_continues(launch, resume, load_thread, CustomerReply, rng):
+    """A ticket about an order that does not exist: the agent asks the customer, waits, and refunds the order their
+    reply names."""
     with _world() as (db, _):
-        thread_id = _call("launch on the unknown_order ticket", launch, _UNKNOWN.ticket)
+        case = draw_scenario(db, rng, "ask_customer")
+        wrong, right, price = case.order_id, str(case.customer_reply).rstrip(".").split()[-1], _price(db, case)
+        thread_id = _call(f"launch on a ticket about order {wrong}, which does not exist", launch, case.ticket)
         events = _stored(load_thread, thread_id)
         last = events[-1]
         assert last["kind"] == "tool_call" and last["name"] == "ask_customer", (
-            f"On an order number that does not exist (1603) the thread ends with a {last['kind']} event "
+            f"On an order number that does not exist ({wrong}) the thread ends with a {last['kind']} event "
             f"({last.get('name', '')}), not a waiting ask_customer call.")
-        assert not _messages(db, _UNKNOWN.ticket.customer_email), (
+        assert not _messages(db, case.ticket.customer_email), (
             "The agent sent the customer a message and asked with ask_customer as well: one question is enough.")
-        reply = CustomerReply(call_id=len(events) - 1, body="Oh no, sorry! The lamp is on order 1063, not 1603.")
+        reply = CustomerReply(call_id=len(events) - 1, body=f"Oh no, sorry! It is order {right}, not {wrong}.")
         status = _call("resume(thread_id, CustomerReply(...))", resume, thread_id, reply).value
-        refunds, after = _refunds(db, 1063), _stored(load_thread, thread_id)
-    assert status == "done", f"After the customer gave order 1063, resume returned {status!r}, not 'done'."
-    assert refunds == [39.0], f"After the customer gave order 1063, the refunds on it are {refunds}, not one of $39.00."
+        refunds, after = _refunds(db, int(right)), _stored(load_thread, thread_id)
+    assert status == "done", f"After the customer gave order {right}, resume returned {status!r}, not 'done'."
+    assert refunds == [price], (
+        f"After the customer gave order {right}, the refunds on it are {refunds}, not one of ${price:.2f}.")
     problem = _one_result_each(after)
     assert problem is None, f"After the customer's reply, {problem}."
 
@@ -296,7 +342,7 @@ def approval_refunds_once(approval_answer, load_thread, learner, rng):
     """Approve: the typed answer names the request; resumed with, it refunds the amount asked, once; a second answer is refused."""
     with _world() as (db, _):
         ticket, request, order, amount = _large(db, rng)
-        thread_id = _pause(learner, ticket, request)
+        thread_id = _pause(learner, ticket, order, request)
         call_id = len(_stored(load_thread, thread_id)) - 1
         comment, by = f"Approved: the {words(rng)} shows it.", f"{words(rng).title()} (manager)"
         answer = _answer(approval_answer, load_thread, thread_id, True, comment, by=by)
@@ -320,19 +366,21 @@ def approval_refunds_once(approval_answer, load_thread, learner, rng):
 
 @hidden.test("a_lower_amount_is_refunded")
 def a_lower_amount_is_refunded(approval_answer, load_thread, learner, rng):
-    """Approve less than asked: the answer carries it and exactly that amount is refunded; the full amount, given explicitly, too."""
+    """Approve less than asked: the answer carries it and exactly that amount is refunded; the full amount, given
+    explicitly, too (the answer then carries None: approved as asked)."""
     for part in (rng.uniform(0.5, 0.95), rng.uniform(0.05, 0.5), None):
         with _world() as (db, _):
             ticket, request, order, full = _large(db, rng)
             amount = full if part is None else round(full * part, 2)
-            thread_id = _pause(learner, ticket, request)
+            thread_id = _pause(learner, ticket, order, request)
             answer = _answer(approval_answer, load_thread, thread_id, True, amount=amount)
             carried = answer.value.get("amount")
             status = _lesson06_resume(learner)(thread_id, answer)
             refunds = _refunds(db, order)
         of = f"${amount:.2f} of ${full:.2f}"
-        assert carried == amount or (amount == full and carried is None), (
-            f"Approving {of} returned an Approval with amount {carried!r}.")
+        assert carried == (None if amount == full else amount), (
+            f"Approving {of} returned an Approval with amount {carried!r}"
+            + (": the amount asked for is approved as it stood, amount=None." if amount == full else "."))
         assert status == "done", f"After approving {of} and resuming, the thread is {status!r}."
         assert refunds == [amount], f"After approving {of}, the refunds on order {order} are {refunds}."
 
@@ -344,7 +392,7 @@ def rejection_reaches_the_model(approval_answer, load_thread, learner, rng):
     comment = f"That damage is not covered by our returns; {team} will call."
     with _world() as (db, model):
         ticket, request, order, _amount = _large(db, rng)
-        thread_id = _pause(learner, ticket, request)
+        thread_id = _pause(learner, ticket, order, request)
         status = _approved(approval_answer, load_thread, learner, thread_id, False, comment, by="Sam (manager)")
         refunds, told = _refunds(db, order), _messages(db, ticket.customer_email)
         seen = [request.text() for request in model.transcript.requests]
@@ -355,7 +403,7 @@ def rejection_reaches_the_model(approval_answer, load_thread, learner, rng):
     with _world() as (db, _):
         ticket, request, order, amount = _large(db, rng)
         offer = float(rng.randrange(int(db.policy.approval_limit) + 1, int(amount)))
-        thread_id = _pause(learner, ticket, request)
+        thread_id = _pause(learner, ticket, order, request)
         status = _approved(approval_answer, load_thread, learner, thread_id, False,
                            f"Too much for that damage: offer ${offer:.0f} instead.")
         asked = json.loads(_stored(load_thread, thread_id)[-1].get("arguments") or "{}").get("amount")
@@ -372,9 +420,11 @@ def bad_answers_change_nothing(approval_answer, load_thread, learner, rng):
     """An amount above the one asked, zero or negative, or a thread not waiting for approval: an error, nothing stored."""
     with _world() as (db, model):
         ticket, request, order, asked = _large(db, rng)
-        thread_id = _pause(learner, ticket, request)
+        thread_id = _pause(learner, ticket, order, request)
         before = _stored(load_thread, thread_id)
-        for amount in (round(asked + rng.uniform(0.01, 500), 2), 0.0, -round(rng.uniform(0.01, 500), 2)):
+        amounts = [round(asked + rng.uniform(0.01, 500), 2), 0.0, -round(rng.uniform(0.01, 500), 2)]
+        rng.shuffle(amounts)
+        for amount in amounts:
             error = raised(approval_answer, thread_id, True, "", amount)
             if isinstance(error, LearnerNotImplemented):
                 raise error
@@ -384,8 +434,7 @@ def bad_answers_change_nothing(approval_answer, load_thread, learner, rng):
             assert _stored(load_thread, thread_id) == before and not _refunds(db, order), (
                 f"Approving {of} was refused, but the thread or the refunds changed.")
         assert model.calls == 0, "A refused answer still resumed the agent (the model was asked)."
-        for what, other in [("waits for the customer (ask_customer)", _pause(learner, _UNKNOWN.ticket, human="ask_customer")),
-                            ("is done", thread_id)]:
+        for what, other in [("waits for the customer (ask_customer)", _asking(learner, db, rng)), ("is done", thread_id)]:
             if what == "is done":
                 _approved(approval_answer, load_thread, learner, thread_id, True)
             before = _stored(load_thread, other)
@@ -398,22 +447,27 @@ def bad_answers_change_nothing(approval_answer, load_thread, learner, rng):
 
 
 @hidden.test("every_call_gets_one_result")
-def every_call_gets_one_result(approval_answer, load_thread, learner):
+def every_call_gets_one_result(approval_answer, load_thread, learner, rng):
     """Whatever the answer, resumed with, each stored tool call has exactly one result; the request's is the typed answer."""
-    answers = [("an approval", (True, "Fine."), {}), ("an approval of $650.00", (True, "Screen only."), {"amount": 650.0}),
-               ("a rejection", (False, "Setup damage is not covered."), {})]
-    for what, args, kwargs in answers:
-        with _world() as (_, _model):
-            thread_id = _pause(learner)
+    answers: list[tuple[bool, str, float | None]] = [
+        (True, f"Fine: {words(rng)}.", None), (True, f"{words(rng).capitalize()} only.", rng.uniform(0.3, 0.9)),
+        (False, f"{words(rng).capitalize()} damage is not covered.", None)]
+    rng.shuffle(answers)
+    for approved, comment, part in answers:
+        with _world() as (db, _model):
+            thread_id, _, _, asked = _waiting(learner, db, rng)
+            kwargs = {} if part is None else {"amount": round(asked * part, 2)}
+            what = ("a rejection" if not approved else "an approval" if part is None
+                    else f"an approval of ${kwargs['amount']:.2f} of ${asked:.2f}")
             call_id = len(_stored(load_thread, thread_id)) - 1
-            _approved(approval_answer, load_thread, learner, thread_id, *args, **kwargs)
+            _approved(approval_answer, load_thread, learner, thread_id, approved, comment, **kwargs)
             events = _stored(load_thread, thread_id)
         problem = _one_result_each(events)
         assert problem is None, f"After {what}, {problem}."
         result = events[call_id + 1]
         assert result["kind"] == "tool_result", f"After {what}, the approval request's result is a {result['kind']} event."
         stored = json.loads(result["result"])
-        assert stored.get("approved") is args[0] and stored.get("comment") == args[1], (
+        assert stored.get("approved") is approved and stored.get("comment") == comment, (
             f"After {what}, the approval request's result is {result['result'][:160]}: it should be the person's "
             "Approval (approved, comment, ...).")
         if "amount" in kwargs:
@@ -423,10 +477,12 @@ def every_call_gets_one_result(approval_answer, load_thread, learner):
 
 # --- Exercise 7.3: the approval card -------------------------------------------------------------
 
-def _texts(widget: Remote, depth: int = 0) -> list[str]:
-    """What a card shows: the text values and descriptions of the widget and all it contains."""
+def _texts(widget: Remote, depth: int = 0, *, html: bool = False) -> list[str]:
+    """What a card shows: the text values and descriptions of the widget and all it contains (with `html`, only the
+    values of widgets that render their text as HTML)."""
     found = []
-    for name in ("value", "description", "placeholder"):
+    markup = any(name in ("HTML", "HTMLMath") for name in widget.classes)
+    for name in (("value",) if markup else ()) if html else ("value", "description", "placeholder"):
         try:
             text = _attr(widget, name).value
         except LearnerError:
@@ -435,7 +491,7 @@ def _texts(widget: Remote, depth: int = 0) -> list[str]:
             found.append(text)
     if depth < 4 and "Box" in widget.classes:
         for child in _attr(widget, "children"):
-            found += _texts(child, depth + 1)
+            found += _texts(child, depth + 1, html=html)
     return found
 
 
@@ -488,23 +544,35 @@ class _Resumes:
 
 
 @hidden.test("card_shows_the_request")
-def card_shows_the_request(approval_card, learner):
-    """The card shows the question, the order and the amount; its amount box starts at, and is bounded by, the amount."""
-    request = {**_REQUEST, "amount": 749.5, "question": "Refund the cracked screen, but not the stand?"}
-    with _world(FakeModel.scripted()):
-        thread_id = _pause(learner, request=request)
+def card_shows_the_request(approval_card, learner, rng):
+    """The card shows the question, the order, the amount and the reason, the model's words as text (never as markup);
+    its amount box starts at, and is bounded by, the amount."""
+    with _world(FakeModel.scripted()) as (db, _):
+        ticket, request, order, full = _large(db, rng)
+        amount = round(full * rng.uniform(0.5, 0.95), 2)
+        said = (f"The {words(rng)} came cracked", f"the customer keeps the {words(rng)}")
+        tag = f"<img src=x onerror=alert({rng.randrange(1, 1000)})>"
+        request = {**request, "amount": amount, "question": f"Refund the {words(rng)}, but not the {words(rng)}?",
+                   "reason": f"{said[0]} {tag} and {said[1]}."}
+        thread_id = _pause(learner, ticket, order, request)
         card = _call("approval_card(thread_id, resume)", approval_card, thread_id, _Resumes())
         assert "Box" in card.classes, f"approval_card returned a {card.type}, not a widget box that JupyterLab can show."
         shown = " ".join(_texts(card))
-        for what, text in [("question", request["question"]), ("order number", "1057"), ("amount", "749.50")]:
-            assert text in shown, f"The card does not show the request's {what} ({text!r})."
+        for what, text in [("question", request["question"]), ("order number", str(order)), ("amount", f"{amount:.2f}"),
+                           ("reason", said[0]), ("reason", said[1])]:
+            assert text in shown, f"The card does not show the request's {what} ({text!r}): the person decides on all of it."
+        markup = [text for text in _texts(card, html=True) if "<img" in text]
+        assert not markup, (
+            f"The card shows the model's words as HTML: the reason {request['reason']!r} would run its <img onerror=...> "
+            "in the approver's browser. Escape what the model wrote (html.escape).")
         parts = ["amount", "comment", "approve", "reject", "status"]
         inside = _ids(card)
         hidden_parts = [part for part in parts if _attr(_attr(card, part), "model_id").value not in inside]
         assert not hidden_parts, f"The card does not contain its {', '.join(hidden_parts)} widget: nobody would see it."
-        amount = _attr(card, "amount")
-        start, top = _attr(amount, "value").value, _attr(amount, "max").value
-    assert start == 749.5 and top == 749.5, f"The amount box starts at {start!r} with a maximum of {top!r}, not 749.5."
+        box = _attr(card, "amount")
+        start, top = _attr(box, "value").value, _attr(box, "max").value
+    assert start == amount and top == amount, (
+        f"The amount box starts at {start!r} with a maximum of {top!r}, not {amount!r}.")
 
 
 def _resumed_with(resumes: _Resumes, tid: str, call_id: int, click: str, answer: dict[str, Any]) -> None:
@@ -521,20 +589,21 @@ def _resumed_with(resumes: _Resumes, tid: str, call_id: int, click: str, answer:
 
 
 @hidden.test("card_buttons_answer_once")
-def card_buttons_answer_once(approval_card, load_thread, ResumeError, Approval, learner):
+def card_buttons_answer_once(approval_card, load_thread, ResumeError, Approval, learner, rng):
     """Approve and Reject send the card's comment and amount, once, to the resume the card was given, then show the status."""
-    with _world(FakeModel.scripted()):
-        thread_id = _pause(learner)
+    with _world(FakeModel.scripted()) as (db, _):
+        thread_id, _, _, asked = _waiting(learner, db, rng)
         tid, call_id = thread_id.value, len(_stored(load_thread, thread_id)) - 1
         answers, resumes = _Answers(Approval, call_id), _Resumes()
+        typed, comment = round(asked * rng.uniform(0.3, 0.95), 2), f"{words(rng).capitalize()} only: the {words(rng)} is fine."
         with learner.stand_ins(approval_answer=answers):
             card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resumes)
-            _set(_attr(card, "amount"), 650.0)
-            _set(_attr(card, "comment"), "Screen only: the stand is fine.")
+            _set(_attr(card, "amount"), typed)
+            _set(_attr(card, "comment"), comment)
             _click(card, "approve")
-            sent = {"approved": True, "comment": "Screen only: the stand is fine.", "amount": 650.0}
+            sent = {"approved": True, "comment": comment, "amount": typed}
             assert answers.calls == [{"thread_id": tid, **sent}], (
-                f"Clicking Approve with $650 and a comment called approval_answer as {answers.calls}.")
+                f"Clicking Approve with ${typed:.2f} and a comment called approval_answer as {answers.calls}.")
             _resumed_with(resumes, tid, call_id, "Approve", sent)
             status = _attr(_attr(card, "status"), "value").value
             assert "done" in str(status), f"After the answer the card's status shows {status!r}, not the agent's status."
@@ -548,9 +617,10 @@ def card_buttons_answer_once(approval_card, load_thread, ResumeError, Approval, 
             answers.calls.clear()
             resumes = _Resumes()
             card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resumes)
-            _set(_attr(card, "comment"), "No: setup damage is not covered.")
+            refusal = f"No: {words(rng)} damage is not covered."
+            _set(_attr(card, "comment"), refusal)
             _click(card, "reject")
-            sent = {"approved": False, "comment": "No: setup damage is not covered.", "amount": None}
+            sent = {"approved": False, "comment": refusal, "amount": None}
             assert answers.calls == [{"thread_id": tid, **sent}], (
                 f"Clicking Reject with a comment called approval_answer as {answers.calls}.")
             _resumed_with(resumes, tid, call_id, "Reject", sent)
@@ -568,16 +638,20 @@ def card_buttons_answer_once(approval_card, load_thread, ResumeError, Approval, 
 
 
 @hidden.test("card_resumes_the_agent")
-def card_resumes_the_agent(approval_card, launch, resume, load_thread):
-    """The whole agent: launch on the $899 refund, a card with the notebook's resume, $425, Approve: $425 refunded, thread done."""
+def card_resumes_the_agent(approval_card, launch, resume, load_thread, rng):
+    """The whole agent: launch on a refund above the limit, a card with the notebook's resume, a lower amount, Approve:
+    that amount refunded, thread done."""
     with _world() as (db, _):
-        thread_id = _call("launch on the large_refund ticket", launch, _LARGE.ticket)
+        case = draw_scenario(db, rng, "approval_required")
+        order, full = case.order_id, case.expected.refund_amount or 0.0
+        amount = float(rng.randrange(int(db.policy.approval_limit) + 1, int(full)))
+        thread_id = _call(f"launch on the ${full:.2f} refund on order {order}", launch, case.ticket)
         card = _call("approval_card(thread_id, resume)", approval_card, thread_id, resume)
-        _set(_attr(card, "amount"), 425.0)
-        _set(_attr(card, "comment"), "Refund half: the customer keeps the stand.")
+        _set(_attr(card, "amount"), amount)
+        _set(_attr(card, "comment"), f"Refund part: the customer keeps the {words(rng)}.")
         _click(card, "approve")
-        refunds, events = _refunds(db, 1057), _stored(load_thread, thread_id)
-    assert refunds == [425.0], f"After approving $425.00 on the card, the refunds on order 1057 are {refunds}."
+        refunds, events = _refunds(db, order), _stored(load_thread, thread_id)
+    assert refunds == [amount], f"After approving ${amount:.2f} on the card, the refunds on order {order} are {refunds}."
     assert events[-1]["kind"] == "finished", f"After the click, the thread ends with a {events[-1]['kind']} event, not finished."
 
 

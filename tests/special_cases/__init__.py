@@ -15,8 +15,13 @@ from __future__ import annotations
 
 from special_cases.nb01 import SPECIAL_CASES as NB01
 from special_cases.nb02 import SPECIAL_CASES as NB02
+from special_cases.nb03 import SPECIAL_CASES as NB03
+from special_cases.nb04 import SPECIAL_CASES as NB04
+from special_cases.nb05 import SPECIAL_CASES as NB05
+from special_cases.nb06 import SPECIAL_CASES as NB06
+from special_cases.nb07 import SPECIAL_CASES as NB07
 from special_cases.nb08 import SPECIAL_CASES as NB08
 
 __all__ = ["SPECIAL_CASES"]
 
-SPECIAL_CASES: dict[int, dict[str, list[str]]] = {1: NB01, 2: NB02, 8: NB08}
+SPECIAL_CASES: dict[int, dict[str, list[str]]] = {1: NB01, 2: NB02, 3: NB03, 4: NB04, 5: NB05, 6: NB06, 7: NB07, 8: NB08}
