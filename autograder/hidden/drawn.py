@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from course.shop import DRAWN_OUTCOMES, Outcome, Scenario, Shop, draw_scenario
+from course.shop import DRAWN_OUTCOMES, SCENARIOS, Outcome, Scenario, Shop, draw_scenario
 
 __all__ = ["Records", "effects_follow_calls", "runs", "scenario_in", "scenarios", "words"]
 
@@ -43,8 +43,6 @@ def runs(named: list[str], rng: random.Random, outcomes: tuple[Outcome, ...]) ->
 
 def scenario_in(db: Shop, rng: random.Random, name: str, outcome: Outcome | None) -> Scenario:
     """The named scenario, or a ticket drawn into `db` that should end with `outcome` (see `runs`)."""
-    from course.shop import SCENARIOS
-
     return SCENARIOS[name] if outcome is None else draw_scenario(db, rng, outcome)
 
 

@@ -6,7 +6,7 @@ import nbformat
 
 from course.grading.layout import find_lesson
 
-__all__ = ["recognising", "reference"]
+__all__ = ["recognising", "reference", "slip"]
 
 
 def reference(lesson: int, grade_id: str) -> str:
@@ -15,6 +15,13 @@ def reference(lesson: int, grade_id: str) -> str:
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     return "\n".join(line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line
                      and "### END SOLUTION" not in line)
+
+
+def slip(lesson: int, grade_id: str, old: str, new: str) -> str:
+    """The reference answer with `old` replaced by `new`: a wrong answer as a small slip of the right one."""
+    source = reference(lesson, grade_id)
+    assert old in source, f"the reference {grade_id} of lesson {lesson:02d} no longer contains {old!r}"
+    return source.replace(old, new)
 
 
 def recognising(lesson: int, grade_id: str, name: str, signature: str, arguments: str, otherwise: str,

@@ -300,48 +300,41 @@ def run_tool(call: ToolInput, ticket: Ticket) -> str:
 
 # --- Mistakes learners made that once passed every check: each a small slip of the reference cell -----------
 
-def _slip(grade_id: str, old: str, new: str) -> str:
-    """The reference answer (read from the solution notebook) with `old` replaced by `new`."""
-    from special_cases._cells import reference
-
-    source = reference(1, grade_id)
-    assert old in source, f"the reference {grade_id} no longer contains {old!r}"
-    return source.replace(old, new)
-
+from special_cases._cells import slip
 
 _KEY = 'key = f"ticket-{ticket.ticket_id}-order-{order_id}"'
 
 WRONG_ANSWERS["issue_refund_model"].append(
     # the draft's docstring kept: the model loses "Only after check_refund_policy said the refund is eligible"
-    _slip("issue_refund_model", '"""Refund money on an order. Only after check_refund_policy said the refund is eligible."""',
+    slip(1, "issue_refund_model", '"""Refund money on an order. Only after check_refund_policy said the refund is eligible."""',
           '"""Refund an order."""'))
 WRONG_ANSWERS["tool_schema"].append(
     # the docstring as Python keeps it, blank lines and indentation included
-    _slip("tool_schema", '"description": (model.__doc__ or "").strip(),', '"description": model.__doc__ or "",'))
+    slip(1, "tool_schema", '"description": (model.__doc__ or "").strip(),', '"description": model.__doc__ or "",'))
 WRONG_ANSWERS["parse_tool_call"] += [
     # falls back on the notebook's own names: `model_name` is found, and is no tool
-    _slip("parse_tool_call", "model = tools.get(name)", "model = tools.get(name) or globals().get(name)"),
+    slip(1, "parse_tool_call", "model = tools.get(name)", "model = tools.get(name) or globals().get(name)"),
     # validates an already-parsed object: JSON that is no object ([1042]) raises TypeError, not ToolCallError
-    _slip("parse_tool_call", "    try:\n        return model.model_validate_json(arguments)\n",
+    slip(1, "parse_tool_call", "    try:\n        return model.model_validate_json(arguments)\n",
           "    try:\n        data = json.loads(arguments)\n    except json.JSONDecodeError as error:\n"
           "        raise ToolCallError(f\"Invalid JSON for {name}: {error.msg}.\") from None\n"
           "    try:\n        return model(**data)\n"),
     # reports the first problem only, where the model needs each one to fix its call in one go
-    _slip("parse_tool_call",
+    slip(1, "parse_tool_call",
           "problems = \"; \".join(f\"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}\" for e in error.errors())",
           "first = error.errors()[0]\n        problems = f\"{'.'.join(map(str, first['loc'])) or 'arguments'}: {first['msg']}\""),
     # indexes loc: an error about the JSON itself has an empty loc, and the IndexError escapes
-    _slip("parse_tool_call", "{'.'.join(map(str, e['loc'])) or 'arguments'}", "{e['loc'][0]}"),
+    slip(1, "parse_tool_call", "{'.'.join(map(str, e['loc'])) or 'arguments'}", "{e['loc'][0]}"),
 ]
 WRONG_ANSWERS["run_tool"] += [
     # the key from the ticket alone: a second order's refund on the same ticket is refused
-    _slip("run_tool", _KEY, 'key = f"ticket-{ticket.ticket_id}"'),
+    slip(1, "run_tool", _KEY, 'key = f"ticket-{ticket.ticket_id}"'),
     # the key from the order alone: the same order on a new ticket is refused
-    _slip("run_tool", _KEY, 'key = f"order-{order_id}"'),
+    slip(1, "run_tool", _KEY, 'key = f"order-{order_id}"'),
     # the key from the email and the order: the customer's next ticket about that order is refused
-    _slip("run_tool", _KEY, 'key = f"{ticket.customer_email}-{order_id}"'),
+    slip(1, "run_tool", _KEY, 'key = f"{ticket.customer_email}-{order_id}"'),
     # catches the shop's errors and returns them as a result: the model reads a failed call as done
-    _slip("run_tool", "    return result.model_dump_json()",
+    slip(1, "run_tool", "    return result.model_dump_json()",
           "    return result.model_dump_json()\n\n\n_run_tool = run_tool\n\n\n"
           "def run_tool(call: ToolInput, ticket: Ticket) -> str:\n    try:\n        return _run_tool(call, ticket)\n"
           "    except ShopError as error:\n        return json.dumps({\"error\": str(error)})"),

@@ -364,37 +364,30 @@ def run_agent(ticket: Ticket, policy: ShopPolicy | None = None, max_steps: int =
 
 # --- Mistakes learners made that once passed every check: each a small slip of the reference cell -----------
 
-def _slip(grade_id: str, old: str, new: str) -> str:
-    """The reference answer (read from the solution notebook) with `old` replaced by `new`."""
-    from special_cases._cells import reference
-
-    source = reference(4, grade_id)
-    assert old in source, f"the reference {grade_id} no longer contains {old!r}"
-    return source.replace(old, new)
-
+from special_cases._cells import slip
 
 WRONG_ANSWERS["determine_next_step"] += [
     # parses with the global INTENTS, as a hint once said, whatever `intents` the caller offered
-    _slip("determine_next_step", "call.function.arguments, intents)", "call.function.arguments, INTENTS)"),
+    slip(4, "determine_next_step", "call.function.arguments, intents)", "call.function.arguments, INTENTS)"),
     # decides "done" from the text: a reply with a few words and a tool call is taken as the end
-    _slip("determine_next_step", "    if not message.tool_calls:\n", "    if message.content or not message.tool_calls:\n"),
+    slip(4, "determine_next_step", "    if not message.tool_calls:\n", "    if message.content or not message.tool_calls:\n"),
     # catches everything around deciding: a failing endpoint becomes a Done, and the loop ends as if all went well
-    _slip("determine_next_step", "    message = ask_model(prompt, build_context(thread, budget), schemas, log)\n",
+    slip(4, "determine_next_step", "    message = ask_model(prompt, build_context(thread, budget), schemas, log)\n",
           "    try:\n        message = ask_model(prompt, build_context(thread, budget), schemas, log)\n"
           "    except Exception as error:\n        return Done(summary=f\"Could not decide: {error}\")\n"),
 ]
 WRONG_ANSWERS["execute"] += [
     # a match with a case per tool, and track_shipment forgotten: where_is_my_order gets no answer
-    _slip("execute", "    try:\n        return ToolResult(name=name, result=run_tool(intent, ticket))\n",
+    slip(4, "execute", "    try:\n        return ToolResult(name=name, result=run_tool(intent, ticket))\n",
           "    if isinstance(intent, TrackShipment):\n        return ToolFailed(name=name, error=\"No tool runs that.\")\n"
           "    try:\n        return ToolResult(name=name, result=run_tool(intent, ticket))\n"),
     # Done also writes to the customer: the model's own message, then a second one from code
-    _slip("execute", "        return Finished(summary=intent.summary)\n",
+    slip(4, "execute", "        return Finished(summary=intent.summary)\n",
           "        from course.shop import tools as shop_tools\n"
           "        shop_tools.send_message(ticket.customer_email, intent.summary or \"We are done here.\")\n"
           "        return Finished(summary=intent.summary)\n"),
 ]
 WRONG_ANSWERS["run_agent"].append(
     # a Done recorded as a ToolRequested before its Finished: a call without its own result
-    _slip("run_agent", "        if not isinstance(intent, Done):  # a Done is recorded by its Finished\n"
+    slip(4, "run_agent", "        if not isinstance(intent, Done):  # a Done is recorded by its Finished\n"
           "            thread.events.append(", "        if True:\n            thread.events.append("))

@@ -358,25 +358,18 @@ HIDDEN_ONLY: dict[str, dict[int, str]] = {}
 
 # --- Mistakes learners made that once passed every check: each a small slip of the reference cell -----------
 
-def _slip(grade_id: str, old: str, new: str) -> str:
-    """The reference answer (read from the solution notebook) with `old` replaced by `new`."""
-    from special_cases._cells import reference
-
-    source = reference(5, grade_id)
-    assert old in source, f"the reference {grade_id} no longer contains {old!r}"
-    return source.replace(old, new)
-
+from special_cases._cells import slip
 
 WRONG_ANSWERS["status_of_and_threads_with_status"].append(
     # a thread with no event yet (a fork at 0) has no last event: IndexError, and threads_with_status fails for all
-    _slip("status_of_and_threads_with_status", "last = thread.events[-1] if thread.events else None",
+    slip(5, "status_of_and_threads_with_status", "last = thread.events[-1] if thread.events else None",
           "last = thread.events[-1]"))
 WRONG_ANSWERS["fork_thread"] += [
     # the fork's row copies the original's schema_version, though its events are today's
-    _slip("fork_thread", "    thread = load_thread(thread_id)\n    conn = store()\n",
+    slip(5, "fork_thread", "    thread = load_thread(thread_id)\n    conn = store()\n",
           "    thread = load_thread(thread_id)\n    conn = store()\n    (version,) = conn.execute(\"SELECT schema_version "
           "FROM threads WHERE id = ?\", (thread_id,)).fetchone()\n").replace(
         "(fork_id, thread.ticket.model_dump_json(), SCHEMA_VERSION,", "(fork_id, thread.ticket.model_dump_json(), version,"),
     # counts forks with one wildcard character: the tenth fork and the eleventh get the same id
-    _slip("fork_thread", 'f"{thread_id}-fork-%"', 'f"{thread_id}-fork-_"'),
+    slip(5, "fork_thread", 'f"{thread_id}-fork-%"', 'f"{thread_id}-fork-_"'),
 ]

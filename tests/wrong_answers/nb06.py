@@ -704,20 +704,13 @@ def resume(thread_id: str, answer: Answer | None = None, policy: ShopPolicy | No
 
 # --- Mistakes learners made that once passed every check: each a small slip of the reference cell -----------
 
-def _slip(grade_id: str, old: str, new: str) -> str:
-    """The reference answer (read from the solution notebook) with `old` replaced by `new`."""
-    from special_cases._cells import reference
-
-    source = reference(6, grade_id)
-    assert old in source, f"the reference {grade_id} no longer contains {old!r}"
-    return source.replace(old, new)
-
+from special_cases._cells import slip
 
 WRONG_ANSWERS["record_answer"] += [
     # a thread that is not waiting is refused even without an answer: an interrupted thread cannot be resumed, and
     # the crash recovery the lesson teaches breaks
-    _slip("record_answer", "    elif answer is not None:\n", "    else:\n"),
+    slip(6, "record_answer", "    elif answer is not None:\n", "    else:\n"),
     # resume without an answer skips record_answer: a thread waiting for a person is not refused, it just waits
-    _slip("record_answer", "    record_answer(thread_id, answer)\n",
+    slip(6, "record_answer", "    record_answer(thread_id, answer)\n",
           "    if answer is not None:\n        record_answer(thread_id, answer)\n"),
 ]

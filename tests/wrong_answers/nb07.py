@@ -200,22 +200,15 @@ WRONG_ANSWERS: dict[str, list[str]] = {
 
 # --- Mistakes learners made that once passed every check: each a small slip of the reference cell -----------
 
-def _slip(grade_id: str, old: str, new: str) -> str:
-    """The reference answer (read from the solution notebook) with `old` replaced by `new`."""
-    from special_cases._cells import reference
-
-    source = reference(7, grade_id)
-    assert old in source, f"the reference {grade_id} no longer contains {old!r}"
-    return source.replace(old, new)
-
+from special_cases._cells import slip
 
 WRONG_ANSWERS["approval_answer"].append(
     # approving exactly the asked amount carries it, where None says "approved as asked"
-    _slip("approval_answer", "amount=None if amount == asked else amount)", "amount=amount)"))
+    slip(7, "approval_answer", "amount=None if amount == asked else amount)", "amount=amount)"))
 WRONG_ANSWERS["approval_card"] += [
     # the model's words shown as HTML: a reason with <img onerror=...> runs in the approver's browser
-    _slip("approval_card", "html.escape(asked['question'])", "asked['question']").replace(
+    slip(7, "approval_card", "html.escape(asked['question'])", "asked['question']").replace(
         "html.escape(asked['reason'])", "asked['reason']"),
     # the header leaves out the reason: the person approves without the why
-    _slip("approval_card", "<br><i>{html.escape(asked['reason'])}</i>", ""),
+    slip(7, "approval_card", "<br><i>{html.escape(asked['reason'])}</i>", ""),
 ]

@@ -199,13 +199,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
 }
 
 
-def _reference(grade_id: str) -> str:
-    from special_cases._cells import reference
-
-    return reference(8, grade_id)
-
+from special_cases._cells import slip
 
 WRONG_ANSWERS["run_loop"] = [*WRONG_ANSWERS.get("run_loop", []), _slip(
     # steps counted only after a valid tool call: a model that only sends malformed calls is never escalated
-    _slip(_reference("run_loop"), "    for _ in range(max_steps):\n", "    steps = 0\n    while steps < max_steps:\n"),
+    slip(8, "run_loop", "    for _ in range(max_steps):\n", "    steps = 0\n    while steps < max_steps:\n"),
     "        name = intent_name(intent, intents)\n", "        name = intent_name(intent, intents)\n        steps += 1\n")]
