@@ -212,6 +212,7 @@ def test_every_row_of_grades_csv_carries_the_seed_and_seed_grades_again_with_it(
     rows = list(csv.DictReader((toy / "var" / "grades.csv").open(encoding="utf-8")))
     verdict = json.loads((toy / "var" / "autograded" / "learner00" / LESSON / "verdict.json").read_text("utf-8"))
     assert rows and {row["seed"] for row in rows} == {"4242"} and verdict["seed"] == 4242
+    assert "drew their inputs from seed 4242" in (toy / "var" / "report.html").read_text()
     cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False, force=True, seed=7)
     assert {row["seed"] for row in csv.DictReader((toy / "var" / "grades.csv").open(encoding="utf-8"))} == {"7"}
     refused = subprocess.run([*COURSE, "autograde", str(incoming), "--root", str(toy), "--seed", "-3"],

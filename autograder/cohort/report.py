@@ -109,8 +109,13 @@ def write_report(rows: Sequence[LessonRow], path: Path, *, exercises: dict[str, 
 
     matplotlib.use("Agg")
     counts = Counter(row.status for row in rows)
+    seeds = sorted({row.seed for row in rows if row.seed is not None})
+    drawn = ("" if not seeds else f" The hidden tests drew their inputs from seed {seeds[0]}." if len(seeds) == 1
+             else f" The hidden tests drew each submission's inputs from its own seed ({len(seeds)} seeds: the "
+                  "<code>seed</code> column of grades.csv; <code>course autograde --seed N --force</code> grades again "
+                  "with one).")
     parts = [f"<h1>Class report</h1><p>{len(rows)} submission(s): {counts['graded']} graded, {counts['failed']} "
-             f"failed, {counts['not-graded']} not graded.</p>"]
+             f"failed, {counts['not-graded']} not graded.{drawn}</p>"]
     if unmatched:
         parts.append("<h2>Files no learner could be found for</h2><ul>"
                      + "".join(f"<li><code>{html.escape(name)}</code></li>" for name in unmatched) + "</ul>")
