@@ -22,8 +22,11 @@ def site(tmp_path_factory):
 
 
 def test_the_site_has_an_index_linking_each_lesson_and_its_deck(site):
-    index = (site / "index.html").read_text()
+    index, page = (site / "index.html").read_text(), (site / "03-own-your-context-window.html").read_text()
     assert 'href="03-own-your-context-window.html"' in index and "03 · Own your context window" in index
+    styles = lambda text: {c for attr in re.findall(r'class="([^"]+)"', text) for c in attr.split()}  # noqa: E731
+    assert {"course-site-nav", "jp-RenderedMarkdown"} <= styles(index) & styles(page), \
+        "the index is not made like the lesson pages"
     assert (site / "slides" / "03-own-your-context-window.slides.html").exists()
 
 

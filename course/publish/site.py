@@ -26,18 +26,19 @@ import nbformat
 
 from course.grading.layout import REPO_ROOT, Lesson, lessons
 
-from .decks import deck_html, lesson_title, write_index
+from .decks import deck_html, lesson_title
 from .offline import TEMPLATES, copy_reveal, static_outputs
 
-__all__ = ["BANNER", "build_site", "executed_release", "lesson_page"]
+__all__ = ["BANNER", "build_site", "executed_release", "index_page", "lesson_page"]
 
 BANNER = ("*A read-only view of this lesson.* It is the notebook as you get it, exercise stubs included; the outputs "
           "come from a run with the reference answers, so they are what you will see once your exercises are done. "
           "To do the lesson: clone the course, `make lab`, open this notebook.")
-_INTRO = ("<p>An interactive Jupyter course that builds one support agent for a small online shop, one lesson per "
-          'factor of <a href="https://github.com/humanlayer/12-factor-agents">12-Factor Agents</a>. This is a read-only '
-          "view: each lesson as a learner gets it, with the outputs of the reference run. To take the course, clone it "
-          "and run <code>make lab</code>.</p>")
+_INTRO = ("An interactive Jupyter course that builds one support agent for a small online shop, one lesson per "
+          "factor of [12-Factor Agents](https://github.com/humanlayer/12-factor-agents). This is a read-only view: each "
+          "lesson as a learner gets it, with the outputs of the reference run. To take the course, clone it and run "
+          "`make lab`.")
+_TITLE = "Twelve-Factor Agents: the course"
 _MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
@@ -100,5 +101,17 @@ def build_site(target: Path, chosen: Sequence[Lesson] | None = None, root: Path 
         deck.write_text(deck_html(nb, footer=f"Twelve-Factor Agents · {title}"), encoding="utf-8")
         pages.append(page)
         entries.append((page.name, title, [(f"slides/{deck.name}", "slides")]))
-    write_index(target, "Twelve-Factor Agents: the course", entries, _INTRO)
+    (target / "index.html").write_text(index_page(entries), encoding="utf-8")
     return pages
+
+
+def index_page(entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]]) -> str:
+    """The site's index, made the way a lesson page is (same template, same look): a title, the intro, the lessons."""
+    from nbconvert import HTMLExporter
+
+    lines = [f"- [{title}]({link})" + "".join(f" · [{label}]({href})" for href, label in more)
+             for link, title, more in entries]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {_TITLE}\n\n{_INTRO}\n\n" + "\n".join(lines))])
+    exporter = HTMLExporter(template_name="course-lab", extra_template_basedirs=[str(TEMPLATES)])
+    body, _ = exporter.from_notebook_node(nb, resources={"course_site_nav": _TITLE})
+    return str(body)
