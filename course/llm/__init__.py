@@ -6,7 +6,7 @@ Tests and graders swap in their own fake with `use_model(FakeModel(...))`.
 """
 
 from . import faults
-from .client import RealCallsForbidden, async_client, client, current_fake, model_name, real_client, use_model
+from .client import RealCallsForbidden, api_error, async_client, client, current_fake, model_name, ping, real_client, use_model
 from .fake import DEFAULT_CONTEXT_WINDOW, FakeModel, Policy
 from .faults import FaultRate
 from .reply import ApiError, ErrorReply, Reply, ToolCall
@@ -30,6 +30,7 @@ __all__ = [
     "Settings",
     "ToolCall",
     "Transcript",
+    "api_error",
     "async_client",
     "client",
     "count_message_tokens",
@@ -37,6 +38,7 @@ __all__ = [
     "current_fake",
     "faults",
     "model_name",
+    "ping",
     "read_settings",
     "real_client",
     "real_model_configured",

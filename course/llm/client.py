@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 import httpx2
 
 from .fake import FakeModel
+from .reply import ErrorReply
 from .settings import FAKE_MODEL_NAME, ConfigError, Settings, read_settings
 
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["RealCallsForbidden", "async_client", "client", "current_fake", "model_name", "real_client", "use_model"]
+__all__ = ["RealCallsForbidden", "api_error", "async_client", "client", "current_fake", "model_name", "ping",
+           "real_client", "use_model"]
 
 _active: contextvars.ContextVar[FakeModel | None] = contextvars.ContextVar("course_active_model", default=None)
 _default: FakeModel | None = None
@@ -78,6 +80,32 @@ def model_name() -> str:
     """The model name to send: `COURSE_MODEL` on a real endpoint, `course-fake` otherwise."""
     settings = read_settings()
     return settings.model if settings.uses_real and _active.get() is None and settings.model else FAKE_MODEL_NAME
+
+
+def ping() -> str:
+    """One small chat call to the current model; its reply's text, and any error the client raises.
+
+    It has no effect anywhere, so calling it again is always safe: lesson 09 retries it, on an injected clock.
+    """
+    with client() as model:
+        response = model.chat.completions.create(model=model_name(), messages=[{"role": "user", "content": "ping"}])
+    return response.choices[0].message.content or ""
+
+
+def api_error(reply: ErrorReply) -> openai.APIError:
+    """The exception the openai client raises when an endpoint answers `reply` (a 429, a 503, a timeout...).
+
+    Made by one call to a fake that answers it, so it is exactly what agent code meets: its class, its message
+    and, for an HTTP error, its `response` with the headers (`retry-after-ms`...).
+    """
+    import openai
+
+    try:
+        with use_model(FakeModel.scripted(reply)):
+            ping()
+    except openai.APIError as error:
+        return error
+    raise ValueError(f"{reply!r} is not an error the client raises")
 
 
 @contextlib.contextmanager

@@ -12,5 +12,6 @@ from course.shop import errors
 __all__ = ["FAULT_KINDS"]
 
 FAULT_KINDS: dict[str, type[Exception]] = {
-    cls.__name__: cls for cls in (ConfigError, *(getattr(errors, name) for name in errors.__all__))
+    cls.__name__: cls for cls in (ConfigError, *(getattr(errors, name) for name in errors.__all__),
+                                  ConnectionResetError, TimeoutError)  # a library's own errors (lesson 09)
 }

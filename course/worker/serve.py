@@ -154,8 +154,9 @@ class Worker:
             answer = worker._ask_grader(question)
             if "returned" in answer:
                 return worker._decode(answer["returned"])
-            if "raise" in answer:  # the stand-in raises one of the learner's exceptions, as their code would
-                raise worker._decode(answer["raise"])(str(answer.get("message", "")))
+            if "raise" in answer:  # the stand-in raises one of the learner's exceptions (or one it made), as their code would
+                raised = worker._decode(answer["raise"])
+                raise raised if isinstance(raised, BaseException) else raised(str(answer.get("message", "")))
             raise RuntimeError(short_text(str(answer.get("failed_callback", "the grader's function failed"))))
 
         ask_the_grader.__qualname__ = ask_the_grader.__name__ = f"grader_function_{number}"
