@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, RaiseInWorker, Remote
+from autograder.boundary.remote import (
+    FreshWorkerUnavailable,
+    Learner,
+    LearnerError,
+    LearnerNotImplemented,
+    RaiseInWorker,
+    Remote,
+)
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
@@ -135,7 +142,7 @@ def unexpected_errors_hide_their_details(rng, error_event, ToolFailed, sqlite3, 
     """Any other exception: one short line with its class and the tool's name, and nothing of its message."""
     secret, folder = f"sk-{rng.getrandbits(64):016x}", words(rng, 2)
     message = (f"database is locked at /srv/{folder}/shop.sqlite3 (key {secret})\nTraceback (most recent call last):\n"
-               + "\n".join(f'  File "/srv/{folder}/pay.py", line {rng.randrange(10, 900)}, in send' for _ in range(12)))
+               + "\n".join(f'  File "/srv/{folder}/pay.py", in {words(rng)}' for _ in range(12)))
     errors = [("OperationalError", _attr(sqlite3, "OperationalError")), ("error", _attr(re, "error")),
               ("ConfigError", learner.course("course.llm:ConfigError"))]
     rng.shuffle(errors)
@@ -556,6 +563,9 @@ def the_rules_of_lesson_08_still_hold(rng, run_loop, new_thread, load_thread, sy
                                  retries)
         events = _events(load_thread, thread_id)
         rows = db.conn.execute("SELECT count(*) FROM refunds WHERE order_id = ?", (case.order_id,)).fetchone()[0]
+    assert retries.calls == model.calls, (
+        f"run_loop asked the model {_times(model.calls)}, {_times(retries.calls)} through with_retries: this lesson's "
+        "loop asks every time through with_retries, and keeps lesson 08's rules.")
     assert rows == 0 and status == "waiting" and _shown(events)[-1:] == ["tool_call:request_approval"], (
         f"A model that refunds ${case.expected.refund_amount:.2f} directly left {_shown(events)} ({status!r}, {rows} "
         "refunds): keep lesson 08's guard, the refund waits for a person's approval.")
@@ -661,6 +671,16 @@ def agent_escalates_after_three_errors(rng, launch, load_thread, status_of):
         "resets the count; four errors that are not in a row are no reason to escalate.")
 
 
+@contextmanager
+def _elsewhere(learner: Learner) -> Iterator[Learner]:
+    """Another process with the same notebook (a fork of its worker); under plain nbgrader, the kernel itself."""
+    try:
+        with learner.fresh() as other:
+            yield other
+    except FreshWorkerUnavailable:
+        yield learner
+
+
 @hidden.test("a_restart_keeps_the_error_count")
 def a_restart_keeps_the_error_count(rng, new_thread, append_event, ToolRequested, ToolResult, ToolFailed, learner):
     """Two failed refunds stored, then another process: one more failure, and the thread is escalated."""
@@ -680,7 +700,7 @@ def a_restart_keeps_the_error_count(rng, new_thread, append_event, ToolRequested
             append_event(thread_id, ToolRequested(name="issue_refund", arguments=refund))
             append_event(thread_id, ToolFailed(name="issue_refund", error=f"PaymentProviderDown: {words(rng)} is down."))
         db.fail_next("issue_refund", PaymentProviderDown(), times=50)
-        with learner.fresh() as other:
+        with _elsewhere(learner) as other:
             status = _call("resume(thread_id) in another process", other["resume"], thread_id).value
             events = _events(other["load_thread"], thread_id)
     assert model.calls == 1 and status == "waiting" and _shown(events)[-1:] == ["tool_call:escalate"], (
@@ -693,11 +713,13 @@ def a_restart_keeps_the_error_count(rng, new_thread, append_event, ToolRequested
 def a_retry_never_repeats_a_refund(rng, launch, load_thread):
     """A 429 before the refund and a 500 and a timeout right after it: waited as asked, the refund made once."""
     ms = rng.randrange(100, 30_000)
-    # calls: 1 get_order, 2 check_refund_policy, 3 (429) 4 issue_refund, 5 (500) 6 (timeout) 7 send_message ...
+    # calls: 1 get_order, 2 check_refund_policy, 3 (429) 4 issue_refund (the provider fails), 5 (500) 6 (timeout)
+    # 7 issue_refund again, 8 send_message ...
     model = FakeModel(shop_brain, faults={3: rate_limit(ms), 5: server_error(), 6: timeout()})
     clock, jitter = _Clock(), _Jitter(rng)
     with _world(model) as db:
         case = draw_scenario(db, rng, "refunded")
+        db.fail_next("issue_refund", PaymentProviderDown())
         before = Records.of(db)
         thread_id = _call("launch with a rate-limited model", launch, case.ticket, sleep=clock, jitter=jitter).value
         events = _events(load_thread, thread_id)
@@ -708,10 +730,14 @@ def a_retry_never_repeats_a_refund(rng, launch, load_thread):
         f"Around the refund (a 429 asking {ms} ms, then a 500 and a timeout), the agent waited "
         f"{_shown_waits(clock.waits)}, not {_shown_waits(want)}.")
     refunded = sum(1 for e in events if e["kind"] == "tool_result" and e["name"] == "issue_refund")
+    tried = sum(1 for e in events if e["kind"] in ("tool_result", "tool_error") and e["name"] == "issue_refund")
     asked = sum(1 for name, _ in model.transcript.tool_calls() if name == "issue_refund")
-    assert rows == 1 and refunded == 1 and asked == 1, (
-        f"With model API errors around the refund, the refund was carried out {_times(refunded)} ({rows} in the shop, "
-        f"asked {_times(asked)}): retry the decision, never the effect.")
+    assert rows == 1 and refunded == 1, (
+        f"With model API errors around the refund, the refund was carried out {_times(refunded)} ({rows} in the shop): "
+        "retry the decision, never the effect.")
+    assert tried == asked, (
+        f"The model asked for the refund {_times(asked)}, and it was tried {_times(tried)}: code never runs a tool again "
+        "behind the model's back; a failed tool is an error the model reads, and the model decides what next.")
 
 
 __all__ = ["hidden"]
