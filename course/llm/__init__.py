@@ -6,7 +6,17 @@ Tests and graders swap in their own fake with `use_model(FakeModel(...))`.
 """
 
 from . import faults
-from .client import RealCallsForbidden, api_error, async_client, client, current_fake, model_name, ping, real_client, use_model
+from .client import (
+    RealCallsForbidden,
+    api_error,
+    async_client,
+    client,
+    current_fake,
+    model_name,
+    ping,
+    real_client,
+    use_model,
+)
 from .fake import DEFAULT_CONTEXT_WINDOW, FakeModel, Policy
 from .faults import FaultRate
 from .reply import ApiError, ErrorReply, Reply, ToolCall
