@@ -86,7 +86,7 @@ class ApprovalCard(widgets.VBox):
             raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
         asked = json.loads(pending[1].arguments)
         self.thread_id, self.resume, self.answered = thread_id, resume, False  # resume: the loop that goes on
-        self.amount = widgets.BoundedFloatText(value=asked["amount"], min=0.01, max=asked["amount"], description="Amount $")
+        self.amount = widgets.FloatText(value=asked["amount"], description="Amount $")  # checked by approval_answer
         self.comment = widgets.Textarea(placeholder="A comment the agent will read")
         self.approve = widgets.Button(description="Approve", button_style="success")
         self.reject = widgets.Button(description="Reject", button_style="danger")

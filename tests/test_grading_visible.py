@@ -172,3 +172,37 @@ def test_an_unfinished_exercise_is_named_by_the_function_that_still_raises():
     result = run_exercise("98.2", namespace)
     todo = next(c for c in result.cases if c.name == "uses_two")
     assert todo.status == "todo" and todo.message.startswith("`shout` still raises") and "`add`" not in todo.message
+
+
+def _asks_twice(a, b):
+    """A learner function that asks a one-reply scripted model twice."""
+    from course.llm import FakeModel, Reply, client, use_model
+
+    with use_model(FakeModel.scripted(Reply.text("ok"))):
+        for _ in range(2):
+            client().chat.completions.create(model="course-fake", messages=[{"role": "user", "content": "hi"}])
+    return 5
+
+
+@visible("96.1")
+def asks_the_model(add):
+    assert add(2, 3) == 5
+
+
+@toy.test("asks")
+def _(add):
+    assert add(2, 2).value == 5
+
+
+def test_a_check_model_out_of_replies_names_the_exercise_not_the_transcript():
+    case = run_exercise("96.1", {"add": _asks_twice}).cases[0]
+    assert case.status == "failed"
+    assert case.message.startswith("`add` asked the check's scripted model for reply 2, but the check scripted 1: "
+                                   "Exercise 96.1 most likely goes on where it should stop")
+    assert "Transcript" not in case.message
+
+
+def test_a_test_model_out_of_replies_says_what_it_most_likely_means():
+    with pytest.raises(AssertionError, match=r"^your code asked the test's scripted model for reply 2, but "
+                                             r"the test scripted 1: the function this test checks most likely goes on"):
+        toy("asks", {"add": _asks_twice})

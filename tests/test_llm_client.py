@@ -112,8 +112,8 @@ def test_the_public_api_of_course_llm_is_pinned():
 
     assert sorted(course.llm.__all__) == sorted([
         "DEFAULT_CONTEXT_WINDOW", "ApiError", "ChatRequest", "ConfigError", "ErrorReply", "Exchange", "FakeModel", "FaultRate",
-        "Policy", "RealCallsForbidden", "Reply", "Settings", "ToolCall", "Transcript", "async_client", "client",
-        "count_message_tokens", "count_tokens", "current_fake", "faults", "model_name", "read_settings",
+        "Policy", "RealCallsForbidden", "Reply", "Settings", "ToolCall", "Transcript", "api_error", "async_client", "client",
+        "count_message_tokens", "count_tokens", "current_fake", "faults", "model_name", "ping", "read_settings",
         "real_client", "real_model_configured", "use_model",
     ])
     assert all(hasattr(course.llm, name) for name in course.llm.__all__)
@@ -129,3 +129,23 @@ def test_real_model_configured_follows_the_settings(monkeypatch):
     assert real_model_configured()
     monkeypatch.setenv("OPENAI_BASE_URL", "not-a-url")
     assert not real_model_configured()  # a bad setting is reported by `course doctor`, not by a notebook crash
+
+
+def test_ping_makes_one_call_to_the_current_model_and_returns_its_text():
+    from course.llm import FakeModel, Reply, ping, use_model
+
+    with use_model(FakeModel.scripted(Reply.text("pong"))) as fake:
+        assert ping() == "pong"
+    assert fake.calls == 1 and fake.transcript.last_request.messages == [{"role": "user", "content": "ping"}]
+
+
+def test_api_error_is_the_exception_the_client_raises_for_a_reply():
+    import openai
+
+    from course.llm import ErrorReply, api_error
+    from course.llm.faults import rate_limit, timeout
+
+    limited = api_error(rate_limit(1500))
+    assert isinstance(limited, openai.RateLimitError) and limited.response.headers["retry-after-ms"] == "1500"
+    assert isinstance(api_error(timeout()), openai.APITimeoutError)
+    assert isinstance(api_error(ErrorReply(status=503, message="Busy.")), openai.InternalServerError)

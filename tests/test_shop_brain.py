@@ -282,6 +282,32 @@ def test_a_triage_request_is_answered_with_the_tickets_category() -> None:
     assert teams == {name: {"refund": "refunds"}.get(s.category, s.category) for name, s in SCENARIOS.items()}
 
 
+def test_a_focused_agent_hands_a_ticket_it_cannot_serve_back() -> None:
+    back = human_tool("transfer_to_triage", reason="string")
+    refunds = [*tool_schemas("get_order", "check_refund_policy", "issue_refund", "send_message"), DONE, back]
+    run = drive("where_is_my_order", tools=refunds)
+    assert run.called == ["transfer_to_triage"] and "track_shipment" in run.events[-1]["args"]["reason"]
+    run = drive("change_address", tools=refunds)
+    assert run.called == ["transfer_to_triage"]
+    run = drive("damaged_item", tools=[*tool_schemas("track_shipment", "send_message"), DONE, back])
+    assert run.called == ["transfer_to_triage"]
+    assert drive("damaged_item", tools=[*refunds, REQUEST_APPROVAL]).called[-2:] == ["send_message", "done"]
+
+
+def test_hand_offs_between_agents_are_calls_not_the_tickets_words() -> None:
+    handed = [("transfer_to_refunds", {"agent": "refunds"}), ("transfer_to_triage", {"agent": "triage"}),
+              ("transfer_to_shipping", {"agent": "shipping"})]
+    events: list[dict[str, Any]] = []
+    for step, (name, data) in enumerate(handed):
+        events += [{"kind": "call", "id": f"t{step}", "name": name, "args": {"reason": "Not a refund."}},
+                   {"kind": "result", "id": f"t{step}", "name": name, "data": data}]
+    shipping = [*tool_schemas("track_shipment", "send_message"), DONE, human_tool("transfer_to_triage", reason="string")]
+    for render in RENDER:
+        messages = RENDER[render](get_scenario("where_is_my_order").ticket.render(), events)
+        reply = shop_brain(ChatRequest(model="fake", messages=messages, tools=shipping))
+        assert [call.name for call in reply.tool_calls] == ["track_shipment"], (render, reply)
+
+
 def test_the_brain_is_deterministic() -> None:
     first, second = drive("long_thread", render="xml"), drive("long_thread", render="xml")
     assert first.events == second.events

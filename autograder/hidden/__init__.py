@@ -40,6 +40,7 @@ from __future__ import annotations
 import inspect
 import os
 import random
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -98,9 +99,9 @@ class HiddenTests:
         except LearnerNotImplemented as error:
             return Verdict("todo", _clip(error.message or "the exercise is not implemented yet"))
         except AssertionError as error:
-            return Verdict("failed", _clip(str(error).strip() or "this check did not pass"))
+            return Verdict("failed", _clip(_asked_too_often(str(error)) or str(error).strip() or "this check did not pass"))
         except LearnerError as error:
-            return Verdict("failed", _clip(f"calling your code raised {error}"))
+            return Verdict("failed", _clip(_asked_too_often(str(error)) or f"calling your code raised {error}"))
         except TimeLimit as limit:
             return Verdict("not-run", _clip(f"not run: time limit ({limit.reason})"), worker_died=True)
         except WorkerDied as died:
@@ -141,6 +142,17 @@ def _defined(learner: Learner, name: str) -> Remote:
     if not learner.defines(name):
         raise AssertionError(f"`{name}` is not defined: run the cell that defines it, and keep its name.")
     return learner[name]
+
+
+def _asked_too_often(text: str) -> str:
+    """A scripted test model that ran out of replies, said as what it most likely means, without its transcript."""
+    found = re.search(r"has no reply for call (\d+): its script had (\d+)", text)
+    if found is None:
+        return ""
+    before = text.split(" raised ", 1)[0] if " raised " in text else "your code"
+    return (f"{before} asked the test's scripted model for reply {found.group(1)}, but the test scripted "
+            f"{found.group(2)}: the function this test checks most likely goes on where it should stop (after a Done, "
+            "after asking a person, at its step limit) or asks the model twice for one step.")
 
 
 def _clip(text: str) -> str:

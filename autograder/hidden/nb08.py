@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
@@ -31,6 +30,12 @@ from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
 from autograder.hidden.calls import value as _value
 from autograder.hidden.drawn import Records, effects_follow_calls, words
+from autograder.hidden.runs import drawn_world as _drawn_world
+from autograder.hidden.runs import events as _events
+from autograder.hidden.runs import scripted_calls as _calls
+from autograder.hidden.runs import shown as _shown
+from autograder.hidden.runs import times as _times
+from autograder.hidden.runs import world as _world
 from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.shop import (
@@ -56,28 +61,6 @@ _APPROVAL_ARGS = {"order_id": 1057, "amount": 899.0, "reason": "The TV arrived c
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-@contextmanager
-def _world(model: FakeModel | None = None, policy: ShopPolicy | None = None) -> Iterator[Shop]:
-    """A fresh seeded shop (with `policy`, if given) as the current shop, and `model` (default: the shop brain)."""
-    with Shop.create(policy=policy) as db, use_shop(db), use_model(model or FakeModel(shop_brain)):
-        yield db
-
-
-def _times(n: int) -> str:
-    return f"{n} time" + ("" if n == 1 else "s")
-
-
-def _events(load_thread: Remote, thread_id: str) -> list[dict[str, Any]]:
-    """The stored thread's events after the ticket, as plain dicts."""
-    events = load_thread(thread_id).value["events"]
-    start = next((i for i, event in enumerate(events) if event.get("kind") == "ticket"), -1)
-    return events[start + 1:]
-
-
-def _shown(events: list[dict[str, Any]]) -> list[str]:
-    return [f"{e['kind']}:{e.get('name', '')}" for e in events]
-
 
 def _unanswered(events: list[dict[str, Any]]) -> list[str]:
     """Tool calls (before the last event) whose next event is not their one result."""
@@ -333,21 +316,6 @@ def _loop(run_loop: Remote, new_thread: Remote, system_prompt: Remote, db: Shop,
     thread_id = new_thread(ticket).value
     status = _call(f"run_loop on {what}", run_loop, thread_id, system_prompt(db.policy), **kwargs).value
     return thread_id, status
-
-
-def _calls(*steps: tuple[str, Any]) -> list[Reply]:
-    return [Reply.tool_call(name, arguments) for name, arguments in steps]
-
-
-@contextmanager
-def _drawn_world(rng: random.Random, outcome: Any, script: Callable[[Scenario], FakeModel],
-                 policy: ShopPolicy | None = None) -> Iterator[tuple[Shop, Scenario, FakeModel]]:
-    """`_world` on a drawn ticket: the shop, the drawn scenario and the model `script` makes for it."""
-    with Shop.create(policy=policy) as db:
-        case = draw_scenario(db, rng, outcome)
-        model = script(case)
-        with use_shop(db), use_model(model):
-            yield db, case, model
 
 
 def _refund_of(case: Scenario) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograder.boundary.remote import (
-    FreshWorkerUnavailable,
     Learner,
     LearnerError,
     LearnerNotImplemented,
@@ -33,8 +32,16 @@ from autograder.boundary.remote import (
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import attr as _attr
 from autograder.hidden.calls import call as _call
+from autograder.hidden.clock import Clock as _Clock
+from autograder.hidden.clock import Jitter as _Jitter
 from autograder.hidden.drawn import Records, effects_follow_calls, words
-from autograder.hidden.nb08 import _calls, _drawn_world, _events, _shown, _times, _world
+from autograder.hidden.runs import drawn_world as _drawn_world
+from autograder.hidden.runs import elsewhere as _elsewhere
+from autograder.hidden.runs import events as _events
+from autograder.hidden.runs import scripted_calls as _calls
+from autograder.hidden.runs import shown as _shown
+from autograder.hidden.runs import times as _times
+from autograder.hidden.runs import world as _world
 from course.brain import shop_brain
 from course.llm import ErrorReply, FakeModel, Reply
 from course.llm.faults import malformed_arguments, overloaded, rate_limit, server_error, timeout
@@ -49,28 +56,6 @@ _RETRYABLE = ("RateLimitError", "InternalServerError", "APIConnectionError")
 
 
 # --- the grader's clock and random source -------------------------------------------------------
-
-class _Clock:
-    """The `sleep` handed to the learner's code: records each wait asked for, and never sleeps."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: Remote) -> None:
-        self.waits.append(float(seconds.value))
-
-
-class _Jitter:
-    """The `jitter` handed to the learner's code: numbers in [0, 1) drawn at grading time, in order."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.given: list[float] = []
-
-    def __call__(self) -> float:
-        self.given.append(round(self.rng.random(), 6))
-        return self.given[-1]
-
 
 def _backoff(attempt: int, jitter: float) -> float:
     return min(0.5 * 2 ** attempt, 8.0) * (1 - 0.25 * jitter)
@@ -669,16 +654,6 @@ def agent_escalates_after_three_errors(rng, launch, load_thread, status_of):
     assert status == "done" and "tool_call:escalate" not in _shown(events), (
         f"Two failed refunds, a refund that worked, then two failed messages: the thread ended {status!r}. A success "
         "resets the count; four errors that are not in a row are no reason to escalate.")
-
-
-@contextmanager
-def _elsewhere(learner: Learner) -> Iterator[Learner]:
-    """Another process with the same notebook (a fork of its worker); under plain nbgrader, the kernel itself."""
-    try:
-        with learner.fresh() as other:
-            yield other
-    except FreshWorkerUnavailable:
-        yield learner
 
 
 @hidden.test("a_restart_keeps_the_error_count")

@@ -25,6 +25,8 @@ Decision table (first matching row wins; "ask" = `ask_customer(question)` if off
 | shipping | tracked                                             | send_message with status and eta, finish    |
 | account  | no successful update_address                        | update_address(customer_email, address)     |
 | account  | updated                                             | send_message confirming, then finish        |
+| any      | the next step's tool is not offered, a              | transfer_to_...(reason): hand the ticket on |
+|          | `transfer_to_...` tool is (a focused agent, 10)     | (else finish, saying what is missing)       |
 
 The amount is the line total of the order item the ticket mentions last (item names matched by
 their distinctive words), else the order total. A failed call (a result mentioning error, failed,
@@ -62,7 +64,9 @@ def shop_brain(request: ChatRequest) -> Reply:
     """The next reply a competent support model would give to this request."""
     if request.tools and not set(request.tool_names) & set(_KNOWN):
         return schema_policy(request)
-    convo = facts.read(request.text(), (*_KNOWN, *request.tool_names))
+    text = request.text()
+    handed = re.findall(r"transfer_to_[a-z]+", text)  # hand-offs between agents (lesson 10) are calls, not the ticket
+    convo = facts.read(text, (*_KNOWN, *request.tool_names, *handed))
     if request.response_schema is not None and not request.tools:
         return Reply.structured(_triage(request.response_schema, request, convo))
     return to_reply(next_step(convo, set(request.tool_names)), request)
@@ -237,6 +241,9 @@ def _tell(c: Conversation, offered: set[str], who: Customer, after: int, text: s
 def _call_or_give_up(offered: set[str], name: str, args: dict[str, Any]) -> Step:
     if name in offered:
         return Call(name, args)
+    back = sorted(tool for tool in offered if tool.startswith("transfer_to_"))
+    if back:  # a focused agent without the tool this ticket needs hands it back (lesson 10)
+        return Call(back[0], {"reason": f"This ticket needs {name}, which this agent is not offered."})
     return Finish(f"I can't finish this ticket with the tools I have: it needs {name.replace('_', ' ')}.")
 
 

@@ -11,31 +11,20 @@ through lesson 07's approval card handed your `resume`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from course.brain import shop_brain
+from course.checks.helpers import given as _given
+from course.checks.helpers import swapped as _swapped
+from course.checks.helpers import world as _world
 from course.grading import visible
-from course.llm import FakeModel, Reply, use_model
-from course.shop import SCENARIOS, Shop, ShopPolicy, refunded_amount, use_shop
+from course.llm import FakeModel, Reply
+from course.shop import SCENARIOS, ShopPolicy, refunded_amount
 
 _DAMAGED, _LARGE, _LONG = SCENARIOS["damaged_item"], SCENARIOS["large_refund"], SCENARIOS["long_thread"]
 _POLICY = ShopPolicy.load()
 _ASK = {"order_id": 1088, "amount": 240.0, "reason": "Never arrived.", "question": "Refund $240.00 on order 1088?",
         "options": ["approve", "reject"], "urgency": "low", "channel": "approval_card"}
-
-
-@contextmanager
-def _world(model: FakeModel, policy: ShopPolicy | None = None) -> Iterator[Shop]:
-    with Shop.create(policy=policy) as db, use_shop(db), use_model(model):
-        yield db
-
-
-def _given(ns, name):
-    """Something the notebook gives (not the learner's answer), so an unfinished exercise names only the answer."""
-    assert name in ns, f"`{name}` is not defined: run the cells above, from the top."
-    return ns[name]
 
 
 def _thread(ns, ticket, events):
@@ -157,16 +146,6 @@ class _Guard:
         self.policies.append(policy)
         held = self.ruling(intent) if self.ruling else None
         return intent if held is None else held
-
-
-@contextmanager
-def _swapped(ns, **stand_ins) -> Iterator[None]:
-    saved = {name: ns[name] for name in stand_ins if name in ns}
-    ns.update(stand_ins)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        ns.update(saved)  # type: ignore[attr-defined]
 
 
 def _run(run_loop, ns, model, scenario=_DAMAGED, guard=None, policy=None, **kwargs):

@@ -31,6 +31,7 @@ import html
 import importlib
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -151,7 +152,18 @@ def _unfinished(error: BaseException, namespace: Mapping[str, Any]) -> str:
     return f"`{names[-1]}`" if names else ""
 
 
-def _run_case(fn: Callable[..., Any], hint: str, namespace: Mapping[str, Any]) -> CaseResult:
+def _asked_too_often(error: BaseException, exercise: str, names: list[str]) -> str:
+    """For a scripted check model that ran out of replies: which exercise most likely asked it too often."""
+    found = re.search(r"has no reply for call (\d+): its script had (\d+)", str(error))
+    if found is None:
+        return ""
+    who = " or ".join(f"`{name}`" for name in names) or "your code"
+    return (f"{who} asked the check's scripted model for reply {found.group(1)}, but the check scripted "
+            f"{found.group(2)}: Exercise {exercise} most likely goes on where it should stop (after a Done, after "
+            "asking a person, at its step limit) or asks the model twice for one step.")
+
+
+def _run_case(fn: Callable[..., Any], hint: str, namespace: Mapping[str, Any], exercise: str = "") -> CaseResult:
     name = fn.__name__
     kwargs: dict[str, Any] = {}
     for param in inspect.signature(fn).parameters:
@@ -169,13 +181,14 @@ def _run_case(fn: Callable[..., Any], hint: str, namespace: Mapping[str, Any]) -
     except AssertionError as error:
         return CaseResult(name, "failed", str(error).strip() or f"{name.replace('_', ' ')}: not yet", hint)
     except Exception as error:
-        return CaseResult(name, "failed", f"your code raised {_describe(error)}", hint)
+        too_often = _asked_too_often(error, exercise, [p for p in kwargs if p != "ns"])
+        return CaseResult(name, "failed", too_often or f"your code raised {_describe(error)}", hint)
     return CaseResult(name, "passed")
 
 
 def run_exercise(exercise: str, namespace: Mapping[str, Any]) -> CheckResult:
     """Run every visible case of `exercise` against `namespace`."""
-    return CheckResult(exercise, tuple(_run_case(fn, hint, namespace) for fn, hint in _load(exercise)))
+    return CheckResult(exercise, tuple(_run_case(fn, hint, namespace, exercise) for fn, hint in _load(exercise)))
 
 
 def check(exercise: str, namespace: Mapping[str, Any] | None = None) -> CheckResult:

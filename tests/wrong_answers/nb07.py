@@ -6,96 +6,13 @@ Each breaks a behaviour that a hidden test of its exercise checks, and the exerc
 
 from __future__ import annotations
 
-_INTENTS = '''# Exercise 7.1
-Urgency = Literal["low", "normal", "high"]  # how soon a person must answer: a router pages, queues or waits
+from special_cases._cells import reference
 
+# The reference answers, read from the lesson's source: one copy of each.
+_INTENTS = reference(7, "human_intents")
+_ANSWER = reference(7, "approval_answer")
+_CARD = reference(7, "approval_card")
 
-class RequestApproval(ToolInput):
-    """Ask a person to approve a refund above the approval limit; the agent waits for their answer."""
-    order_id: int = Field(gt=0, description="The order number, e.g. 1057.")
-    amount: float = Field(gt=0, description="The refund asked for, in US dollars.")
-    reason: str = Field(min_length=1, description="Why the refund is due, for the person who decides.")
-    question: str = Field(min_length=1, description="The question the person answers, e.g. 'Refund $899.00 on order 1057?'")
-    options: list[Literal["approve", "reject"]] = Field(description="The answers the person may give.")
-    urgency: Urgency = Field(description="How soon an answer is needed.")
-    channel: Literal["approval_card", "email", "slack"] = Field(description="Where the request is shown.")
-
-
-class AskCustomer(ToolInput):
-    """Ask the customer a question (a missing order number, a detail) and wait for their reply."""
-    question: str = Field(min_length=1, description="The question, as the customer will read it.")
-    options: list[str] = Field(description="Suggested answers, if any (may be empty).")
-    urgency: Urgency = Field(description="How soon an answer is needed.")
-    channel: Literal["email", "chat"] = Field(description="Where the customer reads it.")
-
-
-AGENT_INTENTS: dict[str, type[ToolInput]] = {**INTENTS, "request_approval": RequestApproval, "ask_customer": AskCustomer}
-'''
-
-_ANSWER = '''# Exercise 7.2
-def approval_answer(thread_id: str, approved: bool, comment: str = "", amount: float | None = None, by: str = "") -> Approval:
-    """The person's answer to the approval the thread waits for, checked and typed, to resume the thread with.
-
-    A person may approve a lower amount (never a higher one, never zero) or reject with a comment the model
-    reads. A thread that is not waiting for an approval (ResumeError) or an amount out of range (ValueError)
-    is refused. Nothing is stored: the caller resumes, `resume(thread_id, approval_answer(thread_id, ...))`.
-    """
-    pending = pending_request(load_thread(thread_id))
-    if pending is None or pending[1].name != "request_approval":
-        raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
-    call_id, request = pending
-    asked = json.loads(request.arguments)["amount"]
-    if amount is not None and not 0 < amount <= asked:
-        raise ValueError(f"Approve between $0.01 and the ${asked:.2f} asked for, not ${amount:.2f}.")
-    return Approval(call_id=call_id, approved=approved, comment=comment, by=by,
-                    amount=None if amount == asked else amount)
-'''
-
-_CARD = '''# Exercise 7.3
-import html
-from collections.abc import Callable
-
-import ipywidgets as widgets
-
-
-class ApprovalCard(widgets.VBox):
-    """The paused refund as a card: order, amount, the question; Approve / Reject, a comment, an amount."""
-
-    def __init__(self, thread_id: str, resume: Callable[[str, Approval], str]) -> None:
-        pending = pending_request(load_thread(thread_id))
-        if pending is None or pending[1].name != "request_approval":
-            raise ResumeError(f"Thread {thread_id} is not waiting for an approval.")
-        asked = json.loads(pending[1].arguments)
-        self.thread_id, self.resume, self.answered = thread_id, resume, False  # resume: the loop that goes on
-        self.amount = widgets.BoundedFloatText(value=asked["amount"], min=0.01, max=asked["amount"], description="Amount $")
-        self.comment = widgets.Textarea(placeholder="A comment the agent will read")
-        self.approve = widgets.Button(description="Approve", button_style="success")
-        self.reject = widgets.Button(description="Reject", button_style="danger")
-        self.status = widgets.HTML()
-        self.approve.on_click(lambda _: self._answer(True))
-        self.reject.on_click(lambda _: self._answer(False))
-        header = widgets.HTML(f"<b>{html.escape(asked['question'])}</b><br>Order {asked['order_id']} · "
-                              f"${asked['amount']:.2f} · {asked['urgency']}<br><i>{html.escape(asked['reason'])}</i>")
-        super().__init__([header, self.amount, self.comment, widgets.HBox([self.approve, self.reject]), self.status])
-
-    def _answer(self, approved: bool) -> None:
-        """What a click does: resume the thread with the checked answer (Exercise 7.2), then show its new status."""
-        if self.answered:
-            return
-        try:
-            answer = approval_answer(self.thread_id, approved, self.comment.value, self.amount.value if approved else None)
-            status = self.resume(self.thread_id, answer)
-        except (ResumeError, ValueError) as error:
-            self.status.value = f"Not sent: {html.escape(str(error))}"
-            return
-        self.answered = self.approve.disabled = self.reject.disabled = True
-        self.status.value = f"Answered: the agent resumed and is now <b>{status}</b>."
-
-
-def approval_card(thread_id: str, resume: Callable[[str, Approval], str]) -> ApprovalCard:
-    """The approval card of a thread waiting for an approval, resumed with `resume`: display it in JupyterLab and click."""
-    return ApprovalCard(thread_id, resume)
-'''
 
 def _slip(source: str, old: str, new: str) -> str:
     """`source` with `old` replaced by `new` (which must be there: a slip that misses would be the solution)."""
