@@ -113,6 +113,18 @@ def shop_errors_become_one_short_line(rng, error_event, ToolFailed, ToolCallErro
         assert value["error"] == want, (
             f"error_event({name!r}, {kind}(...)) says {value['error']!r}; the shop's and the parser's messages are "
             f"written for a model: keep them, as \"<class name>: <message>\" on one line ({want!r}).")
+    room = _LIMIT - len("RefundRejected: ")
+    core = " ".join(words(rng, 2) for _ in range(40))[:room - 1].rstrip() + "."
+    exact = core + "!" * (room - len(core))
+    airy = f"Refund rejected:\n{' ' * rng.randrange(200, 400)}the {words(rng)} rule."
+    for message, what in ((exact, f"a RefundRejected of exactly {_LIMIT} characters"),
+                          (airy, "a short RefundRejected with hundreds of spaces in it")):
+        value = _event(error_event, ToolFailed, "issue_refund",
+                       learner.course("course.shop.errors:RefundRejected")(message), what)
+        want = " ".join(f"RefundRejected: {message}".split())
+        assert value["error"] == want, (
+            f"error_event on {what} gave {value['error'][:70]!r}… ({len(value['error'])} characters): collapse the "
+            f"whitespace first, then cut only a text longer than ERROR_LIMIT.")
     long = " ".join(words(rng, 3) for _ in range(30))
     value = _event(error_event, ToolFailed, "issue_refund", learner.course("course.shop.errors:RefundRejected")(long),
                    "a RefundRejected with a 600-character message")
@@ -128,10 +140,12 @@ def unexpected_errors_hide_their_details(rng, error_event, ToolFailed, sqlite3, 
     secret, folder = f"sk-{rng.getrandbits(64):016x}", words(rng, 2)
     message = (f"database is locked at /srv/{folder}/shop.sqlite3 (key {secret})\nTraceback (most recent call last):\n"
                + "\n".join(f'  File "/srv/{folder}/pay.py", in {words(rng)}' for _ in range(12)))
+    kinds = learner.course("course.worker.faults:FAULT_KINDS")
     errors = [("OperationalError", _attr(sqlite3, "OperationalError")), ("error", _attr(re, "error")),
               ("ConfigError", learner.course("course.llm:ConfigError"))]
     rng.shuffle(errors)
-    for kind, cls in errors[:2]:
+    library = [(kind, kinds[kind]) for kind in rng.sample(["ConnectionResetError", "TimeoutError"], 2)]
+    for kind, cls in [*errors[:2], *library]:
         name = rng.choice(("issue_refund", "get_order", "update_address", "send_message"))
         value = _event(error_event, ToolFailed, name, cls(message), f"{kind}('database is locked at /srv/… key sk-…')")
         text = value["error"]
@@ -139,7 +153,8 @@ def unexpected_errors_hide_their_details(rng, error_event, ToolFailed, sqlite3, 
         assert not leaked, (
             f"error_event({name!r}, {kind}(...)) tells the model {text!r}: an unexpected exception's message may hold "
             "paths, queries or keys; give its class and a fixed sentence, nothing of its message.")
-        assert kind in text, f"error_event({name!r}, {kind}(...)) says {text!r}; name the exception's class."
+        assert text.startswith(f"{kind}: "), (
+            f"error_event({name!r}, {kind}(...)) says {text!r}; start with the exception's class name, {kind!r}.")
         assert name in text, f"error_event({name!r}, {kind}(...)) says {text!r}; say which tool failed ({name})."
 
 
@@ -201,6 +216,9 @@ def a_success_resets_the_streak(rng, error_streak, Thread, thread_for, ToolReque
     tail = [event for _ in range(after) for event in _failure(ToolRequested, ToolFailed, rng)]
     cases = [
         (f"errors, a success, then {after} errors", [*before, *_success(ToolRequested, ToolResult, rng), *tail], after),
+        ("errors, then a person's answer", [*before, ToolRequested(name="request_approval", arguments="{}"),
+                                            ToolResult(name="request_approval", result=json.dumps(
+                                                {"approved": rng.random() < 0.5, "comment": words(rng)}))], 0),
         ("a thread with the ticket only", [], 0),
         (f"{len(before) and 'errors'} then a Finished", [*before, Finished(summary=f"Told the {words(rng)}.")], 0),
     ]
@@ -266,8 +284,10 @@ def backoff_waits_grow_with_jitter(rng, retry_wait, with_retries, learner):
 def server_retry_after_is_honoured(rng, retry_wait, with_retries, learner):
     """retry-after-ms, else retry-after: waited exactly when above 0 and at most 60 s; otherwise the backoff."""
     ms, seconds, too_long = rng.randrange(50, 59_000), rng.randint(1, 60), rng.randrange(61_000, 600_000)
-    busy = rng.randrange(10, 9_000)
+    busy, fraction = rng.randrange(10, 9_000), rng.randrange(1, 59) + rng.choice((0.25, 0.5, 0.75))
     faults: list[tuple[ErrorReply, float | None]] = [
+        (ErrorReply(status=429, message="Slow down.", headers={"retry-after": "60"}), 60.0),
+        (ErrorReply(status=429, message="Slow down.", headers={"retry-after": str(fraction)}), fraction),
         (rate_limit(ms), ms / 1000),
         (ErrorReply(status=429, type="requests", code="rate_limit_exceeded", message="Slow down.",
                     headers={"retry-after": str(seconds)}), float(seconds)),
@@ -535,9 +555,10 @@ def an_unreachable_model_leaves_the_thread_working(rng, run_loop, new_thread, lo
 
 
 @hidden.test("the_rules_of_lesson_08_still_hold")
-def the_rules_of_lesson_08_still_hold(rng, run_loop, new_thread, load_thread, system_prompt, ToolFailed, ToolCallError,
-                                      learner):
-    """A Done finishes, a held refund waits for approval (nothing refunded), and the step limit escalates."""
+def the_rules_of_lesson_08_still_hold(rng, run_loop, new_thread, load_thread, append_event, system_prompt, ToolRequested,
+                                      ToolFailed, ToolCallError, learner):
+    """A held refund waits for approval (nothing refunded), an interrupted step is finished first, and the step limit
+    escalates."""
     def reckless(case: Scenario) -> FakeModel:
         return FakeModel.scripted(*_calls(("issue_refund", {"order_id": case.order_id,
                                                             "amount": case.expected.refund_amount, "reason": "damaged"})),
@@ -554,6 +575,18 @@ def the_rules_of_lesson_08_still_hold(rng, run_loop, new_thread, load_thread, sy
     assert rows == 0 and status == "waiting" and _shown(events)[-1:] == ["tool_call:request_approval"], (
         f"A model that refunds ${case.expected.refund_amount:.2f} directly left {_shown(events)} ({status!r}, {rows} "
         "refunds): keep lesson 08's guard, the refund waits for a person's approval.")
+    def answering(case: Scenario) -> FakeModel:
+        return FakeModel.scripted(Reply.text(f"Told the {words(rng)}."))
+    with _drawn_world(rng, "refunded", answering) as (db, case, model), \
+            _stood_in(learner, rng, ToolFailed, ToolCallError) as (_event, _streak, retries):
+        thread_id = new_thread(case.ticket).value
+        append_event(thread_id, ToolRequested(name="get_order", arguments=json.dumps({"order_id": case.order_id})))
+        status = _call("run_loop on an interrupted thread", run_loop, thread_id, system_prompt(db.policy),
+                       sleep=retries.clock, jitter=retries.jitter).value
+        events = _events(load_thread, thread_id)
+    assert _shown(events)[:2] == ["tool_call:get_order", "tool_result:get_order"] and status == "done", (
+        f"On a thread interrupted after choosing get_order, run_loop left {_shown(events)} ({status!r}): finish that "
+        "step first (lesson 06), then ask the model.")
     steps = rng.randint(2, 5)
 
     def looking(case: Scenario) -> FakeModel:

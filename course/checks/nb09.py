@@ -52,20 +52,31 @@ def shop_and_parser_errors_keep_their_message(error_event, ns):
         f"error_event on a ToolCallError says {text!r}")
 
 
-@visible("9.1", hint='Longer than ERROR_LIMIT: text[:ERROR_LIMIT - 1] + "…".')
+@visible("9.1", hint='Collapse the whitespace first; then, only when longer than ERROR_LIMIT: text[:ERROR_LIMIT - 1] + "…".')
 def long_errors_are_cut(error_event, ns):
     long = "The provider said: " + "no " * 150
     text = _line(error_event("issue_refund", RefundRejected(long)), ns, "issue_refund")
     assert len(text) == 200 and text.endswith("…"), f"a 470-character error became {len(text)} characters: {text[-20:]!r}"
+    exact = "x" * (200 - len("RefundRejected: "))
+    text = _line(error_event("issue_refund", RefundRejected(exact)), ns, "issue_refund")
+    assert text == f"RefundRejected: {exact}", f"an error of exactly 200 characters came back as {len(text)}: cut only longer ones"
+    airy = "Refund\n" + " " * 300 + "rejected."
+    text = _line(error_event("issue_refund", RefundRejected(airy)), ns, "issue_refund")
+    assert text == "RefundRejected: Refund rejected.", (
+        f"a short message with 300 spaces in it came back as {text[:60]!r}…: collapse the whitespace, then cut")
 
 
-@visible("9.1", hint="Any other exception: its class name and a fixed sentence naming the tool; never str(error).")
+@visible("9.1", hint='Any other exception, a library\'s connection errors and timeouts too: f"{type(error).__name__}: " '
+                     "and a fixed sentence naming the tool; never str(error).")
 def other_errors_hide_their_message(error_event, ns):
-    error = ValueError(f"key {_SECRET} rejected at /srv/pay/client.py line 88\nTraceback (most recent call last): ...")
-    text = _line(error_event("issue_refund", error), ns, "issue_refund")
-    leaked = [piece for piece in (_SECRET, "/srv/", "Traceback", "line 88") if piece in text]
-    assert not leaked, f"the model would read {text!r}: it holds {leaked} from the exception's message"
-    assert "ValueError" in text and "issue_refund" in text, f"{text!r} should name the class and the tool"
+    message = f"key {_SECRET} rejected at /srv/pay/client.py line 88\nTraceback (most recent call last): ..."
+    for error in (ValueError(message), ConnectionResetError(message), TimeoutError(message)):
+        kind = type(error).__name__
+        text = _line(error_event("issue_refund", error), ns, "issue_refund")
+        leaked = [piece for piece in (_SECRET, "/srv/", "Traceback", "line 88") if piece in text]
+        assert not leaked, f"for a {kind}, the model would read {text!r}: it holds {leaked} from the exception's message"
+        assert text.startswith(f"{kind}: ") and "issue_refund" in text, (
+            f"{text!r} should start with the class name, {kind!r}, and name the tool")
 
 
 # --- 9.2 error_streak --------------------------------------------------------------------------
@@ -96,12 +107,15 @@ def errors_at_the_end_are_counted(error_streak, ns):
     assert error_streak(thread) == 3, f"a thread ending with three errors has a streak of {error_streak(thread)!r}, not 3"
     thread.events.append(_given(ns, "ToolRequested")(name="issue_refund", arguments='{"order_id": 1042}'))
     assert error_streak(thread) == 3, "a call chosen after the three errors (no result yet) changed the streak"
+    five = _thread(ns, _events(ns, *[("fail", "issue_refund")] * 5))
+    assert error_streak(five) == 5, f"five errors in a row gave a streak of {error_streak(five)!r}: count them all"
 
 
 @visible("9.2", hint="A ToolResult (a tool worked, a person answered), the ticket or a Finished ends the streak.")
 def a_success_ends_the_streak(error_streak, ns):
     cases = [("errors, a success, one error", _events(ns, ("fail", "issue_refund"), ("fail", "issue_refund"),
                                                       ("ok", "issue_refund"), ("fail", "send_message")), 1),
+             ("errors, then a person's answer", _events(ns, ("fail", "issue_refund"), ("ok", "request_approval")), 0),
              ("the ticket alone", [], 0),
              ("errors, then a Finished", [*_events(ns, ("model", "")), _given(ns, "Finished")(summary="Told Maya.")], 0)]
     for what, events, want in cases:
@@ -132,9 +146,10 @@ def the_backoff_grows_with_jitter(retry_wait, with_retries, ns):
     result, waits, calls = _retried(with_retries, server_error(), timeout(), server_error())
     assert result == "pong" and calls == 4, f"three failures then an answer: got {result!r} after {calls} calls"
     assert _near(waits, [0.45, 0.9, 1.8]), f"with jitter() = 0.4 the waits were {waits}, not [0.45, 0.9, 1.8]"
-    for attempt, want in ((4, 8.0), (6, 8.0)):
-        got = retry_wait(attempt, api_error(server_error()), lambda: 0.0)
-        assert abs(got - want) < 1e-9, f"retry_wait({attempt}, <a 500>, jitter) with jitter() = 0 is {got!r}, not {want}"
+    for attempt, jitter, want in ((4, 0.0, 8.0), (6, 0.0, 8.0), (5, 0.4, 7.2)):
+        got = retry_wait(attempt, api_error(server_error()), lambda jitter=jitter: jitter)
+        assert abs(got - want) < 1e-9, (
+            f"retry_wait({attempt}, <a 500>, jitter) with jitter() = {jitter} is {got!r}, not {want}: cap first, then jitter")
 
 
 @visible("9.3", hint="error.response.headers: 'retry-after-ms' / 1000, else 'retry-after'; only when 0 < wait <= 60.")
@@ -146,6 +161,10 @@ def the_servers_retry_after_is_honoured(retry_wait, with_retries, ns):
         f"after a 429 asking 1500 ms, one asking 7 s, a 503 asking 250 ms and one asking 120 s, the waits were {waits}, "
         "not [1.5, 7.0, 0.25, 3.6] (the last is the backoff: more than 60 s is not honoured)")
     assert abs(retry_wait(2, api_error(rate_limit(900)), lambda: 0.0) - 0.9) < 1e-9, "retry_wait ignored retry-after-ms"
+    for said, want in (("60", 60.0), ("1.5", 1.5)):
+        asked = ErrorReply(status=429, message="Slow down.", headers={"retry-after": said})
+        got = retry_wait(0, api_error(asked), lambda: 0.0)
+        assert abs(got - want) < 1e-9, f"retry-after: {said!r} gave a wait of {got!r}, not {want} (up to 60 s, fractions too)"
 
 
 @visible("9.3", hint="At most `attempts` calls in all; then raise the last error. Catch only RETRYABLE.")
@@ -302,3 +321,13 @@ def a_failed_tool_is_left_to_the_model(run_loop, ns):
     assert answered == ["tool_error", "tool_result"] and status == "done", (
         f"the model asked for the refund twice (the provider failed the first time); the refund was answered {answered}: "
         "one answer per call the model made")
+
+
+@visible("9.4", hint="Keep lesson 06's first case: an interrupted thread (a tool chosen, no result) acts on that call first.")
+def an_interrupted_step_is_finished_first(run_loop, ns):
+    chosen = _given(ns, "ToolRequested")(name="get_order", arguments='{"order_id": 1042}')
+    model = FakeModel.scripted(Reply.text("Sorted."))
+    status, events, _ = _loop(run_loop, ns, model, _Stand(ns), [chosen])
+    assert [e.kind for e in events[:2]] == ["tool_call", "tool_result"] and status == "done", (
+        f"a thread interrupted after choosing get_order became {[e.kind for e in events]} ({status!r}): finish that "
+        "step first (act on the stored call), then ask the model")
