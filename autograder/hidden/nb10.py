@@ -43,7 +43,7 @@ from autograder.hidden.runs import shown as _shown
 from autograder.hidden.runs import times as _times
 from autograder.hidden.runs import world as _world
 from course.brain import shop_brain
-from course.llm import FakeModel, Reply, use_model
+from course.llm import FakeModel, Reply, model_name, use_model
 from course.llm.faults import timeout
 from course.llm.request import ChatRequest
 from course.prompts import read_template
@@ -174,9 +174,13 @@ def the_classifier_is_one_small_closed_call(rng, classify):
         case = draw_scenario(db, rng, rng.choice(DRAWN_OUTCOMES))
         got = _call(f"classify(ticket, {labels!r})", classify, case.ticket, labels).value
         want_prompt, _ = _rendered("triage", {"shop_name": db.policy.shop_name, "labels": ", ".join(labels)})
+        want_model = model_name()
     assert model.calls == 1, f"classify(ticket, {labels!r}) asked the model {_times(model.calls)}, not once."
     request = model.transcript.requests[0]
     assert got == answer, f"The model answered {answer!r}; classify(ticket, {labels!r}) returned {got!r}."
+    assert request.model == want_model, (
+        f"classify asked for the model {request.model!r}, not {want_model!r}: pass model=model_name(), which names "
+        "the model configured (the fake one offline).")
     assert not request.tools, (
         f"classify offered the model {len(request.tool_names)} tools ({', '.join(request.tool_names)[:80]}): the "
         "classifier's call offers none, it only answers a label.")
@@ -226,7 +230,8 @@ def an_answer_outside_the_labels_is_refused(rng, classify, ToolCallError):
 def _policy(rng: random.Random) -> ShopPolicy:
     return ShopPolicy(shop_name=f"{words(rng).title()} {rng.choice(('Goods', 'Supply', 'Works'))}",
                       support_email=f"help@{words(rng)}.example", refund_window_days=rng.randint(10, 90),
-                      approval_limit=rng.choice((50.0, 75.5, 120.0, 250.0)))
+                      approval_limit=rng.choice((50.0, 75.5, 120.0, 250.0)),
+                      currency=rng.choice(("EUR", "GBP", "CAD", "AUD")))  # never the default USD
 
 
 @hidden.test("each_agent_has_its_own_prompt")
@@ -237,6 +242,8 @@ def each_agent_has_its_own_prompt(rng, focused_agent):
     rng.shuffle(agents)
     for name in agents:
         agent = _call(f"focused_agent({name!r}, policy)", focused_agent, name, policy)
+        named = _attr(agent, "name").value
+        assert named == name, f"focused_agent({name!r}, policy).name is {named!r}, not {name!r}: the agent's own name."
         prompt = _attr(agent, "prompt").value
         text, version = _rendered(f"{name}_agent", _agent_values(name, policy))
         assert isinstance(prompt, dict) and prompt.get("text") == text, (
@@ -288,18 +295,27 @@ def _with_body(case: Scenario, body: str) -> Any:
 
 @hidden.test("prefetch_looks_up_what_the_agent_needs")
 def prefetch_looks_up_what_the_agent_needs(rng, prefetch, new_thread, load_thread):
-    """refunds: get_order, shipping: track_shipment, on the last order the ticket names; account: nothing."""
-    cases = [("refunds", rng.choice(("refunded", "refused", "approval_required")), "get_order"),
-             ("shipping", "answered", "track_shipment"), ("account", "address_updated", None)]
+    """refunds: get_order, shipping: track_shipment, on the last order the ticket names; account: nothing.
+
+    Each lookup twice: once with an older order of a higher number named first in the body (the last one counts,
+    not the highest), once with the order named in the subject only (the whole ticket is read, ticket.render())."""
+    refund = rng.choice(("refunded", "refused", "approval_required"))
+    cases = [("refunds", refund, "get_order", "body"), ("refunds", refund, "get_order", "subject"),
+             ("shipping", "answered", "track_shipment", "body"), ("shipping", "answered", "track_shipment", "subject"),
+             ("account", "address_updated", None, "body")]
     rng.shuffle(cases)
-    for agent, outcome, tool in cases:
+    for agent, outcome, tool, where in cases:
         model = _quiet()
         with _world(model) as db:
             case = draw_scenario(db, rng, outcome)
             ticket = case.ticket
-            if tool is not None:  # an older order named first: the last one counts
-                ticket = _with_body(case, f"(My order {rng.randrange(2000, 10_000)} last spring was fine.)\n\n"
-                                          f"{case.ticket.body}")
+            if tool is not None and where == "body":  # an older order, of a higher number, named first
+                older = rng.randrange(case.order_id + 1, case.order_id + 10_000)
+                ticket = _with_body(case, f"(My order {older} last spring was fine.)\n\n{case.ticket.body}")
+            elif tool is not None:  # the order named in the subject, nowhere else
+                ticket = case.ticket.model_copy(update={
+                    "subject": f"{case.ticket.subject} (order #{case.order_id})",
+                    "body": f"Hello, please see the subject. It is about the {words(rng)} I ordered.\n\nThanks"})
             thread_id = new_thread(ticket).value
             returned = _call(f"prefetch(thread_id, {agent!r})", prefetch, thread_id, agent).value
             events = _events(load_thread, thread_id)
@@ -313,11 +329,16 @@ def prefetch_looks_up_what_the_agent_needs(rng, prefetch, new_thread, load_threa
                 f"prefetch(thread_id, {agent!r}) stored {_shown(events)} and returned {returned!r}; the {agent} agent "
                 "needs no lookup (PREFETCH has none): store nothing, return None.")
             continue
+        if _shown(events)[:1] == [f"tool_call:{tool}"]:
+            arguments = json.loads(events[0].get("arguments") or "{}")
+            assert arguments == {"order_id": case.order_id}, (
+                f"prefetch looked up {arguments}; the order the ticket names last is {case.order_id}"
+                + (", named only in its subject: read the whole ticket, ticket.render()." if where == "subject" else
+                   ", after an older one with a higher number: the last one named, found[-1]."))
         assert _shown(events) == [f"tool_call:{tool}", f"tool_result:{tool}"], (
-            f"prefetch(thread_id, {agent!r}) stored {_shown(events)}; store the {tool} call, then act's result.")
-        arguments = json.loads(events[0].get("arguments") or "{}")
-        assert arguments == {"order_id": case.order_id}, (
-            f"prefetch looked up {arguments}; the order the ticket names last is {case.order_id}.")
+            f"prefetch(thread_id, {agent!r}) stored {_shown(events)}; store the {tool} call, then act's result"
+            + (" (the order is named only in the ticket's subject: read ticket.render())." if where == "subject" and not events
+               else "."))
         assert json.loads(events[1].get("result") or "null") == want, (
             f"prefetch stored a {tool} result that is not what the shop answers for order {case.order_id}.")
         assert isinstance(returned, dict) and returned.get("kind") == "tool_result", (
@@ -360,10 +381,13 @@ class _Classify:
     def __init__(self, answers: list[str] | Callable[[list[str]], str]) -> None:
         self.answers = answers
         self.asked: list[list[str]] = []
+        self.retried: list[bool] = []  # for each call, whether it came through the grader's with_retries
+        self.retrying = False
 
     def __call__(self, ticket: Remote, labels: Remote | None = None) -> str:
         offered = list(_AGENTS) if labels is None else [str(label) for label in labels.value]
         self.asked.append(offered)
+        self.retried.append(self.retrying)
         if callable(self.answers):
             return self.answers(offered)
         return self.answers[min(len(self.asked), len(self.answers)) - 1]
@@ -375,6 +399,7 @@ class _Focused:
     def __init__(self, learner: Learner, mark: str) -> None:
         self.learner, self.mark = learner, mark
         self.asked: list[str] = []
+        self.policies: list[Any] = []
 
     def prompt(self, name: str) -> str:
         return f"You handle {name} tickets ({self.mark})."
@@ -382,6 +407,7 @@ class _Focused:
     def __call__(self, name: Remote, policy: Remote | None = None) -> Remote:
         agent = str(name.value)
         self.asked.append(agent)
+        self.policies.append(None if policy is None else policy.value)
         learner = self.learner
         intents = {tool: learner["AGENT_INTENTS"][tool] for tool in _TOOLS_OF[agent]}
         intents |= {"done": learner["Done"], "transfer_to_triage": learner["Transfer"]}
@@ -390,20 +416,47 @@ class _Focused:
 
 
 class _Prefetch:
-    """A stand-in for prefetch: stores nothing, records each call and how many model calls came before it."""
+    """A stand-in for prefetch: stores nothing, records each call, how many model calls came before it and the
+    hand-offs the stored thread held then."""
 
-    def __init__(self, model: FakeModel) -> None:
-        self.model = model
+    def __init__(self, learner: Learner, model: FakeModel) -> None:
+        self.learner, self.model = learner, model
         self.asked: list[tuple[str, str, int]] = []
+        self.handed: list[list[str]] = []
 
     def __call__(self, thread_id: Remote, agent: Remote) -> None:
         self.asked.append((str(thread_id.value), str(agent.value), self.model.calls))
+        self.handed.append(_transfers(_events(self.learner["load_thread"], str(thread_id.value))))
+
+
+class _PassRetries:
+    """A stand-in for with_retries that makes the call once, and records whether it was handed the run's own
+    sleep and jitter (it calls each once: the grader's clock and jitter hear it, anything else does not)."""
+
+    def __init__(self, rng: random.Random, classify: _Classify) -> None:
+        self.clock, self.jitter, self.classify = _Clock(), _Jitter(rng), classify
+        self.given: list[bool] = []
+
+    def __call__(self, call: Remote, sleep: Remote | None = None, jitter: Remote | None = None, *args: Any,
+                 **kwargs: Any) -> Remote:
+        sleep, jitter = kwargs.get("sleep", sleep), kwargs.get("jitter", jitter)
+        heard = len(self.clock.waits), len(self.jitter.given)
+        if sleep is not None:
+            sleep(0.0)
+        if jitter is not None:
+            jitter()
+        self.given.append((len(self.clock.waits), len(self.jitter.given)) == (heard[0] + 1, heard[1] + 1))
+        self.classify.retrying = True
+        try:
+            return call()
+        finally:
+            self.classify.retrying = False
 
 
 @contextmanager
 def _stood_in(learner: Learner, rng: random.Random, model: FakeModel,
               answers: list[str] | Callable[[list[str]], str]) -> Iterator[tuple[_Classify, _Focused, _Prefetch]]:
-    classify, focused, prefetch = _Classify(answers), _Focused(learner, words(rng, 2)), _Prefetch(model)
+    classify, focused, prefetch = _Classify(answers), _Focused(learner, words(rng, 2)), _Prefetch(learner, model)
     with learner.stand_ins(classify=classify, focused_agent=focused, prefetch=prefetch):
         yield classify, focused, prefetch
 
@@ -419,7 +472,8 @@ def _requests_of(model: FakeModel, focused: _Focused, agent: str, where: str) ->
 
 @hidden.test("triage_hands_the_ticket_to_one_agent")
 def triage_hands_the_ticket_to_one_agent(rng, run_agents, new_thread, load_thread, learner):
-    """A new thread: classify once among all agents, transfer stored first, prefetch once, then that agent runs."""
+    """A new thread: classify once among all agents (through with_retries), transfer stored first, prefetch once,
+    then that agent runs, made for the policy given, its loop on the sleep and jitter given."""
     outcomes: list[Any] = list(DRAWN_OUTCOMES)
     rng.shuffle(outcomes)
     for outcome in outcomes[:3]:
@@ -428,9 +482,13 @@ def triage_hands_the_ticket_to_one_agent(rng, run_agents, new_thread, load_threa
             case = draw_scenario(db, rng, outcome)
             label = _label(case)
             before = Records.of(db)
+            policy = db.policy.model_copy(update={"shop_name": f"{words(rng).title()} {words(rng).title()} Shop"})
             with _stood_in(learner, rng, model, [label]) as (classify, focused, prefetch):
-                thread_id = new_thread(case.ticket).value
-                status = _call(f"run_agents on a new {case.category} ticket", run_agents, thread_id).value
+                retries = _PassRetries(rng, classify)
+                with learner.stand_ins(with_retries=retries):
+                    thread_id = new_thread(case.ticket).value
+                    status = _call(f"run_agents on a new {case.category} ticket", run_agents, thread_id, policy,
+                                   sleep=retries.clock, jitter=retries.jitter).value
                 events = _events(load_thread, thread_id)
                 got = outcome_of(db, case, called=_called(model))
                 effects_follow_calls(db, model.transcript.tool_calls(), before, where="With run_agents")
@@ -438,14 +496,27 @@ def triage_hands_the_ticket_to_one_agent(rng, run_agents, new_thread, load_threa
         assert classify.asked == [list(_AGENTS)] or (len(classify.asked) == 1 and
                                                       sorted(classify.asked[0]) == sorted(_AGENTS)), (
             f"{where}, classify was asked {classify.asked}: once, among all of AGENTS.")
+        assert classify.retried == [True], (
+            f"{where}, classify was called outside with_retries: with_retries(lambda: classify(...), sleep, jitter).")
         assert _shown(events)[:2] == [f"tool_call:transfer_to_{label}", f"tool_result:transfer_to_{label}"], (
             f"{where}, the thread starts {_shown(events)[:3]}: store the hand-off, transfer(thread_id, agent, reason), "
             "before the agent's first step.")
         assert [(t, a) for t, a, _ in prefetch.asked] == [(thread_id, label)] and prefetch.asked[0][2] == 0, (
             f"{where}, prefetch was called {[(a, n) for _, a, n in prefetch.asked]} (agent, model calls before it): "
             f"once, prefetch(thread_id, {label!r}), after the transfer and before the agent's first model call.")
+        assert prefetch.handed == [[label]], (
+            f"{where}, when prefetch was called the thread held the hand-offs {prefetch.handed[0]}: transfer first, "
+            "so the lookup is stored after the hand-off, in the agent's part of the thread.")
         assert focused.asked and set(focused.asked) == {label}, (
             f"{where}, focused_agent was asked for {focused.asked}; run the agent triage chose, {label!r}.")
+        made_for = [given.get("shop_name") if isinstance(given, dict) else given for given in focused.policies]
+        assert made_for and set(made_for) == {policy.shop_name}, (
+            f"{where}, run_agents(thread_id, policy) made the agent for the shops {made_for}, not {policy.shop_name!r}: "
+            "focused_agent(agent, policy), with the policy given.")
+        assert retries.given and all(retries.given), (
+            f"{where}, {retries.given.count(False)} of the {len(retries.given)} calls to with_retries were not handed "
+            "the sleep and jitter run_agents was given: pass them on, to with_retries and to run_loop(..., sleep=sleep, "
+            "jitter=jitter).")
         _requests_of(model, focused, label, where)
         assert got == case.expected.outcome and status in ("done", "waiting"), (
             f"{where}, run_agents returned {status!r} and the ticket ended {got!r}, not {case.expected.outcome!r}.")
