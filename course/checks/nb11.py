@@ -22,8 +22,8 @@ from course.shop import SCENARIOS, Shop, use_shop
 from course.triggers import new_secret, webhook_headers
 
 _NOW = 1_793_577_600
-_SECRET = new_secret(b"the check's own key, 24 b")
-_BODY = json.dumps({"type": "ticket", "note": "café"})
+_SECRET = new_secret(b"secret of the check, 24 b")  # its base64 starts with "c": whsec_c2Vj...
+_BODY = json.dumps({"type": "ticket", "note": "café"}, ensure_ascii=False)  # the bytes sent, not json.dumps's own
 _AISHA = SCENARIOS["where_is_my_order"]
 
 
@@ -32,13 +32,16 @@ def _rejected(verify_webhook, ns, headers: dict[str, str], body: str, now: int, 
         got = verify_webhook(headers, body.encode(), _SECRET, now)
     except _given(ns, "WebhookRejected"):
         return
+    except Exception as error:
+        raise AssertionError(f"{what}: verify_webhook raised {type(error).__name__}: {error}, not WebhookRejected "
+                             "(the endpoint would answer 500, not 401)") from None
     raise AssertionError(f"{what}: verify_webhook accepted it (returned {got!r}); it should raise WebhookRejected")
 
 
 # --- 11.1 verify_webhook -----------------------------------------------------------------------
 
-@visible("11.1", hint="Lower-case the header names; key = base64.b64decode(secret.removeprefix('whsec_')); "
-                      "accept if any of webhook-signature.split() matches.")
+@visible("11.1", hint="Lower-case the header names; key = base64.b64decode(secret.removeprefix('whsec_')) (not lstrip); "
+                      "sign the body's bytes as sent; accept if any of webhook-signature.split() matches.")
 def signed_deliveries_are_accepted(verify_webhook, ns):
     headers = webhook_headers(_SECRET, "msg_check_1", _BODY, _NOW - 120)
     titled = {name.title(): value for name, value in headers.items()}
@@ -59,13 +62,19 @@ def forged_and_unsigned_deliveries_are_refused(verify_webhook, ns):
     _rejected(verify_webhook, ns, {**headers, "webhook-id": "msg_check_3"}, _BODY, _NOW, "a delivery whose id was changed")
     unsigned = {k: v for k, v in headers.items() if k != "webhook-signature"}
     _rejected(verify_webhook, ns, unsigned, _BODY, _NOW, "a delivery with no webhook-signature")
+    digest = headers["webhook-signature"].split(",", 1)[1]
+    _rejected(verify_webhook, ns, {**headers, "webhook-signature": f"v1a,{digest}"}, _BODY, _NOW,
+              "a signature of another scheme (v1a,...): only a whole 'v1,<base64>' matches")
 
 
-@visible("11.1", hint="abs(now - int(timestamp)) > TOLERANCE: reject, before or after.")
+@visible("11.1", hint="abs(now - int(timestamp)) > TOLERANCE: reject, before or after; int() failing: reject too.")
 def old_and_future_deliveries_are_refused(verify_webhook, ns):
     for offset in (-301, 301, -3600 * 24):
         headers = webhook_headers(_SECRET, "msg_check_4", _BODY, _NOW + offset)
         _rejected(verify_webhook, ns, headers, _BODY, _NOW, f"a delivery signed {offset:+} s from now")
+    for stamp in ("soon", f"{_NOW}s"):
+        headers = {**webhook_headers(_SECRET, "msg_check_4", _BODY, _NOW), "webhook-timestamp": stamp}
+        _rejected(verify_webhook, ns, headers, _BODY, _NOW, f"a delivery whose webhook-timestamp is {stamp!r}")
     edge = webhook_headers(_SECRET, "msg_check_5", _BODY, _NOW - 300)
     assert verify_webhook(edge, _BODY.encode(), _SECRET, _NOW) == json.loads(_BODY), (
         "a delivery signed exactly TOLERANCE (300) seconds ago was refused; only more than that is too old")
@@ -130,13 +139,16 @@ def a_crash_leaves_nothing(accept, ns):
 
 # --- 11.3 read_email -----------------------------------------------------------------------------
 
-def _mail(sender: str, subject: str, text: str | None, html: str | None = None) -> bytes:
+def _mail(sender: str, subject: str, text: str | None, html: str | None = None, cte: str | None = None) -> bytes:
     mail = EmailMessage()
     if sender:
         mail["From"] = sender
     mail["To"], mail["Subject"], mail["Message-ID"] = "support@brightside.example", subject, "<check@mail.example>"
     if text is not None:
-        mail.set_content(text)
+        if cte:
+            mail.set_content(text, cte=cte)
+        else:
+            mail.set_content(text)
         if html is not None:
             mail.add_alternative(html, subtype="html")
     elif html is not None:
@@ -144,22 +156,31 @@ def _mail(sender: str, subject: str, text: str | None, html: str | None = None) 
     return mail.as_bytes()
 
 
-@visible("11.3", hint="email.message_from_bytes(raw, policy=email.policy.default); parseaddr; get_body(('plain',)).")
+@visible("11.3", hint="email.message_from_bytes(raw, policy=email.policy.default); parseaddr; get_body(('plain',))"
+                      ".get_content(), which decodes; no display name: the address before '@'; strip the subject.")
 def an_email_becomes_a_ticket(read_email, ns):
-    raw = _mail("Zoë Brandt <Zoe.Brandt@Example.COM>", "Où est ma commande ?", "My order 1077, please.\n",
-                "<p>My order <b>1077</b>, please.</p>")
+    raw = _mail("Zoë Brandt <Zoe.Brandt@Example.COM>", "Où est ma commande ?  ", "My order 1077 — the café one, please.\n",
+                "<p>My order <b>1077</b>, please.</p>", cte="quoted-printable")
     ticket = read_email(raw)
     got = (ticket.customer_name, ticket.customer_email, ticket.subject, ticket.body)
-    want = ("Zoë Brandt", "zoe.brandt@example.com", "Où est ma commande ?", "My order 1077, please.")
-    assert got == want, f"the ticket has (name, email, subject, body) {got!r}, not {want!r}"
+    want = ("Zoë Brandt", "zoe.brandt@example.com", "Où est ma commande ?", "My order 1077 — the café one, please.")
+    assert got == want, (f"a quoted-printable email with a subject ending in spaces gave (name, email, subject, body) "
+                         f"{got!r}, not {want!r}")
     assert ticket.ticket_id == _given(ns, "ticket_number")("<check@mail.example>"), "use ticket_number(Message-ID)"
+    nameless = read_email(_mail("Luis.Ortega@Example.com", "I moved", "New address below.\n"))
+    assert nameless.customer_name == "Luis.Ortega", (
+        f"a sender with no display name (From: Luis.Ortega@Example.com) gave the name {nameless.customer_name!r}, "
+        "not 'Luis.Ortega': the part of the address before '@'")
 
 
-@visible("11.3", hint="Keep the lines before the first one starting with '>'; drop a last one ending with 'wrote:'.")
+@visible("11.3", hint="Keep the lines before the first one starting with '>' (nothing after it); drop a last one "
+                      "ending with 'wrote:'.")
 def the_quoted_message_is_dropped(read_email, ns):
-    text = "Yes, order 1081.\nThanks!\n\nOn Sun, 1 Nov 2026, Brightside support wrote:\n> Which order?\n> Sam\n"
+    text = ("Yes, order 1081.\nThanks!\n\nOn Sun, 1 Nov 2026, Brightside support wrote:\n> Which order?\n> Sam\n"
+            "\n-- \nLuis, sent from my phone\n")
     body = read_email(_mail("luis@example.com", "Re: I moved", text)).body
-    assert body == "Yes, order 1081.\nThanks!", f"the body is {body!r}: keep only the new lines"
+    assert body == "Yes, order 1081.\nThanks!", (
+        f"the body is {body!r}: keep only the new lines, the ones before the quote (not the signature below it)")
 
 
 @visible("11.3", hint="No '@' in the sender's address, or no text/plain part: raise EmailRejected.")
@@ -193,21 +214,24 @@ def _replies(ns, db: Shop, plan: list[tuple[str, str, int]]) -> list[str]:
     return bodies
 
 
-@visible("11.4", hint="for reply in pending_replies(): senders[reply.channel](reply), then UPDATE outbox SET sent = 1.")
+@visible("11.4", hint="for reply in pending_replies(): no sender for its channel: continue; else "
+                      "senders[reply.channel](reply), then UPDATE outbox SET sent = 1.")
 def replies_go_to_their_channel_once(dispatch, ns):
     with _shop() as db:
-        bodies = _replies(ns, db, [("email", "a@example.com", 2), ("webhook", "https://desk.example/r", 1),
-                                   ("cli", "terminal", 1)])
+        bodies = _replies(ns, db, [("cli", "terminal", 1), ("email", "a@example.com", 2),
+                                   ("webhook", "https://desk.example/r", 1)])
         got: list[tuple[str, str, str]] = []
         senders = {channel: (lambda reply, c=channel: got.append((c, reply.address, reply.body)))
                    for channel in ("email", "webhook")}
         count = dispatch(senders)
-        want = [("email", "a@example.com", bodies[0]), ("email", "a@example.com", bodies[1]),
-                ("webhook", "https://desk.example/r", bodies[2])]
-        assert got == want and count == 3, f"dispatch sent {got!r} (returned {count!r}), not {want!r}"
+        want = [("email", "a@example.com", bodies[1]), ("email", "a@example.com", bodies[2]),
+                ("webhook", "https://desk.example/r", bodies[3])]
+        assert got == want and count == 3, (
+            f"with no sender for the first reply's channel (cli), dispatch sent {got!r} (returned {count!r}), not "
+            f"{want!r}: skip a reply with no sender and go on with the next")
         assert dispatch(senders) == 0 and len(got) == 3, "a second dispatch sent replies again"
         senders["cli"] = lambda reply: got.append(("cli", reply.address, reply.body))
-        assert dispatch(senders) == 1 and got[-1] == ("cli", "terminal", bodies[3]), (
+        assert dispatch(senders) == 1 and got[-1] == ("cli", "terminal", bodies[0]), (
             "the reply for a channel with no sender should wait, and go once its sender is there")
 
 
