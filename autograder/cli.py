@@ -1,6 +1,7 @@
 """The instructor's subcommands of `course`, and `check` on the trusted path.
 
     course export                  regenerate the stage modules from cells tagged `export`
+    course export canvas|moodle|csv [--to FILE]   the gradebook in the LMS's own import format
     course release                 export, then regenerate every release in notebooks/ with nbgrader
     course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
     course autograde [DIR|ZIP] [--jobs N] [--scheduler ADDRESS] [--force] [--quiet] [--seed N]
@@ -21,8 +22,23 @@ from pathlib import Path
 
 from autograder.grade.check import check
 
-__all__ = ["autograde_command", "check", "export_command", "lint_command", "register", "release_command",
-           "sandbox_description", "student_edition_command"]
+__all__ = ["AUTOGRADE_INPUT", "autograde_command", "check", "export_command", "grades_export_command", "lint_command",
+           "register", "release_command", "sandbox_description", "student_edition_command"]
+
+
+AUTOGRADE_INPUT = """Grade a cohort's submissions into var/gradebook.db (more in docs/lms.md).
+
+Input understood:
+  a folder      <student>/<NN-slug>/<NN-slug>.ipynb (nbgrader's layout)
+  a Canvas zip  lastfirst[_LATE]_<userid>_<submissionid>_<file>
+                e.g. smithjohn_LATE_20001_99187_05-x-1.ipynb ("-1", "-2": Canvas's resubmissions)
+  a Moodle zip  Full Name_<participantid>_assignsubmission_file_<file>
+                (or that prefix as a folder holding <file>)
+
+From a zip, learners are keyed by the LMS id in the name (two learners sharing a name stay two);
+a learner with several notebooks is graded on the latest resubmission (then the latest zip time),
+the others are named in grades.csv; when nothing tells them apart the run stops and names them.
+LATE and the zip time are kept. Files named by neither LMS are listed, never graded silently."""
 
 
 def sandbox_description() -> str:
@@ -38,10 +54,28 @@ def export_command(args: argparse.Namespace) -> int:
     from autograder.authoring.export import export_all
     from course.grading.layout import REPO_ROOT
 
+    if getattr(args, "kind", None):
+        return grades_export_command(args)
+
     touched = export_all()
     for path in touched:
         print(f"wrote {path.relative_to(REPO_ROOT)}" if path.exists() else f"removed {path.relative_to(REPO_ROOT)}")
     print(f"stage modules up to date ({len(touched)} changed)")
+    return 0
+
+
+def grades_export_command(args: argparse.Namespace) -> int:
+    """`course export canvas|moodle|csv`: the gradebook as the LMS imports it (autograder.cohort.export)."""
+    from autograder.cohort.export import ExportError, export_grades
+    from course.grading.layout import REPO_ROOT
+
+    try:
+        out, table = export_grades(args.kind, Path(args.root or REPO_ROOT), args.to)
+    except ExportError as error:
+        print(f"course export {args.kind}: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: {len(table.learners)} learner(s), {len(table.lessons)} lesson(s), "
+          f"{len(table.scores)} score(s)")
     return 0
 
 
@@ -112,14 +146,26 @@ def student_edition_command(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the instructor's subcommands to `course`'s subparsers (course.grading.cli calls this)."""
-    subparsers.add_parser("export", help="regenerate stages/ and the links to them in solutions/").set_defaults(
-        handler=export_command)
+    export = subparsers.add_parser(
+        "export", help="regenerate stages/ (no argument), or write the gradebook for an LMS (canvas|moodle|csv)",
+        description="Without an argument: regenerate stages/ and the links to them in solutions/. With one: write "
+        "var/gradebook.db in that LMS's grade import format (docs/lms.md): canvas (Canvas's gradebook CSV, matched "
+        "by Canvas user id), moodle (Moodle's grade import CSV, matched by email), csv (one row per learner and "
+        "lesson). A lesson not submitted is left empty, never 0.")
+    export.add_argument("kind", nargs="?", choices=["canvas", "moodle", "csv"], default=None,
+                        help="the format to write (default: regenerate stages/)")
+    export.add_argument("--to", type=Path, default=None, metavar="FILE",
+                        help="where to write it (default: var/export/KIND.csv)")
+    export.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
+    export.set_defaults(handler=export_command)
     subparsers.add_parser("release", help="export, then regenerate notebooks/ from solutions/ with nbgrader").set_defaults(
         handler=release_command)
     lint = subparsers.add_parser("lint", help="check solution notebooks for grading problems")
     lint.add_argument("notebooks", nargs="*", help="notebooks to lint (default: every solutions/NN-slug)")
     lint.set_defaults(handler=lint_command)
-    autograde = subparsers.add_parser("autograde", help="grade a cohort's submissions into var/gradebook.db")
+    autograde = subparsers.add_parser(
+        "autograde", help="grade a cohort's submissions into var/gradebook.db",
+        formatter_class=argparse.RawDescriptionHelpFormatter, description=AUTOGRADE_INPUT)
     autograde.add_argument("submissions", nargs="?", default=None,
                            help="folder of <student>/<NN-slug>/<NN-slug>.ipynb, or an LMS zip (default: var/submitted)")
     autograde.add_argument("--jobs", "-j", type=int, default=None,

@@ -8,36 +8,45 @@ A folder is nbgrader's layout, DIR/<student>/<NN-slug>/<NN-slug>.ipynb (what `nb
 or a JupyterHub exchange leaves). A lesson folder without that notebook is still a submission:
 graded from its only other notebook (with a note), or scored 0 with the reason.
 
-A zip is one assignment's export from Canvas or Moodle. It goes through nbgrader's own
-`zip_collect` (ZipCollectApp: its ExtractorPlugin, and a FileNameCollectorPlugin that knows the
-two LMS's file names) into var/lms/submitted/, which is then read as a folder. Anything wrong with
-the input raises `InputError` with one sentence saying what is wrong and what to do.
+A zip is one assignment's export from Canvas or Moodle (the names it understands, and which file
+of a learner is graded, are autograder.cohort.lms_names). Learners are keyed by the LMS's id in
+the file name; each `Submission` keeps the learner's name, the LMS's late marker and the zip
+entry's time. The files chosen go through nbgrader's own `zip_collect` (ZipCollectApp: its
+ExtractorPlugin, and a FileNameCollectorPlugin that copies what was chosen) into var/lms/submitted/,
+which is then read as a folder. Anything wrong with the input raises `InputError` with one
+sentence saying what is wrong and what to do; nbgrader's own refusals are turned into one too.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from traitlets import List, Unicode
+from traitlets import Dict
 
+from autograder.cohort.lms_names import LmsFile, RefusedInput, choose, parse
 from course.grading.layout import Lesson, lessons
 
-__all__ = ["InputError", "Intake", "Submission", "lms_collector", "read_input"]
-
-# Canvas: login_[LATE_]userid_submissionid_original.ipynb ; Moodle: Full Name_userid_assignsubmission_file_original
-CANVAS = r"(?P<student_id>[^_/]+)_(?:late_|LATE_)?\d+_\d+_(?P<file_id>.+)"
-MOODLE = r"(?P<student_id>[^_/]+?)_\d+_assignsubmission_file_/?(?P<file_id>.+)"
+__all__ = ["InputError", "Intake", "Learner", "Submission", "lms_collector", "read_input"]
 
 
 class InputError(ValueError):
     """Input that cannot be graded; the message says what is wrong and what to do, in one line."""
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Who a submission is from, as the LMS named them (the gradebook's student id is `lms_id`)."""
+
+    lms: str            # "canvas" or "moodle"
+    lms_id: str         # Canvas's user id, Moodle's participant id
+    name: str           # Canvas: "lastfirst" (lower case, no space); Moodle: the full name
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class Submission:
     slug: str
     path: Path          # the notebook to grade (may not exist: then it scores 0, with the reason)
     note: str = ""      # how the input was read, when it was not the expected file
+    learner: Learner | None = None        # from an LMS zip: who, by LMS id
+    late: bool = False                    # the LMS marked it late (Canvas's LATE)
+    submitted_at: datetime | None = None  # the zip entry's time, as the LMS wrote it
 
 
 @dataclass
@@ -56,39 +68,31 @@ class Intake:
 
 
 def lms_collector() -> type[Any]:
-    """The FileNameCollectorPlugin for Canvas and Moodle names (built here: nbgrader is imported only for a zip)."""
+    """The FileNameCollectorPlugin that copies the files `lms_names.choose` kept, under the learner's LMS id.
+
+    Built here: nbgrader is imported only for a zip. Its `chosen` maps a zip member to
+    {"student_id", "file_id", "timestamp"}; any other file is listed in `unmatched` (or was left
+    out on purpose, with a note) and zip_collect skips it."""
     from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
     class LmsCollector(FileNameCollectorPlugin):  # type: ignore[misc]
-        """Canvas's and Moodle's submission file names; each notebook is the assignment's one notebook."""
+        """Canvas's and Moodle's submission file names, decided before zip_collect runs."""
 
-        named_regexp = Unicode(CANVAS).tag(config=True)
-        other_regexps = List([MOODLE]).tag(config=True)
-        notebook = Unicode("").tag(config=True)
+        chosen = Dict({}).tag(config=True)
 
         def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
             super().__init__(**kwargs)
             self.unmatched: list[str] = []
-            self.renamed: dict[str, str] = {}
 
         def collect(self, submitted_file: str):  # type: ignore[no-untyped-def]
             base = Path(self.parent._format_collect_path(self.parent.extracted_directory))
             relative = Path(submitted_file).relative_to(base).as_posix()
-            if Path(relative).suffix not in self.valid_ext:
+            member = relative.split("/", 1)[-1]  # extracted/<archive name>/<member>
+            info = self.chosen.get(member)
+            if info is None:
                 self.unmatched.append(relative)
                 return None
-            for pattern in [self.named_regexp, *self.other_regexps]:
-                for candidate in ("/".join(relative.split("/")[-2:]), relative.rsplit("/", 1)[-1]):
-                    match = re.fullmatch(pattern, candidate)
-                    if match:
-                        info = match.groupdict()
-                        info["student_id"] = re.sub(r"[^\w.-]+", "-", info["student_id"]).strip("-").lower()
-                        if self.notebook and info["file_id"] != self.notebook:
-                            self.renamed[info["student_id"]] = info["file_id"]
-                            info["file_id"] = self.notebook  # Canvas's "-1" resubmissions, "Untitled.ipynb"...
-                        return info
-            self.unmatched.append(relative)
-            return None
+            return dict(info)
 
     return LmsCollector
 
@@ -138,33 +142,69 @@ def _from_zip(archive: Path, root: Path, lesson: str | None) -> Intake:
                          "<student>/<NN-slug>/<NN-slug>.ipynb")
     known = _lessons(root)
     with zipfile.ZipFile(archive) as zipped:
-        names = [n for n in zipped.namelist() if not n.endswith("/")]
+        infos = [i for i in zipped.infolist() if not i.is_dir()]
+        parsed = [(i, parse(i.filename)) for i in infos]
+        notebooks = [(i, f) for i, f in parsed if f is not None and f.file.endswith(".ipynb")]
+        contents = {i.filename: zipped.read(i) for i, _ in notebooks}
+    names = [i.filename for i in infos]
     slug = lesson or _guess_lesson(names, known)
     if slug is None:
         raise InputError(f"{archive}: cannot tell which lesson it holds; say it with --lesson NN-slug "
                          f"(lessons: {', '.join(known)})")
     if slug not in known:
         raise InputError(f"lesson {slug!r} has no source (solutions/{slug}/{slug}.ipynb); lessons: {', '.join(known)}")
-    if not any(re.fullmatch(p, n) or re.fullmatch(p, n.rsplit("/", 1)[-1]) for n in names for p in (CANVAS, MOODLE)):
+    if not any(f is not None for _, f in parsed):
         raise InputError(f"{archive}: not an LMS export (none of its {len(names)} files is named as Canvas or Moodle "
                          "name submissions); unzip it into <student>/<NN-slug>/<NN-slug>.ipynb and give that folder")
+    files = [_timed(f, i) for i, f in notebooks]
+    try:
+        choice = choose(files, f"{slug}.ipynb", same=contents)
+    except RefusedInput as error:
+        raise InputError(f"{archive}: {error}") from None
     work = root / "var" / "lms"
     shutil.rmtree(work, ignore_errors=True)
     (work / "downloaded" / slug / "archive").mkdir(parents=True)
     shutil.copyfile(archive, work / "downloaded" / slug / "archive" / archive.name)
-    collector = _zip_collect(work, slug, known[slug])
+    chosen = {f.member: {"student_id": user, "file_id": f"{slug}.ipynb",
+                         "timestamp": f.when.isoformat(sep=" ") if f.when else ""}
+              for user, f in choice.kept.items()}
+    collector = _zip_collect(archive, work, slug, known[slug], chosen)
     submitted = work / "submitted"
     if not submitted.is_dir():
         raise InputError(f"{archive}: no submission in it could be tied to a learner; unmatched: "
                          f"{', '.join(collector.unmatched[:5])}")
-    notes = {student: f"the LMS file was named {name}" for student, name in collector.renamed.items()}
+    notes = {user: "; ".join(([f"the LMS file was named {f.file}"] if f.file != f"{slug}.ipynb" and not
+                              any(f.file in note for note in choice.notes.get(user, [])) else [])
+                             + choice.notes.get(user, [])) for user, f in choice.kept.items()}
     intake = _from_folder(submitted, root, slug, notes)
-    intake.unmatched += collector.unmatched
+    intake.submissions = [_with_learner(s, choice.kept.get(s.student)) for s in intake.submissions]
+    left_out = {Path(m).name for m in choice.left_out}
+    intake.unmatched += [n for n in collector.unmatched if Path(n).name not in left_out]
     return intake
 
 
-def _zip_collect(work: Path, slug: str, lesson: Lesson):  # type: ignore[no-untyped-def]
-    """nbgrader's `zip_collect SLUG` in this process, with the LMS file-name plugin; returns the plugin."""
+def _timed(entry: LmsFile, info: zipfile.ZipInfo) -> LmsFile:
+    try:
+        when: datetime | None = datetime(*info.date_time)
+    except ValueError:  # a zip entry with no real time (1980-00-00)
+        when = None
+    return LmsFile(entry.member, entry.lms, entry.user_id, entry.name, entry.file, entry.late, when)
+
+
+def _with_learner(sub: Submission, entry: LmsFile | None) -> Submission:
+    if entry is None:
+        return sub
+    return Submission(sub.student, sub.slug, sub.path, sub.note, Learner(entry.lms, entry.user_id, entry.name),
+                      entry.late, entry.when)
+
+
+def _zip_collect(archive: Path, work: Path, slug: str, lesson: Lesson, chosen: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """nbgrader's `zip_collect SLUG` in this process, copying the `chosen` files; returns the plugin.
+
+    nbgrader ends a refused collection with sys.exit(1) and its reason in a log: both are caught
+    here and become one `InputError` line, so a refusal is never silent."""
+    import io
+
     from nbgrader.apps.zipcollectapp import ZipCollectApp
     from traitlets.config import Config
 
@@ -175,17 +215,21 @@ def _zip_collect(work: Path, slug: str, lesson: Lesson):  # type: ignore[no-unty
     config.CourseDirectory.submitted_directory = "submitted"
     config.CourseDirectory.release_directory = str(lesson.release_dir.parent)
     config.ZipCollectApp.collector_plugin = lms_collector()
-    config.LmsCollector.notebook = f"{slug}.ipynb"
+    config.LmsCollector.chosen = chosen
+    said = io.StringIO()
     with _quiet():
         app = ZipCollectApp(config=config)
         app.log = logging.getLogger("course.grading.zip_collect")
         app.log.propagate = False
-        if not app.log.handlers:
-            app.log.addHandler(logging.NullHandler())  # what it skipped is in the plugin's `unmatched`
-        app.initialize([slug])
+        app.log.handlers = [logging.StreamHandler(said)]
+        app.log.setLevel(logging.ERROR)  # what it skipped is in the plugin's `unmatched`
         cwd = os.getcwd()
         try:
+            app.initialize([slug])
             app.start()
+        except SystemExit:
+            reason = " ".join(said.getvalue().split()) or "it stopped without saying why"
+            raise InputError(f"{archive}: nbgrader's zip_collect refused it: {reason}") from None
         finally:
             os.chdir(cwd)
     return app.collector_plugin_inst

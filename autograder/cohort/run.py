@@ -43,6 +43,7 @@ from typing import Any, TextIO
 
 from autograder.cohort.batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
 from autograder.cohort.intake import InputError, Intake, Submission, read_input
+from autograder.cohort.learners import remember_learners
 from autograder.cohort.report import LessonRow, TestRow, write_csv, write_report
 from autograder.gradebook import nbgrader_run
 from autograder.gradebook.config import GRADEBOOK
@@ -123,11 +124,18 @@ def _intake(submissions: Path | str | None, root: Path, only: str | None) -> Int
         for student in students:
             (submitted / student / slug).mkdir(parents=True, exist_ok=True)
     intake = read_input(submitted, root, lesson=only)
-    notes = {(s.student, s.slug): s.note for s in given.submissions if s.note}
-    intake.submissions = [Submission(s.student, s.slug, s.path, notes.get((s.student, s.slug), s.note))
-                          for s in intake.submissions]
+    read = {(s.student, s.slug): s for s in given.submissions}
+    intake.submissions = [_as_given(s, read.get((s.student, s.slug))) for s in intake.submissions]
     intake.unmatched = list(given.unmatched)
     return intake
+
+
+def _as_given(sub: Submission, given: Submission | None) -> Submission:
+    """The submission read back from var/submitted, with what the input said of it (note, learner, late, time)."""
+    if given is None:
+        return sub
+    return Submission(sub.student, sub.slug, sub.path, given.note or sub.note, given.learner, given.late,
+                      given.submitted_at)
 
 
 def _exercises(source: Any) -> dict[str, str]:
@@ -244,6 +252,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             continue
         result.rows.append(_row(root, sub))
         result.grades.append(read_grades(root, sub.slug, sub.student))
+    remember_learners(db, intake.submissions)
     write_csv(result.rows, root / "var" / "grades.csv")
     _report(result, root / "var" / "report.html", exercises)
     result.seconds = time.perf_counter() - started

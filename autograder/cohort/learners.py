@@ -1,0 +1,58 @@
+"""What an LMS zip says about its learners, kept where nbgrader keeps learners: its gradebook.
+
+    remember_learners(db, intake.submissions)
+
+Why: the export to an LMS (autograder.cohort.export) needs each learner's LMS id, and formgrader
+and `nbgrader export` show names; both read nbgrader's `Student` (its `lms_user_id`,
+`first_name`, `last_name`). A learner from a zip is already keyed by the LMS id (the student id),
+and gets here:
+  - `lms_user_id`: the id from the file name, when the student has none yet;
+  - a name, only where the gradebook has none (a roster or formgrader's entry wins): Moodle's
+    full name split at its last space, Canvas's `lastfirst` (one word, lower case) as the last name;
+  - the submission's time (the zip entry's) as nbgrader's submission timestamp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from autograder.cohort.intake import Submission
+from autograder.gradebook.config import COURSE_ID
+
+__all__ = ["remember_learners", "split_name"]
+
+
+def split_name(lms: str, name: str) -> tuple[str, str]:
+    """(first, last) as far as the LMS's file name tells; Canvas's file names hold one lower-case word."""
+    if lms == "moodle" and " " in name.strip():
+        first, _, last = name.strip().rpartition(" ")
+        return first, last
+    return "", name.strip()
+
+
+def remember_learners(gradebook: Path, submissions: Iterable[Submission]) -> int:
+    """Put each zip learner's LMS id, name and submission time into the gradebook; returns how many learners."""
+    from_zip = [s for s in submissions if s.learner is not None]
+    if not from_zip:
+        return 0
+    from autograder.gradebook.nbgrader_run import _quiet
+
+    with _quiet():
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(f"sqlite:///{gradebook}", COURSE_ID) as gb:
+            for sub in from_zip:
+                assert sub.learner is not None
+                student = gb.update_or_create_student(sub.student)
+                if not student.lms_user_id:
+                    student.lms_user_id = sub.learner.lms_id
+                if not (student.first_name or student.last_name):
+                    student.first_name, student.last_name = split_name(sub.learner.lms, sub.learner.name)
+                if sub.submitted_at is not None:
+                    try:
+                        gb.find_submission(sub.slug, sub.student).timestamp = sub.submitted_at
+                    except MissingEntry:  # not graded (failed): no submission recorded to date
+                        pass
+            gb.db.commit()
+    return len({s.student for s in from_zip})
