@@ -1,7 +1,8 @@
 """The instructor's subcommands of `course`, and `check` on the trusted path.
 
     course export                  regenerate the stage modules from cells tagged `export`
-    course export canvas|moodle|csv [--to FILE]   the gradebook in the LMS's own import format
+    course export canvas|moodle|csv [--to FILE] [--key email|idnumber]   the gradebook in the LMS's own import format
+    course roster import FILE      the LMS's roster (Canvas gradebook / Moodle participants CSV) into nbgrader's students
     course release                 export, then regenerate every release in notebooks/ with nbgrader
     course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
     course autograde [DIR|ZIP] [--jobs N] [--scheduler ADDRESS] [--force] [--quiet] [--seed N]
@@ -22,8 +23,8 @@ from pathlib import Path
 
 from autograder.grade.check import check
 
-__all__ = ["AUTOGRADE_INPUT", "autograde_command", "check", "export_command", "grades_export_command", "lint_command",
-           "register", "release_command", "sandbox_description", "student_edition_command"]
+__all__ = ["AUTOGRADE_INPUT", "ROSTER_INPUT", "autograde_command", "check", "export_command", "grades_export_command", "lint_command",
+           "register", "release_command", "roster_command", "sandbox_description", "student_edition_command"]
 
 
 AUTOGRADE_INPUT = """Grade a cohort's submissions into var/gradebook.db (more in docs/lms.md).
@@ -39,6 +40,19 @@ From a zip, learners are keyed by the LMS id in the name (two learners sharing a
 a learner with several notebooks is graded on the latest resubmission (then the latest zip time),
 the others are named in grades.csv; when nothing tells them apart the run stops and names them.
 LATE and the zip time are kept. Files named by neither LMS are listed, never graded silently."""
+
+
+ROSTER_INPUT = """Import the LMS's roster into var/gradebook.db's students (more in docs/lms.md).
+
+Files understood:
+  Canvas   Grades -> Export: Student ("Last, First"), ID, SIS User ID, SIS Login ID, Section, ...
+           keyed by ID (Canvas's user id, as in the zip's file names); "Points Possible" is skipped
+  Moodle   Participants -> select all -> "With selected users..." -> Download table data as CSV:
+           First name, Last name, then the identity fields (ID number, Email address); keyed by
+           ID number, else email. A Moodle zip's learner is found in it by full name
+
+All rows or none: a file in neither shape, a row without an id, or an id twice stops the import
+with one line naming the file and the row. Importing again updates, never duplicates."""
 
 
 def sandbox_description() -> str:
@@ -70,12 +84,29 @@ def grades_export_command(args: argparse.Namespace) -> int:
     from course.grading.layout import REPO_ROOT
 
     try:
-        out, table = export_grades(args.kind, Path(args.root or REPO_ROOT), args.to)
+        out, table = export_grades(args.kind, Path(args.root or REPO_ROOT), args.to, key=args.key)
     except ExportError as error:
         print(f"course export {args.kind}: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out}: {len(table.learners)} learner(s), {len(table.lessons)} lesson(s), "
           f"{len(table.scores)} score(s)")
+    return 0
+
+
+def roster_command(args: argparse.Namespace) -> int:
+    """`course roster import FILE`: names, emails, LMS and SIS ids, sections into the gradebook (autograder.cohort.roster)."""
+    from autograder.cohort.roster import RosterError, import_roster
+    from autograder.gradebook.config import GRADEBOOK
+    from course.grading.layout import REPO_ROOT
+
+    root = Path(args.root or REPO_ROOT)
+    try:
+        lms, added, updated = import_roster(Path(args.file), root)
+    except RosterError as error:
+        print(f"course roster import: {error}", file=sys.stderr)
+        return 2
+    shape = {"canvas": "Canvas gradebook export", "moodle": "Moodle participants"}[lms]
+    print(f"{args.file} ({shape}): {added + updated} learner(s), {added} added, {updated} updated in {root / GRADEBOOK}")
     return 0
 
 
@@ -156,8 +187,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="the format to write (default: regenerate stages/)")
     export.add_argument("--to", type=Path, default=None, metavar="FILE",
                         help="where to write it (default: var/export/KIND.csv)")
+    export.add_argument("--key", choices=["email", "idnumber"], default="email",
+                        help="moodle: match learners by email (default) or by ID number (from `course roster import`)")
     export.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
     export.set_defaults(handler=export_command)
+    roster = subparsers.add_parser(
+        "roster", help="import the LMS's roster into nbgrader's students (names, emails, LMS and SIS ids, sections)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, description=ROSTER_INPUT)
+    roster.add_argument("action", choices=["import"], help="import FILE (re-importing updates, never duplicates)")
+    roster.add_argument("file", type=Path, help="the CSV the LMS exported")
+    roster.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
+    roster.set_defaults(handler=roster_command)
     subparsers.add_parser("release", help="export, then regenerate notebooks/ from solutions/ with nbgrader").set_defaults(
         handler=release_command)
     lint = subparsers.add_parser("lint", help="check solution notebooks for grading problems")

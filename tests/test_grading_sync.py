@@ -64,3 +64,17 @@ def test_each_lesson_links_to_the_one_copy_of_its_stage():
             link = folder / f"stage_{lesson.number - 1:02d}.py"
             assert link.is_symlink(), f"{link} should be a link into stages/"
             assert link.resolve() == (REPO_ROOT / "stages" / link.name).resolve()
+
+
+def test_what_tools_leave_in_a_lesson_folder_never_reaches_a_release(tmp_path):
+    from pathlib import Path
+
+    from autograder.authoring.release import _files
+    from course.grading.layout import is_working_file
+
+    for left in (".hypothesis/examples/ab/cd", "__pycache__/stage_01.cpython-311.pyc", ".ipynb_checkpoints/x.ipynb"):
+        (tmp_path / left).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / left).write_text("x")
+    (tmp_path / "stage_01.py").write_text("x")
+    assert sorted(_files(tmp_path)) == ["stage_01.py"]
+    assert not is_working_file(Path("stage_01.py")) and is_working_file(Path("a/.hypothesis/b"))

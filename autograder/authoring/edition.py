@@ -22,10 +22,10 @@ import shutil
 from pathlib import Path
 
 from autograder.authoring.leaks import scan
-from course.grading.layout import REPO_ROOT, lessons
+from course.grading.layout import REPO_ROOT, WORKING_FILES, lessons
 
 __all__ = ["build_student_edition", "learner_makefile", "real_model_section"]
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
+_IGNORE = shutil.ignore_patterns(*WORKING_FILES, "*.egg-info")
 
 README = """# Twelve-Factor Agents: the course (learner edition)
 
@@ -149,7 +149,7 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
     real_model = real_model_section((REPO_ROOT / "README.md").read_text("utf-8"))
     (dest / "README.md").write_text(README.format(first=first, count=count, real_model=real_model), "utf-8")
     (dest / "Makefile").write_text(learner_makefile((REPO_ROOT / "Makefile").read_text("utf-8")), "utf-8")
-    (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n", "utf-8")
+    (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n.hypothesis/\n", "utf-8")
     found = scan(dest, root)
     if found:
         raise RuntimeError("the student edition would reveal: " + "; ".join(found))

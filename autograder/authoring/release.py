@@ -26,7 +26,7 @@ import nbformat
 
 from autograder.authoring import export
 from autograder.gradebook import nbgrader_run
-from course.grading.layout import REPO_ROOT, Lesson, lessons
+from course.grading.layout import REPO_ROOT, WORKING_FILES, Lesson, is_working_file, lessons
 
 __all__ = ["drift", "normalise", "release_all", "release_lesson"]
 
@@ -75,7 +75,7 @@ def _files(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     return {str(p.relative_to(folder)): p for p in sorted(folder.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+            if p.is_file() and not is_working_file(p.relative_to(folder))}
 
 
 def drift(root: Path | None = None) -> list[str]:
@@ -87,7 +87,7 @@ def drift(root: Path | None = None) -> list[str]:
         scratch_root = Path(scratch)
         for lesson in every:
             shutil.copytree(lesson.source_dir, scratch_root / "solutions" / lesson.slug,
-                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
+                            ignore=shutil.ignore_patterns(*WORKING_FILES))
         db = nbgrader_run.new_gradebook(scratch_root / "var" / "gradebook.db")
         for lesson in every:
             nbgrader_run.generate_assignment(scratch_root, lesson.slug, gradebook=db)

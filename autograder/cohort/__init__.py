@@ -4,6 +4,7 @@
   intake.py   nbgrader's layout or an LMS zip (nbgrader's zip_collect), bad input in one line
   lms_names.py  Canvas's and Moodle's file names; one notebook per learner, keyed by LMS id
   learners.py   what a zip says of its learners (LMS id, name, time), into nbgrader's Student
+  roster.py   `course roster import FILE`: Canvas's gradebook / Moodle's participants CSV into the students
   export.py   `course export canvas|moodle|csv`: the gradebook in each LMS's import format
   batch.py    jobs in a process pool or on a Dask cluster; the journal that makes a run resumable
   report.py   var/grades.csv and the class report (var/report.html, matplotlib charts)

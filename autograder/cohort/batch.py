@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.grade.engine import Graded
+from course.grading.layout import is_working_file
 
 __all__ = ["Job", "Journal", "Outcome", "default_workers", "digest", "grade_job", "release_files", "run_batch"]
 
@@ -174,7 +175,7 @@ def default_workers() -> int:
 
 def release_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
     return tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in sorted(folder.rglob("*"))
-                 if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts)
+                 if p.is_file() and not is_working_file(p.relative_to(folder)))
 
 
 def clear_folders() -> None:  # pragma: no cover - tidy-up for long-lived processes

@@ -8,9 +8,11 @@ to its learners. Each format here is the one the LMS reads back (docs/lms.md cit
   canvas  Canvas's gradebook CSV: `Student`, `ID`, `SIS User ID`, `SIS Login ID`, `Section`, then one
           column per lesson, in points; a second row "Points Possible" holds each lesson's maximum
           (optional for Canvas, written as Canvas's own export writes it). Canvas matches a row by
-          `ID` (its user id: nbgrader's `Student.lms_user_id`, filled from the LMS zip by intake).
+          `ID` (its user id: nbgrader's `Student.lms_user_id`, filled from the LMS zip by intake); the
+          SIS ids and the section come from `course roster import` (autograder.cohort.roster).
   moodle  Moodle's grade import CSV: `First name`, `Last name`, `Email address`, then one column
-          per lesson; on import, map "Email address" to "useremail" and each lesson to its grade item.
+          per lesson; on import, map "Email address" to "useremail" and each lesson to its grade item
+          (or, `key="idnumber"`, `ID number` in its place, mapped to "useridnumber").
   csv     the course's own: one row per learner and lesson, with every identifier the gradebook holds.
 
 Scores are nbgrader's (`SubmittedAssignment.score`: a manual grade from formgrader counts over the
@@ -54,6 +56,10 @@ class Learner:
     last_name: str = ""
     email: str = ""
     lms_user_id: str = ""
+    sis_user_id: str = ""   # these four from `course roster import` (autograder.cohort.roster)
+    sis_login_id: str = ""
+    section: str = ""
+    id_number: str = ""     # Moodle's ID number
 
 
 @dataclass
@@ -69,10 +75,15 @@ def read_table(gb: Any) -> GradeTable:
     """The learners, lessons and scores of an open `nbgrader.api.Gradebook`."""
     from nbgrader.api import MissingEntry
 
+    from autograder.cohort.roster import RosterFields, roster_fields
+
     table = GradeTable()
+    roster = roster_fields(gb)
     for student in gb.students:
+        more = roster.get(student.id, RosterFields())
         table.learners.append(Learner(student.id, student.first_name or "", student.last_name or "",
-                                      student.email or "", student.lms_user_id or ""))
+                                      student.email or "", student.lms_user_id or "", more.sis_user_id,
+                                      more.sis_login_id, more.section, more.id_number))
     for assignment in gb.assignments:
         table.lessons.append((assignment.name, float(assignment.max_score)))
         for learner in table.learners:
@@ -103,11 +114,13 @@ def _canvas(table: GradeTable) -> list[list[str]]:
     for learner in sorted(table.learners, key=lambda x: (x.last_name.lower(), x.first_name.lower(), x.student)):
         name = ", ".join(part for part in (learner.last_name, learner.first_name) if part) or learner.student
         scores = [table.scores.get((learner.student, lesson)) for lesson, _ in table.lessons]
-        rows.append([name, learner.lms_user_id, "", "", ""] + ["" if s is None else _number(s[0]) for s in scores])
+        rows.append([name, learner.lms_user_id, learner.sis_user_id, learner.sis_login_id, learner.section] + ["" if s is None else _number(s[0]) for s in scores])
     return rows
 
 
-def _moodle(table: GradeTable) -> list[list[str]]:
+def _moodle(table: GradeTable, key: str = "email") -> list[list[str]]:
+    if key == "idnumber":
+        return _moodle_by_id_number(table)
     missing = [learner for learner in table.learners if not learner.email]
     if missing:
         raise _missing("email address", missing, "Moodle matches grades by email or ID number: set each email with "
@@ -117,6 +130,19 @@ def _moodle(table: GradeTable) -> list[list[str]]:
     for learner in sorted(table.learners, key=lambda x: (x.last_name.lower(), x.first_name.lower(), x.student)):
         scores = [table.scores.get((learner.student, lesson)) for lesson, _ in table.lessons]
         rows.append([learner.first_name, learner.last_name, learner.email]
+                    + ["" if s is None else _number(s[0]) for s in scores])
+    return rows
+
+
+def _moodle_by_id_number(table: GradeTable) -> list[list[str]]:
+    missing = [learner for learner in table.learners if not learner.id_number]
+    if missing:
+        raise _missing("Moodle ID number", missing, "import Moodle's participants download with its ID number column "
+                       "(`course roster import FILE`), or export keyed by email (--key email)")
+    rows = [MOODLE_IDENTITY[:2] + ["ID number"] + [name for name, _ in table.lessons]]
+    for learner in sorted(table.learners, key=lambda x: (x.last_name.lower(), x.first_name.lower(), x.student)):
+        scores = [table.scores.get((learner.student, lesson)) for lesson, _ in table.lessons]
+        rows.append([learner.first_name, learner.last_name, learner.id_number]
                     + ["" if s is None else _number(s[0]) for s in scores])
     return rows
 
@@ -132,19 +158,24 @@ def _plain(table: GradeTable) -> list[list[str]]:
     return rows
 
 
-def render(kind: str, table: GradeTable) -> str:
-    """The CSV text of `table` in format `kind` (canvas, moodle, csv); raises `ExportError`."""
+def render(kind: str, table: GradeTable, key: str = "email") -> str:
+    """The CSV text of `table` in format `kind` (canvas, moodle, csv); raises `ExportError`.
+
+    `key`: what Moodle matches rows by, `email` or `idnumber` (Moodle's "Identify user by")."""
     writers = {"canvas": _canvas, "moodle": _moodle, "csv": _plain}
     if kind not in writers:
         raise ExportError(f"{kind!r} is not an export format; choose one of {', '.join(FORMATS)}")
+    if key not in ("email", "idnumber"):
+        raise ExportError(f"{key!r} is not a Moodle key; choose email or idnumber")
     if not table.learners:
         raise ExportError("the gradebook has no learners yet; grade a cohort first (course autograde DIR|ZIP)")
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(writers[kind](table))
+    rows = _moodle(table, key) if kind == "moodle" else writers[kind](table)
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
 
 
-def export_grades(kind: str, root: Path, to: Path | None = None) -> tuple[Path, GradeTable]:
+def export_grades(kind: str, root: Path, to: Path | None = None, key: str = "email") -> tuple[Path, GradeTable]:
     """Write the gradebook of the course at `root` as `kind`; returns the file written and what it holds."""
     from autograder.gradebook.nbgrader_run import _quiet
 
@@ -156,7 +187,7 @@ def export_grades(kind: str, root: Path, to: Path | None = None) -> tuple[Path, 
 
         with Gradebook(f"sqlite:///{db}", COURSE_ID) as gb:
             table = read_table(gb)
-    text = render(kind, table)  # before any file is touched: a refused export leaves the last one in place
+    text = render(kind, table, key)  # before any file is touched: a refused export leaves the last one in place
     out = to or root / "var" / "export" / f"{kind}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")

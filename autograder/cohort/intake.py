@@ -31,6 +31,7 @@ from typing import Any
 from traitlets import Dict
 
 from autograder.cohort.lms_names import LmsFile, RefusedInput, choose, parse
+from autograder.cohort.roster import adopt_roster
 from course.grading.layout import Lesson, lessons
 
 __all__ = ["InputError", "Intake", "Learner", "Submission", "lms_collector", "read_input"]
@@ -158,7 +159,7 @@ def _from_zip(archive: Path, root: Path, lesson: str | None) -> Intake:
                          "name submissions); unzip it into <student>/<NN-slug>/<NN-slug>.ipynb and give that folder")
     files = [_timed(f, i) for i, f in notebooks]
     try:
-        choice = choose(files, f"{slug}.ipynb", same=contents)
+        choice = adopt_roster(choose(files, f"{slug}.ipynb", same=contents), root)  # Moodle: the roster's key
     except RefusedInput as error:
         raise InputError(f"{archive}: {error}") from None
     work = root / "var" / "lms"

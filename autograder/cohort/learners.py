@@ -45,7 +45,7 @@ def remember_learners(gradebook: Path, submissions: Iterable[Submission]) -> int
             for sub in from_zip:
                 assert sub.learner is not None
                 student = gb.update_or_create_student(sub.student)
-                if not student.lms_user_id:
+                if not student.lms_user_id and sub.student == sub.learner.lms_id:  # not a roster key (Moodle)
                     student.lms_user_id = sub.learner.lms_id
                 if not (student.first_name or student.last_name):
                     student.first_name, student.last_name = split_name(sub.learner.lms, sub.learner.name)

@@ -26,7 +26,7 @@ from autograder.grade.engine import Graded as Verdict
 from autograder.grade.trusted import trusted_autograde
 from autograder.gradebook import nbgrader_run
 from autograder.gradebook.results import NotebookGrade, read_grades
-from course.grading.layout import Lesson
+from course.grading.layout import WORKING_FILES, Lesson
 
 __all__ = ["Graded", "ScratchCourse"]
 
@@ -44,7 +44,7 @@ class ScratchCourse:
         self._tmp = None if root else tempfile.TemporaryDirectory(prefix="course-scratch-")
         self.root = Path(root) if root else Path(self._tmp.name)  # type: ignore[union-attr]
         shutil.copytree(lesson.source_dir, self.root / "solutions" / lesson.slug, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
+                        ignore=shutil.ignore_patterns(*WORKING_FILES))
         self.gradebook = nbgrader_run.new_gradebook(self.root / "var" / "gradebook.db")
         nbgrader_run.generate_assignment(self.root, lesson.slug, gradebook=self.gradebook)
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from course.grading.layout import WORKING_FILES
+
 __all__ = ["CELL_TIMEOUT", "COURSE_ID", "DIRECTORIES", "GRADEBOOK", "apply", "nbgrader_config"]
 
 COURSE_ID = "twelve-factor-agents"
@@ -35,7 +37,7 @@ DIRECTORIES = {
     "solution_directory": "var/solution",
     "source_with_tests_directory": "var/source_with_tests",
 }
-_IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.db", ".DS_Store", "var"]
+_IGNORE = [*WORKING_FILES, "feedback", "*.db", ".DS_Store", "var"]
 
 
 def apply(c: Any, root: Path | str, *, gradebook: Path | str | None = None) -> Any:

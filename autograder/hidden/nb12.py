@@ -405,7 +405,7 @@ def step_stores_what_each_choice_calls_for(rng, step, learner):
     already made) and a hand-back: the events stored, in order, then the one thing to do."""
     ticket, policy = _drawn_ticket(rng), _policy(rng)
     order = rng.randrange(1000, 10_000)
-    small, big = round(rng.uniform(5, policy.approval_limit - 1), 2), round(policy.approval_limit + rng.uniform(1, 500), 2)
+    small, big = round(rng.uniform(5, policy.approval_limit - 1), 2), round(policy.approval_limit + rng.uniform(1, 500), 1)
     base = _base(rng, ticket, order)
     refund = {"order_id": order, "amount": small, "reason": "damaged"}
     above = {"order_id": order, "amount": big, "reason": rng.choice(("damaged", "not_received"))}
@@ -439,9 +439,21 @@ def step_stores_what_each_choice_calls_for(rng, step, learner):
                 assert asked_for.get("order_id") == order and asked_for.get("amount") == big, (
                     f"{where}, the approval asked for is {asked_for}: the guard's RequestApproval, for the order and "
                     "the amount chosen.")
+                error = held[len(events) + 1].get("error")
+                want = (f"Failed: a refund of ${big:.2f} needs a person's approval first (the limit is "
+                        f"${policy.approval_limit:.2f}). A person was asked; wait for their answer.")
+                assert error == want, f"{where}, the stored error is {error!r}, not lesson 09's {want!r}."
             if stored[1:2] and stored[1].get("kind") == "tool_error":
                 error = str(held[len(events) + 1].get("error", ""))
                 assert error and len(error) <= 300, f"{where}, the stored error is {error[:80]!r}: a short line."
+        # the rules are the state's: a refund well below any shop's usual limit, above this state's own
+        strict = policy.model_copy(update={"approval_limit": round(rng.uniform(5, 20), 2)})
+        arguments = {"order_id": order, "amount": round(rng.uniform(strict.approval_limit + 1, 45), 1), "reason": "damaged"}
+        stored, then = _expected(base, strict, "issue_refund", arguments)
+        got = _call("step(state, Chosen('issue_refund', ...))", step, _state(learner, ticket, strict, base),
+                    _chosen(learner, "issue_refund", arguments)).value
+        _judge(got, base, stored, then, f"On a refund of ${arguments['amount']:.2f} with the state's approval limit at "
+                                        f"${strict.approval_limit:.2f} (read the rules from state.policy)")
 
 
 @hidden.test("step_says_what_comes_next")
@@ -476,9 +488,10 @@ def step_says_what_comes_next(rng, step, learner):
             if then.get("kind") == "escalate":
                 escalation = _args(held[-1]) if isinstance(_args(held[-1]), dict) else {}
                 reason, urgency = str(escalation.get("reason", "")), escalation.get("urgency")
-                assert last_error in reason and str(_MAX_ERRORS) in reason and urgency == "high", (
+                want = f"{_MAX_ERRORS} errors in a row; the last: {last_error}"
+                assert reason == want and urgency == "high", (
                     f"{where}, the escalation says {reason[:100]!r} (urgency {urgency!r}): lesson 09's escalation, "
-                    "naming the last error, urgency 'high'.")
+                    f"with the reason {want!r}, urgency 'high'.")
 
 
 _OUT_OF_REACH = ("time", "random", "datetime", "current_shop", "store", "load_thread", "append_event", "act",
@@ -519,7 +532,7 @@ def step_is_pure(rng, step, learner):
             what = f"step(state, {name or _shown([fed])[0]})"
             before, given_event = _dump(state), _dump(event)
             answers = []
-            for _ in range(2):
+            for _ in range(2 if name else 15):
                 try:
                     answers.append(step(state, event).value)
                 except LearnerNotImplemented:
@@ -529,9 +542,9 @@ def step_is_pure(rng, step, learner):
                         f"{what} raised {error.type} with time, random and the store out of its reach: step must "
                         "use only its arguments (the state holds the thread and the rules).") from None
             assert not touched, f"{what} called {', '.join(sorted(set(touched)))}: step must use only its arguments."
-            assert answers[0] == answers[1], (
-                f"{what} answered two different ways to the same state and event: it keeps something between calls, "
-                "or reads a clock or a random source.")
+            assert all(answer == answers[0] for answer in answers), (
+                f"{what}, called {len(answers)} times, answered the same state and event in different ways: it keeps "
+                "something between calls (a count, a cache), or reads a clock or a random source.")
             assert _dump(state) == before and _dump(event) == given_event, (
                 f"{what} changed the state or the event it was given: return a new state, leave them as they were.")
             if name:
@@ -615,6 +628,11 @@ def _turns(rng: random.Random, order: int) -> list[tuple[str, list[dict[str, Any
                           [_result("request_approval", {"approved": rng.random() < 0.5, "by": "Ada"})]))
         else:
             turns.append(("model_error", [], [_error("model", f"ToolCallError: unknown tool {words(rng)!r}.")]))
+    bounced = _call_event("escalate", {"reason": f"Handed back by {words(rng)}: no agent could serve it.",
+                                       "urgency": "high"})
+    turns.insert(rng.randrange(len(turns) + 1), (
+        "transfer_to_triage", [_call_event("transfer_to_triage", {"reason": f"Not about a {words(rng)}."}),
+                               _result("transfer_to_triage", {"agent": "triage"})], [bounced]))
     turns.append(("done", [_finished(f"Handled the {words(rng)}.")], []))
     return turns
 
@@ -625,10 +643,11 @@ def _log_of(ticket: Ticket, turns: list[tuple[str, list[dict[str, Any]], list[di
 
 class _Reducer:
     """The grader's reducer: answers each choice with the turn's recorded stores, each world event with AskModel;
-    at `planted` (a turn, and "choice" / "world" / "past_end") it answers something else. Records what it is fed."""
+    at `planted` (a turn, and "choice" / "world" / "past_end" / "echo") it answers something else. Records what it is fed."""
 
-    def __init__(self, learner: Learner, turns: list[Any], planted: tuple[int, str] | None = None) -> None:
-        self.learner, self.turns, self.planted = learner, turns, planted
+    def __init__(self, learner: Learner, turns: list[Any], planted: tuple[int, str] | None = None,
+                 echo: dict[str, Any] | None = None) -> None:
+        self.learner, self.turns, self.planted, self.echo = learner, turns, planted, echo
         self.fed: list[str] = []
         self.turn = -1
         self.chosen = iter([t for t, (what, _, _) in enumerate(turns) if what != "model_error"])
@@ -646,10 +665,13 @@ class _Reducer:
             if self.planted == (self.turn, "choice"):
                 stored = [_call_event(stored[0]["name"], {**_args(stored[0]), "order_id": 1})] + stored[1:] \
                     if stored[0].get("kind") == "tool_call" else [_finished("Something else.")]
+            if self.planted == (self.turn, "echo") and self.echo is not None:
+                stored = [self.echo, *stored]
             if self.planted == (self.turn, "past_end"):
                 stored = [*stored, _call_event("send_message", {"body": "One more."})]
             last = stored[-1]
             then = (learner["Stop"](status="done") if last.get("kind") == "finished" else
+                    learner["Stop"](status="working") if last.get("kind") == "tool_result" else
                     learner["Stop"](status="waiting") if last.get("name") in _HUMAN else
                     learner["RunTool"](call=learner["EVENT"].validate_python(last)))
             return state, [*(self._store(event) for event in stored), then]
@@ -696,20 +718,21 @@ def a_faithful_log_replays_to_the_end(rng, diverges_at, learner):
 def the_first_divergent_step_is_found(rng, diverges_at, learner):
     """A divergence planted at a drawn turn: on the model's choice, on a world event, or past the log's end."""
     ticket, policy = _drawn_ticket(rng), _policy(rng)
-    for where in rng.sample(["choice", "world", "past_end"], 3):
+    for where in rng.sample(["choice", "world", "past_end", "echo"], 4):
         turns = _turns(rng, rng.randrange(1000, 10_000))
         log = _log_of(ticket, turns)
         candidates = [t for t, (what, stored, world) in enumerate(turns)
-                      if stored and (where == "choice" or world)]
+                      if stored and (where == "choice" or world) and (where != "echo" or t < len(turns) - 1)]
         turn = len(turns) - 1 if where == "past_end" else rng.choice(candidates)
         starts = 1 + sum(len(stored) + len(world) for _, stored, world in turns[:turn])
         want = starts + len(turns[turn][1]) if where == "world" else starts
-        reducer = _Reducer(learner, turns, planted=(turn, where))
+        reducer = _Reducer(learner, turns, planted=(turn, where), echo=log[0])
         got = _call("diverges_at(thread, policy, reducer)", diverges_at, _thread(learner, ticket, log), policy,
                     reducer).value
         said = {"choice": "stores another call for the model's choice",
                 "world": "stores an event after a recorded world event",
-                "past_end": "stores one event more than the log holds"}[where]
+                "past_end": "stores one event more than the log holds",
+                "echo": "first stores an event the log holds elsewhere (its ticket)"}[where]
         assert got == want, (
             f"In a log of {len(log)} events where the reducer {said} (the step that began at position {want}), "
             f"diverges_at returned {got!r}: return where that step began, the event it was fed (for a choice, the "

@@ -62,6 +62,7 @@ _FAILING = [_call("issue_refund", order_id=1042, amount=20.0, reason="damaged"),
                       "interrupted; else working); errors +1 on ToolFailed, kept on ToolRequested, else 0.")
 def replay_folds_status_and_errors(replay, ns):
     cases = [_start(ns), _start(ns) + _FAILING, _start(ns) + _FAILING[:3],
+             _start(ns) + _FAILING[:2] + [{"kind": "tool_result", "name": "get_order", "result": "{}"}],
              _start(ns) + [_call("ask_customer", question="Which one?", options=[], urgency="normal", channel="email")],
              _start(ns) + [{"kind": "finished", "summary": "Done."}]]
     for data in cases:
@@ -79,7 +80,7 @@ def replay_folds_status_and_errors(replay, ns):
                       "return state.model_copy(update={...}).")
 def evolve_leaves_its_input_unchanged(evolve, ns):
     state = _given(ns, "start")(_TICKET, _POLICY)
-    for data in _start(ns) + _FAILING:
+    for data in _start(ns) + _FAILING + [{"kind": "tool_result", "name": "send_message", "result": "{}"}] + _FAILING:
         before = state.model_dump()
         (event,) = _events(ns, data)
         after = evolve(state, event)
@@ -87,7 +88,8 @@ def evolve_leaves_its_input_unchanged(evolve, ns):
         assert len(after.thread.events) == len(state.thread.events) + 1, "evolve should add exactly one event"
         state = after
     assert (state.status, state.errors) == ("working", 2), (
-        f"after two failed refunds the state says {state.status!r}, {state.errors} errors; not 'working', 2")
+        f"after two failed refunds, a result, then two failed refunds again, the state says {state.status!r}, "
+        f"{state.errors} errors; not 'working', 2 (a result ends a run of errors)")
 
 
 # --- 12.2 step --------------------------------------------------------------------------------------------------
@@ -144,6 +146,11 @@ def each_choice_is_answered(step, ns):
             assert _said(effects) == want, f"step on the choice {name}{arguments} answered {_said(effects)}, not {want}"
             assert len(after.thread.events) == 3 + sum(1 for e in effects if e.kind == "store"), (
                 f"on {name}, the new state does not hold the events step stores")
+        _, effects = step(_state(ns, _start(ns)), _chosen(ns, "issue_refund", order_id=1042, amount=80.5, reason="damaged"))
+        error = effects[1].event.error if len(effects) > 1 and effects[1].kind == "store" else None
+        want = ("Failed: a refund of $80.50 needs a person's approval first (the limit is $75.50). A person was asked; "
+                "wait for their answer.")
+        assert error == want, f"a refund of $80.50 above a $75.50 limit stored the error {error!r}, not {want!r}"
         refunded = _start(ns) + [_call("issue_refund", order_id=1042, amount=20.0, reason="damaged"),
                                  {"kind": "tool_result", "name": "issue_refund", "result": json.dumps({"order_id": 1042})}]
         _, effects = step(_state(ns, refunded), _chosen(ns, "issue_refund", order_id=1042, amount=20.0, reason="damaged"))
@@ -170,6 +177,11 @@ def after_an_event_step_says_what_next(step, ns):
             after, effects = step(_state(ns, data), fed)
             assert _said(effects) == want, f"step after a stored {event['kind']} answered {_said(effects)}, not {want}"
             assert after.thread.events[len(data)] == fed, "the new state does not hold the event step was fed"
+            if want[0] == "store:tool_call:escalate":
+                escalation = json.loads(effects[0].event.arguments)
+                reason = f"3 errors in a row; the last: {event['error']}"
+                assert escalation.get("reason") == reason and escalation.get("urgency") == "high", (
+                    f"the escalation says {escalation}: the reason should be {reason!r}, the urgency 'high'")
 
 
 class _OutOfReach:
@@ -195,6 +207,12 @@ def step_is_pure(step, ns):
             assert state.model_dump() == before, "step changed the state it was given"
             assert _said(first[1]) == _said(second[1]) and first[0] == second[0], (
                 "step answered the same state and event two ways: it keeps something between calls")
+        state = _state(ns, _start(ns)[:2])
+        (result,) = _events(ns, {"kind": "tool_result", "name": "get_order", "result": "{}"})
+        answers = {repr(_said(step(state, result)[1])) for _ in range(20)}
+        assert answers == {"['ask_model']"}, (
+            f"step, called 20 times on the same result, answered {sorted(answers)}: it keeps something between calls "
+            "(the step budget is the runtime's)")
 
 
 # --- 12.3 diverges_at ------------------------------------------------------------------------------------------
@@ -203,8 +221,10 @@ class _Recorded:
     """A reducer that stores what the log recorded for each choice, and can be told to store something else."""
 
     def __init__(self, ns: Any, turns: list[list[dict[str, Any]]], wrong_at: int | None = None,
-                 more_at: int | None = None, world_at: int | None = None) -> None:
+                 more_at: int | None = None, world_at: int | None = None,
+                 wrong: list[dict[str, Any]] | None = None) -> None:
         self.ns, self.turns, self.wrong_at, self.more_at, self.world_at = ns, turns, wrong_at, more_at, world_at
+        self.wrong = wrong or [{"kind": "finished", "summary": "Something else."}]
         self.fed: list[str] = []
         self.turn = -1
 
@@ -215,12 +235,13 @@ class _Recorded:
             self.fed.append(f"chosen:{fed.name}")
             stored = self.turns[self.turn]
             if self.turn == self.wrong_at:
-                stored = [{"kind": "finished", "summary": "Something else."}]
+                stored = self.wrong
             if self.turn == self.more_at:
                 stored = [*stored, _call("send_message", body="One more.")]
             events = _events(ns, *stored)
             last = events[-1]
             then = (_given(ns, "Stop")(status="done") if last.kind == "finished"
+                    else _given(ns, "Stop")(status="working") if last.kind == "tool_result"
                     else _given(ns, "RunTool")(call=last))
             return state, [*(_given(ns, "Store")(event=e) for e in events), then]
         self.fed.append(fed.kind)
@@ -236,11 +257,18 @@ _WORLD = [[{"kind": "tool_result", "name": "get_order", "result": "{}"}],
           [{"kind": "tool_result", "name": "send_message", "result": "{}"}], []]
 
 
-def _log(ns: Any) -> Any:
+def _log(ns: Any, turns: list[list[dict[str, Any]]] = _TURNS, world: list[list[dict[str, Any]]] = _WORLD) -> Any:
     data = _start(ns)[:1]
-    for stored, world in zip(_TURNS, _WORLD, strict=True):
-        data += stored + world
+    for stored, fed in zip(turns, world, strict=True):
+        data += stored + fed
     return _thread(ns, data)
+
+
+# handed back to triage, then escalated by the runtime (no agent could serve it): a call the model did not choose
+_BOUNCED = [_TURNS[0], [_call("transfer_to_triage", reason="Not a refund."),
+                        {"kind": "tool_result", "name": "transfer_to_triage", "result": json.dumps({"agent": "triage"})}],
+            _TURNS[2]]
+_BOUNCED_WORLD = [_WORLD[0], [_call("escalate", reason="Handed back twice.", urgency="high")], []]
 
 
 @visible("12.3", hint="After AskModel, feed model_choice(events[k]) and check each Store against events[k]; "
@@ -253,6 +281,12 @@ def a_reproduced_log_gives_none(diverges_at, ns):
     assert got is None, f"a log the reducer reproduces gave {got!r}, not None"
     with _swapped(ns, step=_Recorded(ns, _TURNS)):
         assert diverges_at(_log(ns), _POLICY) is None, "with no reducer given, diverges_at should use step"
+    reducer = _Recorded(ns, _BOUNCED)
+    got = diverges_at(_log(ns, _BOUNCED, _BOUNCED_WORLD), _POLICY, reducer)
+    want = ["ticket", "chosen:get_order", "tool_result", "chosen:transfer_to_triage", "tool_call", "chosen:done"]
+    assert reducer.fed == want and got is None, (
+        f"a log handed back to triage, then escalated, fed the reducer {reducer.fed} and gave {got!r}, not {want} "
+        "and None: a recorded call is the model's choice only right after an AskModel")
 
 
 @visible("12.3", hint="Return `begun`: the position where the step that stored something else began.")
@@ -260,6 +294,9 @@ def the_first_divergence_is_found(diverges_at, ns):
     for turn, want in ((1, 3), (2, 5)):
         got = diverges_at(_log(ns), _POLICY, _Recorded(ns, _TURNS, wrong_at=turn))
         assert got == want, f"a reducer that stores something else for choice {turn + 1} gave {got!r}, not {want}"
+    got = diverges_at(_log(ns), _POLICY, _Recorded(ns, _TURNS, wrong_at=1, wrong=_TURNS[0]))
+    assert got == 3, (f"a reducer that stores the get_order call (recorded at 1) again for choice 2 gave {got!r}, not "
+                      "3: each Store must be the next recorded event, not one anywhere in the log")
     got = diverges_at(_log(ns), _POLICY, _Recorded(ns, _TURNS, world_at=0))
     assert got == 2, f"a reducer that stores an event after the first tool's result (position 2) gave {got!r}, not 2"
     got = diverges_at(_log(ns), _POLICY, _Recorded(ns, _TURNS, more_at=2))

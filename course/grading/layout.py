@@ -18,9 +18,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "Lesson", "LessonError", "find_lesson", "lessons"]
+__all__ = ["REPO_ROOT", "WORKING_FILES", "Lesson", "LessonError", "find_lesson", "is_working_file", "lessons"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# What tools leave in a lesson folder while it runs (Python, Jupyter, hypothesis's example database):
+# never part of a release, a submission's files or an edition.
+WORKING_FILES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis")
 _SLUG = re.compile(r"^(\d{2})-[a-z0-9][a-z0-9-]*$")
 
 
@@ -87,3 +90,10 @@ def find_lesson(name: str | int, root: Path | None = None, *, released: bool = F
             return lesson
     known = ", ".join(lesson.slug for lesson in every) or "none yet"
     raise LessonError(f"{name!r} is not one of the course's lessons (known: {known})")
+
+
+def is_working_file(relative: Path) -> bool:
+    """Whether a path inside a lesson folder is one of the WORKING_FILES (or inside one)."""
+    return any(part in ("__pycache__", ".ipynb_checkpoints", ".hypothesis") or part.endswith(".pyc")
+               for part in relative.parts)
+
