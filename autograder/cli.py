@@ -228,3 +228,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     edition.add_argument("--upto", type=int, default=None,
                          help="only lessons up to this number (release N ships the solution of N-1)")
     edition.set_defaults(handler=student_edition_command)
+    from autograder.rubric.cli import register as register_capstone
+
+    register_capstone(subparsers)

@@ -25,9 +25,10 @@ from special_cases.nb09 import SPECIAL_CASES as NB09
 from special_cases.nb10 import SPECIAL_CASES as NB10
 from special_cases.nb11 import SPECIAL_CASES as NB11
 from special_cases.nb12 import SPECIAL_CASES as NB12
+from special_cases.nb13 import SPECIAL_CASES as NB13
 
 __all__ = ["SPECIAL_CASES"]
 
 SPECIAL_CASES: dict[int, dict[str, list[str]]] = {1: NB01, 2: NB02, 3: NB03, 4: NB04, 5: NB05, 6: NB06, 7: NB07, 8: NB08,
                                                    9: NB09, 10: NB10, 11: NB11,
-                                                   12: NB12}
+                                                   12: NB12, 13: NB13}

@@ -1,0 +1,1 @@
+../../stages/stage_04.py

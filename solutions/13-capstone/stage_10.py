@@ -1,0 +1,1 @@
+../../stages/stage_10.py
