@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import random
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.boundary.link import TimeLimit, WorkerDied
 from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented
 from autograder.rubric.probe import Probe, Seen
-from autograder.rubric.subject import Build, NoAgent, Subject
+from autograder.rubric.subject import Build, NoAgent, Restarts, Subject
 from course.worker.values import short_text
 
 __all__ = ["ProbeResult", "RunResult", "run_probe"]
@@ -72,8 +73,10 @@ class ProbeResult:
 
 def run_probe(probe: Probe, learner: Learner, seed: int, k: int, build: Build | None = None) -> ProbeResult:
     """`probe` run `k` times against the agent named `agent` in `learner`'s namespace (or the one `build` makes)."""
-    return ProbeResult(probe, tuple(_run_once(probe, Subject(learner, build), random.Random(f"{seed}:{probe.id}:{i}"))
-                                    for i in range(k)))
+    with ExitStack() as stack:
+        restarts = Restarts(stack)
+        return ProbeResult(probe, tuple(_run_once(probe, Subject(learner, build, restarts),
+                                                  random.Random(f"{seed}:{probe.id}:{i}")) for i in range(k)))
 
 
 def _run_once(probe: Probe, subject: Subject, rng: random.Random) -> RunResult:

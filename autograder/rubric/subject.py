@@ -8,11 +8,11 @@ so that each exercise is scored by the probes of its factors (autograder.hidden.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from autograder.boundary.remote import FreshWorkerUnavailable, Learner, Remote
 
-__all__ = ["AGENT_NAME", "NoAgent", "Subject"]
+__all__ = ["AGENT_NAME", "NoAgent", "Restarts", "Subject"]
 
 AGENT_NAME = "agent"  # the name the rubric reads in the learner's namespace
 
@@ -30,12 +30,30 @@ def _named(learner: Learner) -> Remote:
     return learner[AGENT_NAME]
 
 
+class Restarts:
+    """One restarted interpreter, shared by the k runs of a probe (a restart costs a second): each run's threads
+    are new to it all the same, since none was made there. Ends with the `stack` it is given."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._learner: Learner | None = None
+
+    def of(self, learner: Learner) -> Learner:
+        if self._learner is None:
+            try:
+                self._learner = self._stack.enter_context(learner.fresh(interpreter=True))
+            except FreshWorkerUnavailable:
+                self._learner = learner
+        return self._learner
+
+
 class Subject:
     """The agent in one process of the learner's code, and the same agent in a restarted or forked one."""
 
-    def __init__(self, learner: Learner, build: Build | None = None) -> None:
+    def __init__(self, learner: Learner, build: Build | None = None, restarts: Restarts | None = None) -> None:
         self.learner = learner
         self._build = build or _named
+        self._restarts = restarts
         self._agent: Remote | None = None
 
     @property
@@ -52,6 +70,9 @@ class Subject:
     @contextmanager
     def restarted(self) -> Iterator[Subject]:
         """The agent in a new interpreter that ran the same cells (a restart); this one where none can be had."""
+        if self._restarts is not None:
+            yield Subject(self._restarts.of(self.learner), self._build)
+            return
         try:
             with self.learner.fresh(interpreter=True) as other:
                 yield Subject(other, self._build)
