@@ -38,6 +38,7 @@ class ToolSide(Adapter):
     """Factors 1-4: parse a tool call, render the prompt, build the context, ask for the next step."""
 
     def parse_tool_call(self, name: str, arguments: str) -> dict:
+        """The model's call as {"name", "arguments"}; ValueError for a call the stage refuses."""
         s = self.requires("parse_tool_call", "ToolCallError")
         try:
             intent = s.parse_tool_call(name, arguments)
@@ -46,14 +47,17 @@ class ToolSide(Adapter):
         return {"name": name, "arguments": intent.model_dump(mode="json")}
 
     def system_prompt(self, policy: dict) -> str:
+        """The prompt text for the policy given (never the shop's own)."""
         s = self.requires("system_prompt")
         return s.system_prompt(ShopPolicy.model_validate(policy)).text
 
     def context(self, ticket: dict) -> list[dict]:
+        """The chat messages for a new thread of the ticket, within the stage's budget."""
         s = self.requires("build_context", "thread_for", "CONTEXT_BUDGET")
         return list(s.build_context(s.thread_for(self.ticket(ticket)), s.CONTEXT_BUDGET))
 
     def next_step(self, ticket: dict) -> dict:
+        """The model's first step on the ticket, as {"name", "arguments"}; nothing runs."""
         s = self.requires("determine_next_step", "intent_name", "system_prompt", "thread_for")
         intents = getattr(s, "AGENT_INTENTS", s.INTENTS)
         prompt = s.system_prompt(current_shop().policy)
@@ -67,16 +71,19 @@ class ThreadSide(ToolSide):
     """Factors 5-10: launch a ticket, read its stored thread, resume it with a person's answer."""
 
     def launch(self, ticket: dict) -> str:
+        """Start the stage's agent on the ticket; the stored thread's id."""
         if hasattr(self.stage, "launch"):
             return self.stage.launch(self.ticket(ticket))
         return self.requires("run_agent", "new_thread").run_agent(self.ticket(ticket))  # lesson 05
 
     def thread(self, thread_id: str) -> dict:
+        """{"status": ..., "events": [...]}, read from the store."""
         s = self.requires("load_thread", "status_of")
         thread = s.load_thread(thread_id)
         return {"status": s.status_of(thread), "events": [event.model_dump(mode="json") for event in thread.events]}
 
     def resume(self, thread_id: str, answer: dict) -> str:
+        """Answer the pending request (an approval or a reply) and run on; the new status."""
         s = self.requires("resume", "pending_request", "Approval", "CustomerReply")
         pending = s.pending_request(s.load_thread(thread_id))
         if pending is None:
@@ -97,6 +104,7 @@ class CourseAgent(ThreadSide):
     """Factors 11-12: a signed webhook delivery, and the reducer as plain data. With 13.1 and 13.2: the protocol."""
 
     def receive_webhook(self, headers: dict, body: str, secret: str, now: int) -> dict:
+        """Verify a delivery at `now`, then run its ticket once per delivery id."""
         s = self.requires("verify_webhook", "WebhookRejected", "trigger", "Origin")
         try:
             payload = s.verify_webhook(headers, body.encode(), secret, now)
@@ -106,10 +114,12 @@ class CourseAgent(ThreadSide):
         return {"accepted": True, "thread_id": s.trigger(ticket, origin, headers["webhook-id"])}
 
     def start(self, ticket: dict) -> dict:
+        """The reducer's first state for the ticket, as data."""
         s = self.requires("start", "State")
         return s.start(self.ticket(ticket), current_shop().policy).model_dump(mode="json")
 
     def step(self, state: dict, event: dict) -> dict:
+        """{"state": ..., "effects": [...]} after one of the thread's events, as data."""
         s = self.requires("step", "State", "Event")
         after, effects = s.step(s.State.model_validate(state), TypeAdapter(s.Event).validate_python(event))
         return {"state": after.model_dump(mode="json"), "effects": [effect.model_dump(mode="json") for effect in effects]}

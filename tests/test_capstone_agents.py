@@ -42,6 +42,14 @@ def test_an_agent_written_from_scratch_scores_the_factors_it_owns(tmp_path: Path
     assert card.score == 12
 
 
+def test_an_agent_built_with_a_framework_scores_the_factors_it_owns(tmp_path: Path) -> None:
+    card = score_path(agent_folder(tmp_path, "framework_pydantic_ai.py", stages=False), k=3, seed=9)
+    assert {r.probe.factor for r in card.results if r.status == "passed"} == set(range(1, 10))
+    assert {r.probe.factor: r.status for r in card.results if r.probe.factor > 9} == {
+        10: "failed", 11: "not-implemented", 12: "not-implemented"}
+    assert card.score == 18 and card.pass1 == 0.75
+
+
 def test_an_agent_that_never_answers_loses_the_probes_that_wait_for_it(tmp_path: Path) -> None:
     card = score_path(agent_folder(tmp_path, "hostile_loops.py"), k=1, seed=3, limits=QUICK)
     assert set(_failing(card)) == {r.probe.id for r in card.results if r.probe.factor in (5, 6, 7, 8, 9, 10, 12)}

@@ -74,14 +74,15 @@ def test_lesson_13s_agent_meets_the_protocol_and_says_what_a_stage_lacks() -> No
         sys.path.remove(str(STAGES))
 
 
-def test_the_worked_example_in_docs_is_the_scratch_agents_report_as_the_rubric_writes_it(tmp_path: Path) -> None:
-    """docs/capstone-scratch-report.md is generated: `course capstone score tests/capstone_agents/scratch.py --k 3
-    --seed 1 --report docs/capstone-scratch-report.md`."""
+@pytest.mark.parametrize(("agent", "report"), [("scratch.py", "capstone-scratch-report.md"),
+                                               ("framework_pydantic_ai.py", "capstone-pydantic-ai-report.md")])
+def test_the_worked_examples_in_docs_are_the_reports_the_rubric_writes(agent: str, report: str) -> None:
+    """docs/capstone-*-report.md are generated: `course capstone score tests/capstone_agents/AGENT --k 3 --seed 1
+    --report docs/REPORT`."""
     from autograder.rubric.report import markdown
     from autograder.rubric.score import score_path
 
     root = Path(__file__).parent.parent
-    card = score_path(root / "tests" / "capstone_agents" / "scratch.py", k=3, seed=1)
-    expected = markdown(card, "Capstone scorecard: scratch.py")
-    assert (root / "docs" / "capstone-scratch-report.md").read_text(encoding="utf-8") == expected, (
+    card = score_path(root / "tests" / "capstone_agents" / agent, k=3, seed=1)
+    assert (root / "docs" / report).read_text(encoding="utf-8") == markdown(card, f"Capstone scorecard: {agent}"), (
         "regenerate it with the command in this test's docstring")
