@@ -143,10 +143,15 @@ def autograde_command(args: argparse.Namespace) -> int:
     try:
         result = autograde_cohort(args.submissions, args.root, jobs=args.jobs, scheduler=args.scheduler, force=args.force,
                                   lesson=args.lesson, feedback=not args.no_feedback, progress=not args.quiet,
-                                  out=None if args.quiet else sys.stdout, seed=args.seed)
+                                  out=None if args.quiet else sys.stdout, seed=args.seed, student=args.student)
     except InputError as error:
         print(f"course autograde: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ncourse autograde: stopped. The submissions graded so far are in the gradebook; var/grades.csv, the "
+              "report and the feedback are not updated yet. Run the same command again to go on: nothing graded is "
+              "graded twice.", file=sys.stderr)
+        return 130
     for name in result.unmatched:
         print(f"unmatched (no learner found in its name, not graded): {name}", file=sys.stderr)
     for failure in result.failures:
@@ -216,6 +221,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                            help="only this lesson (for a zip: the lesson it holds, when its names do not say)")
     autograde.add_argument("--force", action="store_true",
                            help="re-grade every submission, not only new or changed ones")
+    autograde.add_argument("--student", default=None, metavar="ID",
+                           help="re-grade this learner only (as grades.csv names them), changed or not; everyone "
+                                "else's verdicts are kept")
     autograde.add_argument("--quiet", "-q", action="store_true", help="no progress bar or per-submission lines (CI)")
     autograde.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
     autograde.add_argument("--no-feedback", action="store_true", help="skip writing var/feedback/")

@@ -174,6 +174,60 @@ def test_a_batch_killed_in_the_middle_resumes_where_it_stopped(toy):
     assert _gradebook(toy) == sorted(expected.items())
 
 
+def test_ctrl_c_stops_a_run_with_a_sentence_and_the_next_run_goes_on(toy):
+    incoming = _folder(toy, _mixed(toy, 6))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    run = subprocess.Popen([*COURSE, "autograde", str(incoming), "--root", str(toy), "--jobs", "2", "--no-feedback"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=toy, env=env,
+                           start_new_session=True)
+    seen = run.stdout.readline()                   # one submission recorded...
+    os.killpg(run.pid, signal.SIGINT)              # ...then Ctrl-C, as a terminal sends it to the whole group
+    _, said = run.communicate(timeout=300)
+    assert f"  {LESSON}  " in seen and run.returncode == 130, (seen, said)
+    assert "stopped" in said and "Run the same command again" in said and "Traceback" not in said, said
+    result = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)
+    assert 1 <= result.resumed < 6 and result.resumed + len(result.graded_now) == 6
+    assert {g.student: g.score for g in result.grades} == {f"learner{i:02d}": EXPECTED[i % 3] for i in range(6)}
+
+
+def test_student_regrades_one_learner_and_keeps_everyone_elses_verdicts(toy):
+    incoming = _folder(toy, _mixed(toy, 3))
+    first = cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False)
+    scores = {g.student: g.score for g in first.grades}
+    for name in ("learner01", "learner02"):  # both change their notebooks to the right answers
+        nbformat.write(_notebook(toy, add=RIGHT_ADD, shout=RIGHT_SHOUT), str(incoming / name / LESSON / f"{LESSON}.ipynb"))
+    one = cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False, student="learner02")
+    assert one.graded_now == [("learner02", LESSON)] and one.resumed == 2
+    assert {g.student: g.score for g in one.grades} == {**scores, "learner02": 3}  # learner01 kept, as graded
+    assert len((toy / "var" / "grades.csv").read_text().splitlines()) == 1 + 3 * 3  # the whole class, still
+    with pytest.raises(cohort.InputError, match="no submission of learner 'nobody'"):
+        cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False, student="nobody")
+
+
+def test_a_score_set_by_hand_survives_a_regrade_and_reaches_grades_csv(toy):
+    from nbgrader.api import Gradebook
+
+    incoming = _folder(toy, _mixed(toy, 2))
+    cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False)
+    with Gradebook(f"sqlite:///{toy / 'var' / 'gradebook.db'}", "twelve-factor-agents") as gb:  # as formgrader does
+        notebook = gb.find_submission_notebook(LESSON, LESSON, "learner01")
+        lost = next(g for g in notebook.grades if g.auto_score < g.max_score)
+        lost.manual_score = lost.max_score
+        notebook.comments[0].manual_comment = "Right idea; I checked it by hand."
+        gb.db.commit()
+        gid, top, answer = lost.name, lost.max_score, notebook.comments[0].name
+    again = cohort.autograde_cohort(incoming, toy, jobs=1, feedback=False, student="learner01")
+    assert again.graded_now == [("learner01", LESSON)]
+    assert {g.student: g.score for g in again.grades}["learner01"] == EXPECTED[1] + top
+    with Gradebook(f"sqlite:///{toy / 'var' / 'gradebook.db'}", "twelve-factor-agents") as gb:
+        kept = gb.find_grade(gid, LESSON, LESSON, "learner01")
+        assert (kept.manual_score, kept.auto_score) == (top, 0)  # the grader's score kept beside the instructor's
+        assert gb.find_comment(answer, LESSON, LESSON, "learner01").manual_comment == "Right idea; I checked it by hand."
+    rows = {(r[0], r[2]): r for r in csv.reader((toy / "var" / "grades.csv").open()) if r[0] == "learner01"}
+    assert rows[("learner01", "")][4] == f"{EXPECTED[1] + top:g}"
+    assert rows[("learner01", gid)][3:5] == ["by-hand", f"{top:g}"] and "the grader gave 0" in rows[("learner01", gid)][6]
+
+
 def test_re_runs_grade_only_what_changed_and_give_identical_scores(toy):
     incoming = _folder(toy, _mixed(toy, 3))
     first = cohort.autograde_cohort(incoming, toy, jobs=2, feedback=False)

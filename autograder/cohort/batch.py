@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -142,8 +143,14 @@ def _executor(workers: int, scheduler: Any) -> tuple[futures.Executor | None, Ca
         return client.get_executor(pure=False), client.close  # type: ignore[no-untyped-call]
     if workers <= 1:
         return None, lambda: None
-    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_ignore_interrupts)
     return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """In a grading process: Ctrl-C is for the run (which stops and says so), never half a verdict here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_batch(jobs: Iterable[Job], *, record: Callable[[Outcome], None], workers: int = 1,

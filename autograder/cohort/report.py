@@ -7,8 +7,9 @@
 grades.csv has one row per learner and lesson (grade_id empty: the total, and the reason when it
 could not be graded) followed by one row per test; each carries the grading's seed, the draws of the
 hidden tests (`course autograde --seed N --force` grades that learner again with the same inputs). The report is one self-contained HTML page:
-counts, pass rate per test and per exercise, the messages most learners got, and the score
-distribution, drawn with matplotlib and embedded in the page as PNG images.
+counts, pass rate per test and per exercise, the messages most learners got (grouped by shape, each learner
+counted once), the score distribution, drawn with matplotlib and embedded in the page as PNG images whose alt text
+says what they show, and one row per learner, lowest score first. The page runs no script.
 
 Labels and messages are a learner's words (a failure message quotes what their code returned), so
 they are drawn as plain text (`parse_math=False`: `$\\frac{$` is not mathtext) and escaped in the
@@ -21,6 +22,7 @@ import base64
 import csv
 import html
 import io
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "
 @dataclass(frozen=True)
 class TestRow:
     grade_id: str
-    status: str  # passed, failed, todo, not-run
+    status: str  # passed, failed, todo, not-run, by-hand (a score an instructor set in formgrader)
     score: float
     max_score: float
     message: str = ""
@@ -67,16 +69,18 @@ def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
     return path
 
 
-def _png(figure) -> str:  # type: ignore[no-untyped-def]
+def _png(figure, alt: str) -> str:  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
     import matplotlib.pyplot as plt
 
     plt.close(figure)
-    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+    return (f'<img alt="{html.escape(alt)}" '
+            f'src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">')
 
 
-def _bars(labels: list[str], values: list[float], title: str, xlabel: str, xmax: float | None = None) -> str:
+def _bars(labels: list[str], values: list[float], title: str, xlabel: str, xmax: float | None = None,
+          unit: str = "%") -> str:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 0.35 * len(labels) + 1.2))
@@ -88,7 +92,8 @@ def _bars(labels: list[str], values: list[float], title: str, xlabel: str, xmax:
     axes.set_title(title, parse_math=False)
     if xmax is not None:
         axes.set_xlim(0, xmax)
-    return _png(figure)
+    said = "; ".join(f"{label}: {value:.0f}{unit}" for label, value in zip(labels, values, strict=True))
+    return _png(figure, f"{title} ({xlabel}). {said}")
 
 
 def _histogram(percents: list[float], title: str) -> str:
@@ -99,7 +104,44 @@ def _histogram(percents: list[float], title: str) -> str:
     axes.set_xlabel("score (% of the maximum)", parse_math=False)
     axes.set_ylabel("learners", parse_math=False)
     axes.set_title(title, parse_math=False)
-    return _png(figure)
+    bins = Counter(min(int(p // 10), 9) for p in percents)
+    said = "; ".join(f"{10 * b}-{10 * b + 10}%: {bins[b]}" for b in sorted(bins))
+    return _png(figure, f"{title}: learners per score band. {said}")
+
+
+def _passed(test: TestRow) -> bool:
+    """Passed on the grader's verdict, or given full marks by hand in formgrader."""
+    return test.status == "passed" or (test.status == "by-hand" and test.score >= test.max_score)
+
+
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\$?\d+(?:[.,]\d+)*")
+
+
+def _common_messages(rows: Sequence[LessonRow], most: int = 10) -> list[tuple[str, set[str]]]:
+    """The failure messages most learners got, one per shape (numbers and quoted values aside), each with one of its
+    wordings and the learners who got it: a learner counts once per shape, however many tests said it."""
+    learners: dict[str, set[str]] = {}
+    wording: dict[str, Counter[str]] = {}
+    for row in rows:
+        for test in row.tests:
+            if not _passed(test) and test.message:
+                shape = _VARYING.sub("…", test.message)
+                learners.setdefault(shape, set()).add(row.student)
+                wording.setdefault(shape, Counter())[test.message] += 1
+    ranked = sorted(learners, key=lambda shape: (-len(learners[shape]), shape))[:most]
+    return [(wording[shape].most_common(1)[0][0], learners[shape]) for shape in ranked]
+
+
+def _learner_table(rows: Sequence[LessonRow]) -> str:
+    """One row per learner, lowest score first (who needs help first); grades.csv has every test of each."""
+    lines = ["<table><tr><th>learner</th><th>score</th><th>%</th><th>tests passed</th><th>first test failed</th></tr>"]
+    for row in sorted(rows, key=lambda r: (r.score / r.max_score if r.max_score else 0.0, r.student)):
+        passed = sum(_passed(t) for t in row.tests)
+        failed = next((t.grade_id for t in row.tests if not _passed(t)), "")
+        percent = 100 * row.score / row.max_score if row.max_score else 0.0
+        lines.append(f"<tr><td>{html.escape(row.student)}</td><td>{row.score:g} / {row.max_score:g}</td>"
+                     f"<td>{percent:.0f}</td><td>{passed} of {len(row.tests)}</td><td>{html.escape(failed)}</td></tr>")
+    return "<h3>Learners, lowest score first</h3>" + "".join(lines) + "</table>"
 
 
 def write_report(rows: Sequence[LessonRow], path: Path, *, exercises: dict[str, dict[str, str]] | None = None,
@@ -126,24 +168,26 @@ def write_report(rows: Sequence[LessonRow], path: Path, *, exercises: dict[str, 
             parts.append("<p>Nothing graded.</p>")
             continue
         ids = list(dict.fromkeys(test.grade_id for row in mine for test in row.tests))
-        passed = {gid: sum(t.status == "passed" for r in mine for t in r.tests if t.grade_id == gid) for gid in ids}
+        passed = {gid: sum(_passed(t) for r in mine for t in r.tests if t.grade_id == gid) for gid in ids}
         parts.append(_bars(ids, [100 * passed[g] / len(mine) for g in ids], "Pass rate per test", "% of learners", 100))
         names = (exercises or {}).get(lesson, {})
         groups: dict[str, list[str]] = {}
         for gid in ids:
             groups.setdefault(names.get(gid, gid), []).append(gid)
-        whole = [sum(all(t.status == "passed" for t in r.tests if t.grade_id in members) for r in mine)
+        whole = [sum(all(_passed(t) for t in r.tests if t.grade_id in members) for r in mine)
                  for members in groups.values()]
         parts.append(_bars([f"Exercise {name}" for name in groups], [100 * n / len(mine) for n in whole],
                            "Pass rate per exercise (every test of it passed)", "% of learners", 100))
-        messages = Counter(t.message for r in mine for t in r.tests if t.status != "passed" and t.message)
-        top = messages.most_common(10)
+        top = _common_messages(mine)
         if top:
-            parts.append(_bars([m for m, _ in top], [n for _, n in top], "The messages most learners got", "learners"))
-            parts.append("<table><tr><th>learners</th><th>message</th></tr>" + "".join(
-                f"<tr><td>{n}</td><td>{html.escape(m)}</td></tr>" for m, n in top) + "</table>")
+            parts.append(_bars([m for m, _ in top], [len(n) for _, n in top], "The messages most learners got",
+                               "learners", unit=""))
+            parts.append("<table><tr><th>learners</th><th>message (one of them: numbers and quoted values vary)</th>"
+                         "</tr>" + "".join(f"<tr><td>{len(n)}</td><td>{html.escape(m)}</td></tr>" for m, n in top)
+                         + "</table>")
         percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in mine]
-        parts.append(_histogram(percents, f"Score distribution ({len(mine)} learners)"))
+        parts.append(_histogram(percents, f"Score distribution ({len({r.student for r in mine})} learners)"))
+        parts.append(_learner_table(mine))
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>Class report</title><style>"
             "body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;text-align:left}"
             "img{display:block;margin:1em 0}</style></head><body>" + "\n".join(parts) + "</body></html>")

@@ -93,15 +93,19 @@ def _exclusive(path: Path) -> Iterator[None]:
 
 def autograde_cohort(submissions: Path | str | None = None, root: Path | None = None, *, feedback: bool = True,
                      jobs: int | None = None, scheduler: Any = None, force: bool = False, lesson: str | None = None,
-                     progress: bool = False, out: TextIO | None = None, seed: int | None = None) -> CohortResult:
+                     progress: bool = False, out: TextIO | None = None, seed: int | None = None,
+                     student: str | None = None) -> CohortResult:
     """Autograde every submission (see the module docstring); `progress` shows a tqdm bar on stderr.
+
+    `student`: grade that learner's submissions again, changed or not, and keep everyone else's verdicts as they
+    are (a learner never graded yet is listed as such); the outputs still cover the whole class.
 
     `seed`: the hidden tests draw every submission's inputs from it (to reproduce a verdict, whose seed
     grades.csv and verdict.json record); None draws a new seed per submission (or reads COURSE_GRADING_SEED)."""
     root = Path(root or REPO_ROOT)
     with _exclusive(root / "var" / "grading.lock"):
         return _autograde(submissions, root, feedback=feedback, jobs=jobs or default_workers(), scheduler=scheduler,
-                          force=force, only=lesson, progress=progress, out=out, seed=seed)
+                          force=force, only=lesson, progress=progress, out=out, seed=seed, student=student)
 
 
 def _intake(submissions: Path | str | None, root: Path, only: str | None) -> Intake:
@@ -157,14 +161,20 @@ def _hidden_bytes(lesson: Lesson) -> bytes:
 
 
 def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jobs: int, scheduler: Any,
-               force: bool, only: str | None, progress: bool, out: TextIO | None, seed: int | None) -> CohortResult:
+               force: bool, only: str | None, progress: bool, out: TextIO | None, seed: int | None,
+               student: str | None = None) -> CohortResult:
     import nbformat
 
     from autograder.grade.trusted import record_verdict
 
     started = time.perf_counter()
     intake = _intake(submissions, root, only)
+    if student is not None and student not in {sub.student for sub in intake.submissions}:
+        names = sorted({sub.student for sub in intake.submissions})
+        raise InputError(f"no submission of learner {student!r}: give a learner as grades.csv names them "
+                         f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})")
     result = CohortResult(unmatched=list(intake.unmatched))
+    waiting: set[tuple[str, str]] = set()  # not graded yet, and not this run's learner
     known = {lesson.slug: lesson for lesson in lessons(root)}
     for slug, students in sorted(intake.no_source.items()):
         result.failures.append(f"{slug}: no lesson has this name (no solutions/{slug}/{slug}.ipynb), so its "
@@ -203,7 +213,13 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             data = sub.path.read_bytes() if sub.path.is_file() else None
             key = digest(data if data is not None else b"\0no notebook", lesson_digest.encode())
             verdict = root / "var" / "autograded" / sub.student / slug / "verdict.json"
-            if not force and journal.done.get((sub.student, slug)) == key and verdict.is_file():
+            if student is not None and sub.student != student:
+                if verdict.is_file():
+                    result.resumed += 1
+                else:
+                    waiting.add((sub.student, slug))
+                continue
+            if student is None and not force and journal.done.get((sub.student, slug)) == key and verdict.is_file():
                 result.resumed += 1
                 continue
             todo.append(Job(sub.student, slug, lesson.number, key, text, files, data, files_digest, seed))
@@ -247,11 +263,16 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             except nbgrader_run.NbgraderFailed as error:
                 result.failures.append(f"{error}\n{error.log[-3000:]}")
     for sub in registered:
+        if (sub.student, sub.slug) in waiting:
+            result.rows.append(LessonRow(sub.student, sub.slug, "not-graded", 0, 0,
+                                         f"not graded yet: this run graded {student} only"))
+            continue
         if (sub.student, sub.slug) in failed:
             result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[(sub.student, sub.slug)]))
             continue
-        result.rows.append(_row(root, sub))
-        result.grades.append(read_grades(root, sub.slug, sub.student))
+        grades = read_grades(root, sub.slug, sub.student)
+        result.rows.append(_row(root, sub, grades))
+        result.grades.append(grades)
     remember_learners(db, intake.submissions)
     write_csv(result.rows, root / "var" / "grades.csv")
     _report(result, root / "var" / "report.html", exercises)
@@ -269,15 +290,24 @@ def _report(result: CohortResult, path: Path, exercises: dict[str, dict[str, str
                     short_text(f"{type(error).__name__}: {error}", 300))
 
 
-def _row(root: Path, sub: Submission) -> LessonRow:
+def _row(root: Path, sub: Submission, grades: NotebookGrade) -> LessonRow:
+    """The verdict's row, with any score an instructor set by hand in formgrader (the gradebook's) in its place."""
     import json
 
     verdict = json.loads((root / "var" / "autograded" / sub.student / sub.slug / "verdict.json").read_text("utf-8"))
-    tests = tuple(TestRow(r["grade_id"], r["status"], r["score"], r["max_score"], r["message"] if r["score"] <
-                          r["max_score"] else "") for r in verdict["results"])
+    by_hand = {cell.grade_id: cell.score for cell in grades.cells}
+    tests = []
+    for r in verdict["results"]:
+        score = by_hand.get(r["grade_id"], r["score"])
+        if score != r["score"]:
+            tests.append(TestRow(r["grade_id"], "by-hand", score, r["max_score"],
+                                 f"set by hand in formgrader (the grader gave {r['score']:g}): {r['message']}".rstrip(": ")))
+        else:
+            tests.append(TestRow(r["grade_id"], r["status"], r["score"], r["max_score"],
+                                 r["message"] if r["score"] < r["max_score"] else ""))
     unread = bool(tests) and all(t.status == "not-run" for t in tests)
-    return LessonRow(sub.student, sub.slug, "failed" if unread else "graded", verdict["score"], verdict["max_score"],
-                     "; ".join(verdict.get("notes", [])), tests, verdict.get("seed"))
+    return LessonRow(sub.student, sub.slug, "failed" if unread else "graded", sum(t.score for t in tests),
+                     verdict["max_score"], "; ".join(verdict.get("notes", [])), tuple(tests), verdict.get("seed"))
 
 
 def _bar(total: int, progress: bool, resumed: int):  # type: ignore[no-untyped-def]

@@ -135,6 +135,7 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
 
         with Gradebook(f"sqlite:///{gradebook}", course_id) as gb:
             gb.update_or_create_student(student)
+            kept, remarks = _by_hand(gb, assignment, student)
             try:
                 gb.remove_submission(assignment, student)
             except MissingEntry:
@@ -144,6 +145,7 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
                 grade = gb.find_grade(result.grade_id, assignment, assignment, student)
                 grade.auto_score = result.score
                 grade.needs_manual_grade = False
+                grade.manual_score, grade.extra_credit = kept.get(result.grade_id, (None, None))
             for cell in source.cells:
                 meta = _meta(cell)
                 if not meta.get("solution"):
@@ -153,8 +155,25 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
                 stub = gb.find_source_cell(meta["grade_id"], assignment, assignment).checksum
                 unchanged = mine is None or _checksum(mine, compute_checksum) == stub
                 comment.auto_comment = "No response." if unchanged else None
+            for grade_id, text in remarks.items():
+                gb.find_comment(grade_id, assignment, assignment, student).manual_comment = text
             gb.db.commit()
     return path
+
+
+def _by_hand(gb: Any, assignment: str, student: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """What an instructor set in formgrader on the submission being replaced: {grade id: (manual score, extra
+    credit)} and {grade id: manual comment}. A regrade writes the grader's scores and keeps these: nbgrader
+    counts a manual score in place of the automatic one, in formgrader, exports and feedback alike."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
+    except MissingEntry:
+        return {}, {}
+    return ({g.name: (g.manual_score, g.extra_credit) for g in notebook.grades
+             if g.manual_score is not None or g.extra_credit},
+            {c.name: c.manual_comment for c in notebook.comments if c.manual_comment})
 
 
 def _checksum(cell: Any, compute: Any) -> str | None:
