@@ -119,10 +119,10 @@ def test_kernels_grade_offline_and_without_real_model_credentials(graded):
 
 def test_grades_are_written_to_a_csv(graded, toy):
     rows = (toy / "var" / "grades.csv").read_text().splitlines()
-    assert rows[0] == "student,lesson,grade_id,status,score,max_score,message,seed"
+    assert rows[0] == "student,lesson,grade_id,status,score,max_score,message,seed,name"
     assert len(rows) == 1 + 6 * (1 + 2)  # per learner and lesson: the total, then one row per test
     seed = os.environ["COURSE_GRADING_SEED"]  # tests/conftest.py pins it: each row carries the grading's seed
-    assert f"wrong,00-toy,shout_shouts,failed,0,2,shout('hi') returned 'HI': it should end with '!',{seed}" in rows
+    assert f"wrong,00-toy,shout_shouts,failed,0,2,shout('hi') returned 'HI': it should end with '!',{seed}," in rows
 
 
 def test_feedback_shows_the_failure_message_but_not_the_hidden_test_source(graded, toy):

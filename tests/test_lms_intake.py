@@ -136,6 +136,7 @@ def test_namesakes_and_a_double_upload_are_graded_by_canvas_id_where_they_made_a
     assert "the LMS marked this submission late" in totals["20003"]
     assert "also uploaded, not graded: 00-toy.ipynb" in totals["20003"]
     assert "shares the name 'smithjohn' with LMS id 20002" in totals["20001"]
+    assert totals["20003"].endswith(",leejo")  # the learner's name as the gradebook has it
     exported = subprocess.run([*COURSE, "export", "canvas", "--root", str(toy)], capture_output=True, text=True)
     assert exported.returncode == 0, exported.stderr
     rows = (toy / "var" / "export" / "canvas.csv").read_text().splitlines()

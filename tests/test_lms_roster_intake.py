@@ -49,6 +49,7 @@ def test_a_moodle_zip_after_the_roster_grades_roster_learners_and_exports_by_ema
     totals = {row["student"]: row for row in csv.DictReader((toy / "var" / "grades.csv").open(encoding="utf-8"))
               if not row["grade_id"]}
     assert "Moodle participant 77, found in the roster by name as S-0077" in totals["S-0077"]["message"]
+    assert totals["S-0077"]["name"] == "Jo Lee"  # the roster's name, in grades.csv
     assert "2 roster learner(s) named 'John Smith', kept under the participant id" in totals["5"]["message"]
     with sqlite3.connect(toy / "var" / "gradebook.db") as db:  # the instructor says who participant 5 is
         db.execute("DELETE FROM student WHERE id = '5'")

@@ -20,7 +20,7 @@ from pathlib import Path
 from autograder.cohort.intake import Submission
 from autograder.gradebook.config import COURSE_ID
 
-__all__ = ["remember_learners", "split_name"]
+__all__ = ["learner_names", "remember_learners", "split_name"]
 
 
 def split_name(lms: str, name: str) -> tuple[str, str]:
@@ -56,3 +56,16 @@ def remember_learners(gradebook: Path, submissions: Iterable[Submission]) -> int
                         pass
             gb.db.commit()
     return len({s.student for s in from_zip})
+
+
+def learner_names(gradebook: Path) -> dict[str, str]:
+    """Each learner's name as the gradebook has it (a roster import, an LMS zip or formgrader put it there)."""
+    if not gradebook.is_file():
+        return {}
+    from autograder.gradebook.nbgrader_run import _quiet
+
+    with _quiet():
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{gradebook}", COURSE_ID) as gb:
+            return {s.id: " ".join(part for part in (s.first_name, s.last_name) if part) for s in gb.students}

@@ -30,7 +30,7 @@ from pathlib import Path
 
 __all__ = ["CSV_HEADER", "LessonRow", "TestRow", "write_csv", "write_report"]
 
-CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed"]
+CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed", "name"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class LessonRow:
     reason: str = ""
     tests: tuple[TestRow, ...] = field(default_factory=tuple)
     seed: int | None = None  # the grading's seed (autograder.hidden): `course autograde --seed N --force` draws the same
+    name: str = ""  # the learner's name, as the gradebook has it (roster, LMS zip, formgrader)
 
 
 def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
@@ -62,10 +63,10 @@ def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
         for row in sorted(rows, key=lambda r: (r.lesson, r.student)):
             seed = "" if row.seed is None else str(row.seed)
             writer.writerow([row.student, row.lesson, "", row.status, f"{row.score:g}", f"{row.max_score:g}", row.reason,
-                             seed])
+                             seed, row.name])
             for test in row.tests:
                 writer.writerow([row.student, row.lesson, test.grade_id, test.status, f"{test.score:g}",
-                                 f"{test.max_score:g}", test.message, seed])
+                                 f"{test.max_score:g}", test.message, seed, row.name])
     return path
 
 
@@ -139,7 +140,8 @@ def _learner_table(rows: Sequence[LessonRow]) -> str:
         passed = sum(_passed(t) for t in row.tests)
         failed = next((t.grade_id for t in row.tests if not _passed(t)), "")
         percent = 100 * row.score / row.max_score if row.max_score else 0.0
-        lines.append(f"<tr><td>{html.escape(row.student)}</td><td>{row.score:g} / {row.max_score:g}</td>"
+        who = f"{row.name} ({row.student})" if row.name else row.student
+        lines.append(f"<tr><td>{html.escape(who)}</td><td>{row.score:g} / {row.max_score:g}</td>"
                      f"<td>{percent:.0f}</td><td>{passed} of {len(row.tests)}</td><td>{html.escape(failed)}</td></tr>")
     return "<h3>Learners, lowest score first</h3>" + "".join(lines) + "</table>"
 

@@ -37,13 +37,13 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from autograder.cohort.batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
 from autograder.cohort.intake import InputError, Intake, Submission, read_input
-from autograder.cohort.learners import remember_learners
+from autograder.cohort.learners import learner_names, remember_learners
 from autograder.cohort.report import LessonRow, TestRow, write_csv, write_report
 from autograder.gradebook import nbgrader_run
 from autograder.gradebook.config import GRADEBOOK
@@ -274,6 +274,8 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
         result.rows.append(_row(root, sub, grades))
         result.grades.append(grades)
     remember_learners(db, intake.submissions)
+    named = learner_names(db)
+    result.rows = [replace(row, name=named.get(row.student, "")) for row in result.rows]
     write_csv(result.rows, root / "var" / "grades.csv")
     _report(result, root / "var" / "report.html", exercises)
     result.seconds = time.perf_counter() - started
