@@ -34,7 +34,8 @@ from typing import Any
 from autograder.grade.engine import Graded
 from course.grading.layout import is_working_file
 
-__all__ = ["Job", "Journal", "Outcome", "default_workers", "digest", "grade_job", "release_files", "run_batch"]
+__all__ = ["Job", "Journal", "Outcome", "default_workers", "digest", "grade_job", "progress_bar", "release_files",
+           "run_batch"]
 
 _FOLDERS: dict[str, Path] = {}  # per process: release files already written, by their digest
 
@@ -195,3 +196,16 @@ if sys.platform != "win32":  # release folders of this process go when it ends
     import atexit
 
     atexit.register(clear_folders)
+
+
+def progress_bar(total: int, progress: bool, resumed: int):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr for `total` jobs (None without `progress`), saying first what is kept from before."""
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    if resumed:
+        print(f"resuming: {resumed} submission(s) already graded with the same content are kept (--force re-grades "
+              "them)", file=sys.stderr)
+    return tqdm(total=total, unit="nb", desc="grading", file=sys.stderr, dynamic_ncols=True,
+                postfix=f"graded 0 · failed 0 · left {total}")

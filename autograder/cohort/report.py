@@ -22,13 +22,18 @@ import base64
 import csv
 import html
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["CSV_HEADER", "LessonRow", "TestRow", "write_csv", "write_report"]
+if TYPE_CHECKING:
+    from autograder.gradebook.results import NotebookGrade
+
+__all__ = ["CSV_HEADER", "LessonRow", "TestRow", "verdict_row", "write_csv", "write_report"]
 
 CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed", "name"]
 
@@ -68,6 +73,24 @@ def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
                 writer.writerow([row.student, row.lesson, test.grade_id, test.status, f"{test.score:g}",
                                  f"{test.max_score:g}", test.message, seed, row.name])
     return path
+
+
+def verdict_row(root: Path, student: str, slug: str, grades: NotebookGrade) -> LessonRow:
+    """The verdict's row, with any score an instructor set by hand in formgrader (the gradebook's) in its place."""
+    verdict = json.loads((root / "var" / "autograded" / student / slug / "verdict.json").read_text("utf-8"))
+    by_hand = {cell.grade_id: cell.score for cell in grades.cells}
+    tests = []
+    for r in verdict["results"]:
+        score = by_hand.get(r["grade_id"], r["score"])
+        if score != r["score"]:
+            tests.append(TestRow(r["grade_id"], "by-hand", score, r["max_score"],
+                                 f"set by hand in formgrader (the grader gave {r['score']:g}): {r['message']}".rstrip(": ")))
+        else:
+            tests.append(TestRow(r["grade_id"], r["status"], r["score"], r["max_score"],
+                                 r["message"] if r["score"] < r["max_score"] else ""))
+    unread = bool(tests) and all(t.status == "not-run" for t in tests)
+    return LessonRow(student, slug, "failed" if unread else "graded", sum(t.score for t in tests),
+                     verdict["max_score"], "; ".join(verdict.get("notes", [])), tuple(tests), verdict.get("seed"))
 
 
 def _png(figure, alt: str) -> str:  # type: ignore[no-untyped-def]

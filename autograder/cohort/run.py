@@ -34,17 +34,25 @@ import contextlib
 import logging
 import re
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from autograder.cohort.batch import Job, Journal, Outcome, default_workers, digest, release_files, run_batch
+from autograder.cohort.batch import (
+    Job,
+    Journal,
+    Outcome,
+    default_workers,
+    digest,
+    progress_bar,
+    release_files,
+    run_batch,
+)
 from autograder.cohort.intake import InputError, Intake, Submission, read_input
 from autograder.cohort.learners import learner_names, remember_learners
-from autograder.cohort.report import LessonRow, TestRow, write_csv, write_report
+from autograder.cohort.report import LessonRow, verdict_row, write_csv, write_report
 from autograder.gradebook import nbgrader_run
 from autograder.gradebook.config import GRADEBOOK
 from autograder.gradebook.results import NotebookGrade, read_grades
@@ -225,7 +233,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             todo.append(Job(sub.student, slug, lesson.number, key, text, files, data, files_digest, seed))
     failed: dict[tuple[str, str], str] = {}
     counts = {"graded": 0, "failed": 0}
-    bar = _bar(len(todo), progress, result.resumed)
+    bar = progress_bar(len(todo), progress, result.resumed)
 
     def record(outcome: Outcome) -> None:
         if outcome.graded is None:
@@ -271,7 +279,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[(sub.student, sub.slug)]))
             continue
         grades = read_grades(root, sub.slug, sub.student)
-        result.rows.append(_row(root, sub, grades))
+        result.rows.append(verdict_row(root, sub.student, sub.slug, grades))
         result.grades.append(grades)
     remember_learners(db, intake.submissions)
     named = learner_names(db)
@@ -290,35 +298,3 @@ def _report(result: CohortResult, path: Path, exercises: dict[str, dict[str, str
         path.unlink(missing_ok=True)
         log.warning("the class report %s was not written (%s); grades.csv and the gradebook are complete", path,
                     short_text(f"{type(error).__name__}: {error}", 300))
-
-
-def _row(root: Path, sub: Submission, grades: NotebookGrade) -> LessonRow:
-    """The verdict's row, with any score an instructor set by hand in formgrader (the gradebook's) in its place."""
-    import json
-
-    verdict = json.loads((root / "var" / "autograded" / sub.student / sub.slug / "verdict.json").read_text("utf-8"))
-    by_hand = {cell.grade_id: cell.score for cell in grades.cells}
-    tests = []
-    for r in verdict["results"]:
-        score = by_hand.get(r["grade_id"], r["score"])
-        if score != r["score"]:
-            tests.append(TestRow(r["grade_id"], "by-hand", score, r["max_score"],
-                                 f"set by hand in formgrader (the grader gave {r['score']:g}): {r['message']}".rstrip(": ")))
-        else:
-            tests.append(TestRow(r["grade_id"], r["status"], r["score"], r["max_score"],
-                                 r["message"] if r["score"] < r["max_score"] else ""))
-    unread = bool(tests) and all(t.status == "not-run" for t in tests)
-    return LessonRow(sub.student, sub.slug, "failed" if unread else "graded", sum(t.score for t in tests),
-                     verdict["max_score"], "; ".join(verdict.get("notes", [])), tuple(tests), verdict.get("seed"))
-
-
-def _bar(total: int, progress: bool, resumed: int):  # type: ignore[no-untyped-def]
-    if not progress:
-        return None
-    from tqdm import tqdm
-
-    if resumed:
-        print(f"resuming: {resumed} submission(s) already graded with the same content are kept (--force re-grades "
-              "them)", file=sys.stderr)
-    return tqdm(total=total, unit="nb", desc="grading", file=sys.stderr, dynamic_ncols=True,
-                postfix=f"graded 0 · failed 0 · left {total}")

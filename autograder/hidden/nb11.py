@@ -24,16 +24,14 @@ import hashlib
 import json
 import random
 import sqlite3
-from datetime import datetime, timezone
 from email.message import EmailMessage
 from typing import Any
-
-from standardwebhooks.webhooks import Webhook
 
 from autograder.boundary.remote import Learner, RaiseInWorker, Remote, raised
 from autograder.hidden import HiddenTests
 from autograder.hidden.calls import call as _call
 from autograder.hidden.drawn import words
+from autograder.hidden.runs import signed_headers as _signed
 from autograder.hidden.runs import times as _times
 from autograder.hidden.runs import world as _world
 from course.brain import shop_brain
@@ -63,13 +61,6 @@ def _id(rng: random.Random) -> str:
 
 def _now(rng: random.Random) -> int:
     return rng.randrange(1_700_000_000, 2_000_000_000)
-
-
-def _signed(secret: str, msg_id: str, body: str, timestamp: int) -> dict[str, str]:
-    """The three headers, signed by the reference library (never by code of the course or the learner)."""
-    signature = Webhook(secret).sign(msg_id=msg_id, timestamp=datetime.fromtimestamp(timestamp, tz=timezone.utc),
-                                     data=body)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}
 
 
 def _bytes(learner: Learner, text: str) -> Remote:

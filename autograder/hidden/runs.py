@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 from autograder.boundary.remote import FreshWorkerUnavailable, Learner, Remote
@@ -17,7 +18,7 @@ from course.brain import shop_brain
 from course.llm import FakeModel, Reply, use_model
 from course.shop import Outcome, Scenario, Shop, ShopPolicy, draw_scenario, use_shop
 
-__all__ = ["drawn_world", "elsewhere", "events", "scripted_calls", "shown", "times", "world"]
+__all__ = ["drawn_world", "elsewhere", "events", "scripted_calls", "shown", "signed_headers", "times", "world"]
 
 
 @contextmanager
@@ -68,3 +69,13 @@ def elsewhere(learner: Learner) -> Iterator[Learner]:
             yield other
     except FreshWorkerUnavailable:
         yield learner
+
+
+def signed_headers(secret: str, msg_id: str, body: str, timestamp: int) -> dict[str, str]:
+    """A webhook delivery's three headers, signed by the reference `standardwebhooks` library (never by code of the
+    course or the learner): lesson 11's hidden tests and the capstone's factor-11 probe send them."""
+    from standardwebhooks import Webhook
+
+    signature = Webhook(secret).sign(msg_id=msg_id, timestamp=datetime.fromtimestamp(timestamp, tz=timezone.utc),
+                                     data=body)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}

@@ -11,11 +11,9 @@ import base64
 import hashlib
 import json
 import random
-from datetime import datetime, timezone
 from typing import Any
 
-from standardwebhooks import Webhook
-
+from autograder.hidden.runs import signed_headers as _signed
 from autograder.hidden.runs import world
 from autograder.rubric.factors_5_8 import launched, status_of
 from autograder.rubric.probe import Seen, check, probe
@@ -99,12 +97,6 @@ def _(subject: Subject, rng: random.Random, seen: Seen) -> None:
 
 def _secret(rng: random.Random) -> str:
     return "whsec_" + base64.b64encode(rng.randbytes(24)).decode()
-
-
-def _signed(secret: str, msg_id: str, body: str, timestamp: int) -> dict[str, str]:
-    signature = Webhook(secret).sign(msg_id=msg_id, timestamp=datetime.fromtimestamp(timestamp, tz=timezone.utc),
-                                     data=body)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}
 
 
 @probe(11, "webhooks_are_verified_and_run_once",
