@@ -29,8 +29,7 @@ _IGNORE = shutil.ignore_patterns(*WORKING_FILES, "*.egg-info")
 
 README = """# Twelve-Factor Agents: the course (learner edition)
 
-One agent, the support agent of a small online shop, built factor by factor: {count}, one per factor of
-the twelve.
+One agent, the support agent of a small online shop, built factor by factor: {count}.
 
 ```bash
 make lab      # first run: creates .venv and installs the course (a few minutes), then opens JupyterLab
@@ -145,7 +144,9 @@ def build_student_edition(dest: Path | str, root: Path | None = None, *, upto: i
     (dest / "environment.yml").write_text(_environment((REPO_ROOT / "environment.yml").read_text("utf-8")), "utf-8")
     released = lessons(dest, released=True)
     first = released[0].slug if released else "01-slug"
-    count = f"{len(released)} notebook{'s' if len(released) != 1 else ''} here"
+    factors = [lesson for lesson in released if lesson.number <= 12]
+    count = (f"{len(factors)} notebook{'s' if len(factors) != 1 else ''} here, one per factor of the twelve"
+             + (", then the capstone, which scores your agent on all twelve" if len(factors) < len(released) else ""))
     real_model = real_model_section((REPO_ROOT / "README.md").read_text("utf-8"))
     (dest / "README.md").write_text(README.format(first=first, count=count, real_model=real_model), "utf-8")
     (dest / "Makefile").write_text(learner_makefile((REPO_ROOT / "Makefile").read_text("utf-8")), "utf-8")
