@@ -44,7 +44,9 @@ UPTO      ?=
 .PHONY: test release student-edition bench compat instructor-lab slides site screenshots
 
 instructor-lab: $(STAMP)  ## JupyterLab with nbgrader's instructor tools (formgrader, Create Assignment)
-	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/instructor $(BIN)/jupyter lab --notebook-dir=. $(ROOT_ARG) $(LAB_ARGS)
+	mkdir -p var  # formgrader makes the gradebook, var/gradebook.db, on first use (running alembic from PATH)
+	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/instructor \
+		$(BIN)/jupyter lab --notebook-dir=. $(ROOT_ARG) $(LAB_ARGS)
 
 test: $(STAMP)  ## run the whole suite: lint, types, then the tests
 	$(BIN)/ruff check course autograder tests benchmarks compat
