@@ -9,7 +9,6 @@ and 12, the agent written from scratch), scored at k=3 by `grade_class` with one
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from functools import partial
@@ -17,39 +16,23 @@ from pathlib import Path
 
 from autograder.rubric.cohort import grade_class
 from autograder.rubric.score import score_path
+from tests.capstone_agents import HERE, agent_folder, stage_agent
 
 from .timing import median_seconds
-
-_ROOT = Path(__file__).resolve().parents[1]
-_STAGES = _ROOT / "stages"
-_AGENTS = _ROOT / "tests" / "capstone_agents"
-
-
-def _stage_agent(n: int) -> str:
-    module = "course.agents.naive" if n == 0 else f"stage_{n:02d}"
-    return f"import {module} as stage\nfrom stage_13 import CourseAgent\n\nagent = CourseAgent(stage)\n"
-
-
-def _folder(where: Path, code: str) -> Path:
-    where.mkdir(parents=True)
-    (where / "agent.py").write_text(code, encoding="utf-8")
-    for stage in _STAGES.glob("stage_*.py"):
-        shutil.copy(stage, where / stage.name)
-    return where
 
 
 def report(repeat: int = 3, learners: int = 20) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        one = _folder(Path(tmp) / "one", _stage_agent(12))
+        one = agent_folder(Path(tmp) / "one", stage_agent(12))
         print("Scoring one agent (stage 12) on all twelve factors, median of", repeat, "runs")
         for k in (1, 3):
             seconds = median_seconds(partial(score_path, one, k=k, seed=1), repeat)
             print(f"  k={k}: {seconds:6.1f} s")
-        codes = [_stage_agent(4), _stage_agent(8), _stage_agent(12), _stage_agent(0),
-                 (_AGENTS / "scratch.py").read_text(encoding="utf-8")]
+        codes = [stage_agent(4), stage_agent(8), stage_agent(12), stage_agent(0),
+                 (HERE / "scratch.py").read_text(encoding="utf-8")]
         folder = Path(tmp) / "class"
         for i in range(learners):
-            _folder(folder / f"learner{i:02d}", codes[i % len(codes)])
+            agent_folder(folder / f"learner{i:02d}", codes[i % len(codes)])
         print(f"A class of {learners} mixed agents at k=3 (one run each)")
         times = {}
         for jobs in (1, 2):
