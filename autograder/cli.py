@@ -2,6 +2,7 @@
 
     course export                  regenerate the stage modules from cells tagged `export`
     course export canvas|moodle|csv [--to FILE] [--key email|idnumber]   the gradebook in the LMS's own import format
+    course term [due|extend|late ...]   due dates, extensions and the late policy (autograder.cohort.term)
     course roster import FILE      the LMS's roster (Canvas gradebook / Moodle participants CSV) into nbgrader's students
     course release                 export, then regenerate every release in notebooks/ with nbgrader
     course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
@@ -39,7 +40,9 @@ Input understood:
 From a zip, learners are keyed by the LMS id in the name (two learners sharing a name stay two);
 a learner with several notebooks is graded on the latest resubmission (then the latest zip time),
 the others are named in grades.csv; when nothing tells them apart the run stops and names them.
-LATE and the zip time are kept. Files named by neither LMS are listed, never graded silently."""
+LATE and the zip time are kept; with a due date (`course term`), lateness is measured from that
+time, and the late policy and any extension are applied. Files named by neither LMS are listed,
+never graded silently."""
 
 
 ROSTER_INPUT = """Import the LMS's roster into var/gradebook.db's students (more in docs/lms.md).
@@ -236,6 +239,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     edition.add_argument("--upto", type=int, default=None,
                          help="only lessons up to this number (release N ships the solution of N-1)")
     edition.set_defaults(handler=student_edition_command)
+    from autograder.cohort.term import register as register_term
     from autograder.rubric.cli import register as register_capstone
 
+    register_term(subparsers)
     register_capstone(subparsers)

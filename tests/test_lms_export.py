@@ -115,7 +115,7 @@ def test_the_plain_csv_has_one_row_per_learner_and_lesson_with_every_identifier(
     lee = {row["lesson"]: row for row in rows if row["student"] == "77"}
     assert lee["00-toy"] == {"student": "77", "lms_user_id": "77", "first_name": "Jo", "last_name": "Lee",
                              "email": "jo.lee@example.edu", "lesson": "00-toy", "score": "2", "max_score": "3",
-                             "submitted_at": "2026-12-01 09:30:00"}
+                             "submitted_at": "2026-12-01 09:30:00", "late_penalty": ""}
     assert lee["01-next"]["score"] == "" and lee["01-next"]["submitted_at"] == ""
 
 

@@ -22,6 +22,7 @@ from toy_course import build_toy_course
 
 from autograder.authoring.release import release_all
 from autograder.cohort import run as cohort
+from autograder.cohort.intake import gather
 from autograder.cohort.lms_names import LmsFile, RefusedInput, choose, parse
 
 LESSON = "00-toy"
@@ -136,7 +137,7 @@ def test_namesakes_and_a_double_upload_are_graded_by_canvas_id_where_they_made_a
     assert "the LMS marked this submission late" in totals["20003"]
     assert "also uploaded, not graded: 00-toy.ipynb" in totals["20003"]
     assert "shares the name 'smithjohn' with LMS id 20002" in totals["20001"]
-    assert totals["20003"].endswith(",leejo")  # the learner's name as the gradebook has it
+    assert totals["20003"].endswith(",leejo,")  # the learner's name as the gradebook has it
     exported = subprocess.run([*COURSE, "export", "canvas", "--root", str(toy)], capture_output=True, text=True)
     assert exported.returncode == 0, exported.stderr
     rows = (toy / "var" / "export" / "canvas.csv").read_text().splitlines()
@@ -152,9 +153,12 @@ def test_a_moodle_zip_keys_learners_by_participant_id_and_keeps_their_names(toy,
     assert {g.student: g.score for g in result.grades} == {"77": 1, "78": 2}
     assert _sql(toy, "SELECT id, first_name, last_name, lms_user_id FROM student") == [
         ("77", "Jo", "Lee", "77"), ("78", "Jo", "Lee", "78")]
-    learners = {s.student: s for s in cohort._intake(archive, toy, None).submissions}
-    assert learners["78"].learner is not None and learners["78"].learner.name == "Jo Lee"
-    assert learners["78"].submitted_at == datetime(2026, 12, 1, 9, 1) and not learners["78"].late
+    for given in (archive, None):  # the zip, then var/submitted/ alone: what the zip said is kept beside each copy
+        learners = {s.student: s for s in gather(given, toy).submissions}
+        assert learners["78"].learner is not None and learners["78"].learner.name == "Jo Lee"
+        assert learners["78"].submitted_at == datetime(2026, 12, 1, 9, 1) and not learners["78"].late
+        assert learners["78"].lms_file == "Jo Lee_78_assignsubmission_file_/00-toy.ipynb"
+        assert learners["77"].lms_file == "Jo Lee_77_assignsubmission_file_00-toy.ipynb"
 
 
 def test_a_double_upload_nothing_can_order_stops_in_one_line_naming_the_files_and_grades_nothing(toy, tmp_path):

@@ -16,7 +16,8 @@ to its learners. Each format here is the one the LMS reads back (docs/lms.md cit
   csv     the course's own: one row per learner and lesson, with every identifier the gradebook holds.
 
 Scores are nbgrader's (`SubmittedAssignment.score`: a manual grade from formgrader counts over the
-automatic one). A lesson a learner did not submit is left empty, which both LMS read as "no grade
+automatic one), less its late penalty (`course term late`, autograder.gradebook.deadlines), as nbgrader's
+feedback shows them; the csv format also says the penalty. A lesson a learner did not submit is left empty, which both LMS read as "no grade
 given", never as a zero. A learner the LMS could not match (no Canvas id, no email for Moodle)
 stops the export with one line naming them: a file that silently drops learners is not written.
 The same writers serve `nbgrader export --exporter autograder.cohort.export.CanvasExportPlugin`.
@@ -42,7 +43,7 @@ CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_IDENTITY = ["First name", "Last name", "Email address"]
 FORMATS = ("canvas", "moodle", "csv")
 _CSV_HEADER = ["student", "lms_user_id", "first_name", "last_name", "email", "lesson", "score", "max_score",
-               "submitted_at"]
+               "submitted_at", "late_penalty"]
 
 
 class ExportError(ValueError):
@@ -68,7 +69,8 @@ class GradeTable:
 
     learners: list[Learner] = field(default_factory=list)
     lessons: list[tuple[str, float]] = field(default_factory=list)               # (lesson, max score)
-    scores: dict[tuple[str, str], tuple[float, datetime | None]] = field(default_factory=dict)
+    scores: dict[tuple[str, str], tuple[float, datetime | None]] = field(default_factory=dict)  # after any penalty
+    penalties: dict[tuple[str, str], float] = field(default_factory=dict)  # late penalties taken off those scores
 
 
 def read_table(gb: Any) -> GradeTable:
@@ -91,7 +93,11 @@ def read_table(gb: Any) -> GradeTable:
                 submission = gb.find_submission(assignment.name, learner.student)
             except MissingEntry:
                 continue
-            table.scores[(learner.student, assignment.name)] = (float(submission.score), submission.timestamp)
+            penalty = float(submission.late_submission_penalty or 0.0)
+            table.scores[(learner.student, assignment.name)] = (max(float(submission.score) - penalty, 0.0),
+                                                                submission.timestamp)
+            if penalty:
+                table.penalties[(learner.student, assignment.name)] = penalty
     return table
 
 
@@ -154,7 +160,9 @@ def _plain(table: GradeTable) -> list[list[str]]:
             found = table.scores.get((learner.student, lesson))
             when = found[1].isoformat(sep=" ") if found and found[1] else ""
             rows.append([learner.student, learner.lms_user_id, learner.first_name, learner.last_name, learner.email,
-                         lesson, "" if found is None else _number(found[0]), _number(top), when])
+                         lesson, "" if found is None else _number(found[0]), _number(top), when,
+                         _number(table.penalties[(learner.student, lesson)])
+                         if (learner.student, lesson) in table.penalties else ""])
     return rows
 
 

@@ -23,7 +23,6 @@ import logging
 import os
 import shutil
 import zipfile
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,40 +31,10 @@ from traitlets import Dict
 
 from autograder.cohort.lms_names import LmsFile, RefusedInput, choose, parse
 from autograder.cohort.roster import adopt_roster
+from autograder.cohort.submission import InputError, Intake, Learner, Submission, keep, kept
 from course.grading.layout import Lesson, lessons
 
-__all__ = ["InputError", "Intake", "Learner", "Submission", "lms_collector", "read_input"]
-
-
-class InputError(ValueError):
-    """Input that cannot be graded; the message says what is wrong and what to do, in one line."""
-
-
-@dataclass(frozen=True)
-class Learner:
-    """Who a submission is from, as the LMS named them (the gradebook's student id is `lms_id`)."""
-
-    lms: str            # "canvas" or "moodle"
-    lms_id: str         # Canvas's user id, Moodle's participant id
-    name: str           # Canvas: "lastfirst" (lower case, no space); Moodle: the full name
-
-
-@dataclass(frozen=True)
-class Submission:
-    student: str
-    slug: str
-    path: Path          # the notebook to grade (may not exist: then it scores 0, with the reason)
-    note: str = ""      # how the input was read, when it was not the expected file
-    learner: Learner | None = None        # from an LMS zip: who, by LMS id
-    late: bool = False                    # the LMS marked it late (Canvas's LATE)
-    submitted_at: datetime | None = None  # the zip entry's time, as the LMS wrote it
-
-
-@dataclass
-class Intake:
-    submissions: list[Submission] = field(default_factory=list)
-    unmatched: list[str] = field(default_factory=list)  # files no learner could be found for
-    no_source: dict[str, list[str]] = field(default_factory=dict)  # lesson folder -> students, no such lesson
+__all__ = ["InputError", "Intake", "Learner", "Submission", "gather", "lms_collector", "read_input"]
 
 
 def lms_collector() -> type[Any]:
@@ -130,7 +99,7 @@ def _from_folder(folder: Path, root: Path, only: str | None, notes: dict[str, st
                 others = sorted(p for p in lesson_dir.glob("*.ipynb") if not p.name.startswith("."))
                 if len(others) == 1:
                     expected, note = others[0], f"graded {others[0].name} (the lesson's notebook is {slug}.ipynb)"
-            intake.submissions.append(Submission(student.name, slug, expected, note))
+            intake.submissions.append(kept(Submission(student.name, slug, expected, note), lesson_dir))
     if not intake.submissions and not intake.no_source:
         raise InputError(f"{folder}: no submissions found; expected {folder}/<student>/<NN-slug>/<NN-slug>.ipynb "
                          f"(lessons: {', '.join(known) or 'none'})")
@@ -196,7 +165,7 @@ def _with_learner(sub: Submission, entry: LmsFile | None) -> Submission:
     if entry is None:
         return sub
     return Submission(sub.student, sub.slug, sub.path, sub.note, Learner(entry.lms, entry.user_id, entry.name),
-                      entry.late, entry.when)
+                      entry.late, entry.when, entry.member)
 
 
 def _zip_collect(archive: Path, work: Path, slug: str, lesson: Lesson, chosen: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -239,3 +208,32 @@ def _zip_collect(archive: Path, work: Path, slug: str, lesson: Lesson, chosen: d
 def _guess_lesson(names: list[str], known: dict[str, Lesson]) -> str | None:
     found = {slug for name in names for slug in known if slug in name}
     return found.pop() if len(found) == 1 else None
+
+
+def gather(submissions: Path | str | None, root: Path, only: str | None = None) -> Intake:
+    """The cohort: everything in var/submitted/ (nbgrader's place), after copying `submissions` there.
+
+    What an LMS zip said of a submission (the learner, the file's name, LATE, the note) is written beside it
+    (`lms.json`, and nbgrader's `timestamp.txt`), so a later run on var/submitted/ alone knows it too."""
+    submitted = root / "var" / "submitted"
+    if submissions is None:
+        if not submitted.is_dir():
+            raise InputError(f"{submitted}: no such folder; give the folder or LMS zip of submissions "
+                             "(course autograde DIR|ZIP)")
+        return read_input(submitted, root, lesson=only)
+    given = read_input(submissions, root, lesson=only)
+    for sub in given.submissions:
+        target = submitted / sub.student / sub.slug / f"{sub.slug}.ipynb"
+        if sub.path.resolve() != target.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if sub.path.is_file():
+                shutil.copyfile(sub.path, target)
+            else:
+                target.unlink(missing_ok=True)
+            keep(sub, target.parent)
+    for slug, students in given.no_source.items():
+        for student in students:
+            (submitted / student / slug).mkdir(parents=True, exist_ok=True)
+    intake = read_input(submitted, root, lesson=only)
+    intake.unmatched = list(given.unmatched)
+    return intake

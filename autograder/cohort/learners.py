@@ -9,7 +9,7 @@ and gets here:
   - `lms_user_id`: the id from the file name, when the student has none yet;
   - a name, only where the gradebook has none (a roster or formgrader's entry wins): Moodle's
     full name split at its last space, Canvas's `lastfirst` (one word, lower case) as the last name;
-  - the submission's time (the zip entry's) as nbgrader's submission timestamp.
+(The submission's time, the zip entry's, becomes nbgrader's timestamp in autograder.gradebook.deadlines.)
 """
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ def split_name(lms: str, name: str) -> tuple[str, str]:
 
 
 def remember_learners(gradebook: Path, submissions: Iterable[Submission]) -> int:
-    """Put each zip learner's LMS id, name and submission time into the gradebook; returns how many learners."""
+    """Put each zip learner's LMS id and name into the gradebook; returns how many learners."""
     from_zip = [s for s in submissions if s.learner is not None]
     if not from_zip:
         return 0
     from autograder.gradebook.nbgrader_run import _quiet
 
     with _quiet():
-        from nbgrader.api import Gradebook, MissingEntry
+        from nbgrader.api import Gradebook
 
         with Gradebook(f"sqlite:///{gradebook}", COURSE_ID) as gb:
             for sub in from_zip:
@@ -49,11 +49,6 @@ def remember_learners(gradebook: Path, submissions: Iterable[Submission]) -> int
                     student.lms_user_id = sub.learner.lms_id
                 if not (student.first_name or student.last_name):
                     student.first_name, student.last_name = split_name(sub.learner.lms, sub.learner.name)
-                if sub.submitted_at is not None:
-                    try:
-                        gb.find_submission(sub.slug, sub.student).timestamp = sub.submitted_at
-                    except MissingEntry:  # not graded (failed): no submission recorded to date
-                        pass
             gb.db.commit()
     return len({s.student for s in from_zip})
 

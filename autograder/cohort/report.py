@@ -26,16 +26,17 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from autograder.gradebook.deadlines import Lateness
     from autograder.gradebook.results import NotebookGrade
 
-__all__ = ["CSV_HEADER", "LessonRow", "TestRow", "verdict_row", "write_csv", "write_report"]
+__all__ = ["CSV_HEADER", "LessonRow", "TestRow", "late_row", "verdict_row", "write_csv", "write_report"]
 
-CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed", "name"]
+CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed", "name", "late_penalty"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class LessonRow:
     tests: tuple[TestRow, ...] = field(default_factory=tuple)
     seed: int | None = None  # the grading's seed (autograder.hidden): `course autograde --seed N --force` draws the same
     name: str = ""  # the learner's name, as the gradebook has it (roster, LMS zip, formgrader)
+    late_penalty: float = 0.0  # points off `score` already (`course term late`): the score is what the learner keeps
 
 
 def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
@@ -68,10 +70,10 @@ def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
         for row in sorted(rows, key=lambda r: (r.lesson, r.student)):
             seed = "" if row.seed is None else str(row.seed)
             writer.writerow([row.student, row.lesson, "", row.status, f"{row.score:g}", f"{row.max_score:g}", row.reason,
-                             seed, row.name])
+                             seed, row.name, f"{row.late_penalty:g}" if row.late_penalty else ""])
             for test in row.tests:
                 writer.writerow([row.student, row.lesson, test.grade_id, test.status, f"{test.score:g}",
-                                 f"{test.max_score:g}", test.message, seed, row.name])
+                                 f"{test.max_score:g}", test.message, seed, row.name, ""])
     return path
 
 
@@ -91,6 +93,16 @@ def verdict_row(root: Path, student: str, slug: str, grades: NotebookGrade) -> L
     unread = bool(tests) and all(t.status == "not-run" for t in tests)
     return LessonRow(student, slug, "failed" if unread else "graded", sum(t.score for t in tests),
                      verdict["max_score"], "; ".join(verdict.get("notes", [])), tuple(tests), verdict.get("seed"))
+
+
+def late_row(row: LessonRow, lateness: Lateness | None) -> LessonRow:
+    """`row` with its late penalty taken off the score and the lateness said in its reason."""
+    said = lateness.describe() if lateness is not None else ""
+    if not said:
+        return row
+    penalty = lateness.penalty if lateness is not None else 0.0
+    return replace(row, score=max(row.score - penalty, 0.0), late_penalty=penalty,
+                   reason="; ".join(part for part in (said, row.reason) if part))
 
 
 def _png(figure, alt: str) -> str:  # type: ignore[no-untyped-def]

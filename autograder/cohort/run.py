@@ -10,8 +10,9 @@
   3. grade every submission whose content, lesson source or hidden tests changed since it was last
      recorded (all with `force`), `jobs` at a time, in sandboxed workers (autograder.cohort.batch; each
      job calls the trusted engine); this process alone writes the gradebook, as results come in;
-  4. feedback with nbgrader's generate_feedback and the course's sanitiser, in
-     var/feedback/<student>/<lesson>/<lesson>.html;
+  4. each submission's time, extension and late penalty (`course term`, autograder.gradebook.deadlines),
+     then feedback with nbgrader's generate_feedback and the course's sanitiser, in
+     var/feedback/<student>/<lesson>/<lesson>.html (for what was graded, or whose penalty changed);
   5. var/grades.csv and the class report var/report.html (autograder.cohort.report). The report is a
      summary drawn from what learners wrote: if it cannot be written the grades stand, the run
      logs one warning saying why, and no earlier run's report is left to pass for this one.
@@ -33,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -50,11 +50,12 @@ from autograder.cohort.batch import (
     release_files,
     run_batch,
 )
-from autograder.cohort.intake import InputError, Intake, Submission, read_input
+from autograder.cohort.intake import InputError, Submission, gather
 from autograder.cohort.learners import learner_names, remember_learners
-from autograder.cohort.report import LessonRow, verdict_row, write_csv, write_report
+from autograder.cohort.report import LessonRow, late_row, verdict_row, write_csv, write_report
 from autograder.gradebook import nbgrader_run
 from autograder.gradebook.config import GRADEBOOK
+from autograder.gradebook.deadlines import Lateness, apply_deadlines, open_gradebook
 from autograder.gradebook.results import NotebookGrade, read_grades
 from course.grading.layout import REPO_ROOT, Lesson, lessons
 from course.worker.values import short_text
@@ -116,40 +117,6 @@ def autograde_cohort(submissions: Path | str | None = None, root: Path | None = 
                           force=force, only=lesson, progress=progress, out=out, seed=seed, student=student)
 
 
-def _intake(submissions: Path | str | None, root: Path, only: str | None) -> Intake:
-    submitted = root / "var" / "submitted"
-    if submissions is None:
-        if not submitted.is_dir():
-            raise InputError(f"{submitted}: no such folder; give the folder or LMS zip of submissions "
-                             "(course autograde DIR|ZIP)")
-        return read_input(submitted, root, lesson=only)
-    given = read_input(submissions, root, lesson=only)
-    for sub in given.submissions:  # into var/submitted/, nbgrader's place for them; the cohort is all of it
-        target = submitted / sub.student / sub.slug / f"{sub.slug}.ipynb"
-        if sub.path.resolve() != target.resolve():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if sub.path.is_file():
-                shutil.copyfile(sub.path, target)
-            else:
-                target.unlink(missing_ok=True)
-    for slug, students in given.no_source.items():
-        for student in students:
-            (submitted / student / slug).mkdir(parents=True, exist_ok=True)
-    intake = read_input(submitted, root, lesson=only)
-    read = {(s.student, s.slug): s for s in given.submissions}
-    intake.submissions = [_as_given(s, read.get((s.student, s.slug))) for s in intake.submissions]
-    intake.unmatched = list(given.unmatched)
-    return intake
-
-
-def _as_given(sub: Submission, given: Submission | None) -> Submission:
-    """The submission read back from var/submitted, with what the input said of it (note, learner, late, time)."""
-    if given is None:
-        return sub
-    return Submission(sub.student, sub.slug, sub.path, given.note or sub.note, given.learner, given.late,
-                      given.submitted_at)
-
-
 def _exercises(source: Any) -> dict[str, str]:
     """Grade id of each test cell -> the exercise it belongs to (the last "Exercise N.k (points)" title above it)."""
     out, current = {}, ""
@@ -176,7 +143,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
     from autograder.grade.trusted import record_verdict
 
     started = time.perf_counter()
-    intake = _intake(submissions, root, only)
+    intake = gather(submissions, root, only)
     if student is not None and student not in {sub.student for sub in intake.submissions}:
         names = sorted({sub.student for sub in intake.submissions})
         raise InputError(f"no submission of learner {student!r}: give a learner as grades.csv names them "
@@ -264,8 +231,11 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
         journal.close()
         if bar is not None:
             bar.close()
+    remember_learners(db, intake.submissions)
+    lateness = _deadlines(db, intake.submissions)
     if feedback:
-        for slug in sorted({slug for _, slug in result.graded_now}):
+        stale = {slug for _, slug in result.graded_now} | {slug for (_, slug), late in lateness.items() if late.changed}
+        for slug in sorted(stale):
             try:
                 nbgrader_run.generate_feedback(root, slug)
             except nbgrader_run.NbgraderFailed as error:
@@ -279,15 +249,20 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[(sub.student, sub.slug)]))
             continue
         grades = read_grades(root, sub.slug, sub.student)
-        result.rows.append(verdict_row(root, sub.student, sub.slug, grades))
+        result.rows.append(late_row(verdict_row(root, sub.student, sub.slug, grades), lateness.get((sub.student, sub.slug))))
         result.grades.append(grades)
-    remember_learners(db, intake.submissions)
     named = learner_names(db)
     result.rows = [replace(row, name=named.get(row.student, "")) for row in result.rows]
     write_csv(result.rows, root / "var" / "grades.csv")
     _report(result, root / "var" / "report.html", exercises)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _deadlines(db: Path, submissions: list[Submission]) -> dict[tuple[str, str], Lateness]:
+    """Each submission's time, extension and late penalty, into the gradebook (autograder.gradebook.deadlines)."""
+    with open_gradebook(db) as gb:
+        return apply_deadlines(gb, {(s.student, s.slug): s.submitted_at for s in submissions})
 
 
 def _report(result: CohortResult, path: Path, exercises: dict[str, dict[str, str]]) -> None:
