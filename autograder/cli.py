@@ -3,6 +3,7 @@
     course export                  regenerate the stage modules from cells tagged `export`
     course export canvas|moodle|csv [--to FILE] [--key email|idnumber]   the gradebook in the LMS's own import format
     course term [due|extend|late ...]   due dates, extensions and the late policy (autograder.cohort.term)
+    course feedback canvas|moodle NN-SLUG   a lesson's feedback pages, zipped as the LMS uploads them back
     course roster import FILE      the LMS's roster (Canvas gradebook / Moodle participants CSV) into nbgrader's students
     course release                 export, then regenerate every release in notebooks/ with nbgrader
     course lint [NOTEBOOK ...]     problems in solution notebooks that would break grading
@@ -24,8 +25,8 @@ from pathlib import Path
 
 from autograder.grade.check import check
 
-__all__ = ["AUTOGRADE_INPUT", "ROSTER_INPUT", "autograde_command", "check", "export_command", "grades_export_command", "lint_command",
-           "register", "release_command", "roster_command", "sandbox_description", "student_edition_command"]
+__all__ = ["AUTOGRADE_INPUT", "ROSTER_INPUT", "autograde_command", "check", "export_command", "feedback_command",
+           "grades_export_command", "lint_command", "register", "release_command", "roster_command", "sandbox_description", "student_edition_command"]
 
 
 AUTOGRADE_INPUT = """Grade a cohort's submissions into var/gradebook.db (more in docs/lms.md).
@@ -93,6 +94,24 @@ def grades_export_command(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {out}: {len(table.learners)} learner(s), {len(table.lessons)} lesson(s), "
           f"{len(table.scores)} score(s)")
+    return 0
+
+
+def feedback_command(args: argparse.Namespace) -> int:
+    """`course feedback canvas|moodle NN-SLUG`: the lesson's feedback pages in a zip the LMS uploads back."""
+    from autograder.cohort.feedback_zip import FeedbackZipError, feedback_zip
+    from course.grading.layout import REPO_ROOT
+
+    try:
+        out, left_out = feedback_zip(Path(args.root or REPO_ROOT), args.lesson, args.lms, args.to)
+    except FeedbackZipError as error:
+        print(f"course feedback {args.lms}: {error}", file=sys.stderr)
+        return 2
+    for line in left_out:
+        print(f"left out: {line}", file=sys.stderr)
+    upload = {"canvas": "the assignment's \"Re-Upload Submissions\"",
+              "moodle": "\"Upload multiple feedback files in a zip\" (View all submissions)"}[args.lms]
+    print(f"wrote {out} ({len(left_out)} learner(s) left out); upload it with {upload}")
     return 0
 
 
@@ -206,6 +225,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     roster.add_argument("file", type=Path, help="the CSV the LMS exported")
     roster.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
     roster.set_defaults(handler=roster_command)
+    back = subparsers.add_parser(
+        "feedback", help="a lesson's feedback pages in one zip the LMS takes back (canvas|moodle)",
+        description="Zip var/feedback/<learner>/NN-SLUG/NN-SLUG.html for the LMS whose zip was graded, each named "
+        "with the prefix that LMS gave the learner's file (docs/lms.md): Canvas's Re-Upload Submissions attaches "
+        "each as a comment on the submission; Moodle's \"Upload multiple feedback files in a zip\" files each as "
+        "the learner's feedback. Learners who did not come from that LMS's zip are listed, never dropped silently.")
+    back.add_argument("lms", choices=["canvas", "moodle"])
+    back.add_argument("lesson", metavar="NN-SLUG")
+    back.add_argument("--to", type=Path, default=None, metavar="FILE",
+                      help="where to write it (default: var/export/feedback-NN-SLUG-LMS.zip)")
+    back.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)  # a course elsewhere (tests)
+    back.set_defaults(handler=feedback_command)
     subparsers.add_parser("release", help="export, then regenerate notebooks/ from solutions/ with nbgrader").set_defaults(
         handler=release_command)
     lint = subparsers.add_parser("lint", help="check solution notebooks for grading problems")

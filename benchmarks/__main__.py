@@ -1,6 +1,6 @@
 import os
 
-from . import capstone, cohort, fake_model, grading, naive_agent
+from . import capstone, cohort, fake_model, grading, integrity, naive_agent
 
 fake_model.report()
 print()
@@ -11,3 +11,5 @@ print()
 cohort.report(int(os.environ.get("COHORT_N", "200")))  # COHORT_N=20 make bench: a quick look
 print()
 capstone.report()
+print()
+integrity.report()

@@ -35,3 +35,27 @@ def _loopback_only(self: socket.socket, address: object) -> None:
 @pytest.fixture(autouse=True, scope="session")
 def _no_network() -> None:
     socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="module")
+def released_toy(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The toy course (tests/toy_course.py), built and released once per module."""
+    from toy_course import build_toy_course
+
+    from autograder.authoring.release import release_all
+
+    root = build_toy_course(tmp_path_factory.mktemp("toy"))
+    release_all(root)
+    return root
+
+
+@pytest.fixture
+def toy(released_toy, tmp_path):  # type: ignore[no-untyped-def]
+    """A course of its own for one test: a copy of the released toy course, with no var/ (no gradebook yet).
+
+    A module that defines its own `toy` uses that one instead."""
+    import shutil
+
+    root = tmp_path / "course"
+    shutil.copytree(released_toy, root, ignore=shutil.ignore_patterns("var"))
+    return root

@@ -31,7 +31,7 @@ def _page(tmp_path: Path, rows: list[report.LessonRow]) -> str:
 
 def test_a_message_said_with_different_numbers_is_one_row_counting_each_learner_once(tmp_path: Path) -> None:
     page = _page(tmp_path, _class(12))
-    table = page[page.index("<th>learners</th>"):]
+    table = page[page.index("<th>learners</th><th>message"):]
     counts = [int(n) for n in re.findall(r"<tr><td>(\d+)</td><td>", table.split("</table>")[0])]
     assert counts == [12, 12, 6]  # three shapes: 12, 12 and 6 learners, never 36 test results
     assert table.count("append_event returned") == 1 and table.count("load_thread(") == 1
@@ -52,3 +52,24 @@ def test_each_chart_says_what_it_shows_in_its_alt_text(tmp_path: Path) -> None:
     assert any("Pass rate per test" in alt and "status_of: 50%" in alt for alt in alts)
     assert any("learners per score band" in alt for alt in alts)
     assert "<script" not in page
+
+
+def test_each_chart_has_its_numbers_as_a_table_under_it(tmp_path: Path) -> None:
+    page = _page(tmp_path, _class(4))
+    assert page.count("<details><summary>") == 4  # one per chart
+    per_test = page[page.index("Pass rate per test: the data"):].split("</details>")[0]
+    assert re.findall(r"<tr><td>([a-z_]+)</td><td>(\d+%)</td></tr>", per_test) == [
+        ("append_event", "0%"), ("load_thread", "0%"), ("status_of", "50%")]
+    bands = page[page.index("Score distribution (4 learners): the data"):].split("</details>")[0]
+    assert "<tr><td>30-40%</td><td>2</td></tr>" in bands and bands.count("<tr><td>") == 10
+
+
+def test_the_integrity_flags_are_listed_for_a_person_to_judge_escaped(tmp_path: Path) -> None:
+    from autograder.cohort.integrity import Flag
+
+    flags = [Flag("learner00", LESSON, "identical", "answer cells identical <b>once</b> normalised", "learner01")]
+    page = report.write_report(_class(4), tmp_path / "report.html", flags=flags).read_text(encoding="utf-8")
+    table = page[page.index("Integrity: hand-ins to look at twice"):]
+    assert "<td>learner00</td><td>identical</td><td>learner01</td>" in table and "&lt;b&gt;once&lt;/b&gt;" in table
+    assert report.integrity_notes(flags) == {("learner00", LESSON): "identical with learner01",
+                                             ("learner01", LESSON): "identical with learner00"}

@@ -119,17 +119,18 @@ def test_kernels_grade_offline_and_without_real_model_credentials(graded):
 
 def test_grades_are_written_to_a_csv(graded, toy):
     rows = (toy / "var" / "grades.csv").read_text().splitlines()
-    assert rows[0] == "student,lesson,grade_id,status,score,max_score,message,seed,name"
+    assert rows[0] == "student,lesson,grade_id,status,score,max_score,message,seed,name,late_penalty,integrity"
     assert len(rows) == 1 + 6 * (1 + 2)  # per learner and lesson: the total, then one row per test
     seed = os.environ["COURSE_GRADING_SEED"]  # tests/conftest.py pins it: each row carries the grading's seed
-    assert f"wrong,00-toy,shout_shouts,failed,0,2,shout('hi') returned 'HI': it should end with '!',{seed}," in rows
+    assert f"wrong,00-toy,shout_shouts,failed,0,2,shout('hi') returned 'HI': it should end with '!',{seed},,," in rows  # no name, penalty or flag
 
 
 def test_feedback_shows_the_failure_message_but_not_the_hidden_test_source(graded, toy):
     feedback = (toy / "var" / "feedback" / "wrong" / LESSON / f"{LESSON}.html").read_text()
     autograded = (toy / "var" / "autograded" / "wrong" / LESSON / f"{LESSON}.ipynb").read_text()
     assert "it should end with" in feedback and "it should end with" in autograded
-    assert ">Test cell<" not in feedback and '<a href="#shout_shouts">Shout shouts</a>' in feedback  # named by behaviour
+    named = "<a href=\"#shout_shouts\">Check that shout upper-cases the text and ends it with '!'.</a>"
+    assert ">Test cell<" not in feedback and named in feedback  # named by behaviour: its docstring's sentence
     for secret in ("autograder.hidden", "BEGIN HIDDEN TESTS", "toy-hidden-secret", "nb00.py", "hidden(&quot;"):
         assert secret not in feedback, secret
         assert secret not in autograded, secret

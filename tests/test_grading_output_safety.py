@@ -37,6 +37,8 @@ HOSTILE_MARKDOWN = ('<script>alert("markdown")</script>\n\n<img src=x onerror=al
 HOSTILE_OUTPUT = {"text/html": "<script>alert('output')</script>" + FAKE_BANNER,
                   "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg' onload='alert(3)'><script>alert(4)</script></svg>",
                   "application/javascript": "alert('js')", "text/plain": "5"}
+HOSTILE_STREAMS = [("stdout", "hello 42\n"), ("stdout", "<script>alert('stream')</script>" + FAKE_BANNER),
+                   ("stderr", "\x1b[2J\x1b[31m<img src=x onerror=alert(6)>\r\n")]
 
 
 # --- the feedback page -------------------------------------------------------------------------------
@@ -84,8 +86,12 @@ def _with_hostile_markup(nb) -> None:
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(HOSTILE_MARKDOWN))
     nb.cells.insert(2, nbformat.v4.new_raw_cell('<script>alert("raw")</script>' + FAKE_BANNER))
     shown = nbformat.v4.new_code_cell("add(2, 3)")
-    shown.outputs = [nbformat.v4.new_output("display_data", data=HOSTILE_OUTPUT),
-                     nbformat.v4.new_output("execute_result", data=HOSTILE_OUTPUT, execution_count=1)]
+    shown.outputs = [nbformat.v4.new_output("display_data", data=HOSTILE_OUTPUT, metadata={"isolated": False}),
+                     nbformat.v4.new_output("execute_result", data=HOSTILE_OUTPUT, execution_count=1),
+                     *(nbformat.v4.new_output("stream", name=name, text=text) for name, text in HOSTILE_STREAMS),
+                     nbformat.v4.new_output("error", ename="<svg onload=alert(7)>", evalue="<a href='javascript:x'>y</a>",
+                                            traceback=["\x1b[31m<script>alert('traceback')</script>"]),
+                     nbformat.from_dict({"output_type": "display_data", "data": {"text/html": "<iframe src='javascript:alert(8)'>"}})]
     nb.cells.append(shown)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":  # an answer cell's own outputs, too
@@ -105,10 +111,15 @@ def test_the_feedback_shows_a_learners_markup_and_outputs_as_text_never_as_page(
     assert {tag: hostile.tags[tag] for tag in ("img", "svg", "h1", "a", "iframe")} == {
         tag: honest.tags[tag] for tag in ("img", "svg", "h1", "a", "iframe")}
     assert "&lt;h1&gt;Score: 22 / 22&lt;/h1&gt;" in pages["hostile"]  # the learner's words, shown as what they typed
-    assert "alert('output')" not in pages["hostile"] and "alert('js')" not in pages["hostile"]
+    for gone in ("alert('output')", "alert('js')", "alert('traceback')", "alert(3)", "alert(8)", "\x1b"):
+        assert gone not in pages["hostile"], gone  # html, svg, javascript and tracebacks are dropped, not escaped
+    assert "hello 42" in pages["hostile"] and "&lt;script&gt;alert('stream')&lt;/script&gt;" in pages["hostile"]
+    assert "&lt;img src=x onerror=alert(6)&gt;" in pages["hostile"]  # the learner's own output, as text
     autograded = nbformat.read(str(toy / "var" / "autograded" / "hostile" / LESSON / f"{LESSON}.ipynb"), as_version=4)
-    kept = [o for c in autograded.cells if c.cell_type == "code" for o in c.outputs]
-    assert all(o.output_type == "error" for o in kept)  # only the grader's verdicts: formgrader shows this file too
+    kept = [o for c in autograded.cells if c.cell_type == "code" for o in c.outputs]  # formgrader shows this file too
+    assert {o.output_type for o in kept} == {"stream", "display_data", "execute_result", "error"}
+    assert all(set(o.get("data", {})) <= {"text/plain"} and not o.get("metadata") for o in kept)
+    assert all(o.traceback == [f"{o.ename}: {o.evalue}"] for o in kept if o.output_type == "error")
 
 
 # --- the class report --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import subprocess
 from datetime import datetime, timedelta
 
 import pytest
-from test_lms_intake import COURSE, LESSON, RIGHT_ADD, RIGHT_SHOUT, _notebook, _sql, _zip, built, toy  # noqa: F401
+from test_lms_intake import COURSE, LESSON, RIGHT_ADD, RIGHT_SHOUT, _notebook, _sql, _zip
 
 from autograder.cohort.term import parse_due, parse_length, parse_policy
 from autograder.gradebook.deadlines import DAY, CourseLatePolicy, LatePolicy, open_gradebook

@@ -100,6 +100,7 @@ def _environment(text: str) -> str:
 
 def _pyproject(text: str) -> str:
     trimmed = re.sub(r',\s*"autograder\*"|"autograder\*"\s*,?\s*', "", text)
+    trimmed = re.sub(r'(?m)^"autograder" = \[.*\]\n', "", trimmed)  # the grader's package data
     for table in (r'project\.entry-points\."twelve_factor_course\.grader"', r"tool\.ruff[\w.-]*", r"tool\.mypy[\w.-]*"):
         # the grader's entry point and the repository's lint and type-check settings (they name autograder/)
         trimmed = re.sub(rf"(?ms)^(# [^\n]*\n)*\[\[?{table}\]\]?\n.*?(?=^\[|\Z)", "", trimmed)

@@ -9,7 +9,8 @@ could not be graded) followed by one row per test; each carries the grading's se
 hidden tests (`course autograde --seed N --force` grades that learner again with the same inputs). The report is one self-contained HTML page:
 counts, pass rate per test and per exercise, the messages most learners got (grouped by shape, each learner
 counted once), the score distribution, drawn with matplotlib and embedded in the page as PNG images whose alt text
-says what they show, and one row per learner, lowest score first. The page runs no script.
+says what they show, each with its numbers as a table folded under it, and one row per learner, lowest score
+first. The page runs no script.
 
 Labels and messages are a learner's words (a failure message quotes what their code returned), so
 they are drawn as plain text (`parse_math=False`: `$\\frac{$` is not mathtext) and escaped in the
@@ -31,12 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from autograder.cohort.integrity import Flag
     from autograder.gradebook.deadlines import Lateness
     from autograder.gradebook.results import NotebookGrade
 
-__all__ = ["CSV_HEADER", "LessonRow", "TestRow", "late_row", "verdict_row", "write_csv", "write_report"]
+__all__ = ["CSV_HEADER", "LessonRow", "TestRow", "integrity_notes", "late_row", "verdict_row", "write_csv", "write_report"]
 
-CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed", "name", "late_penalty"]
+CSV_HEADER = ["student", "lesson", "grade_id", "status", "score", "max_score", "message", "seed", "name", "late_penalty",
+              "integrity"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class LessonRow:
     seed: int | None = None  # the grading's seed (autograder.hidden): `course autograde --seed N --force` draws the same
     name: str = ""  # the learner's name, as the gradebook has it (roster, LMS zip, formgrader)
     late_penalty: float = 0.0  # points off `score` already (`course term late`): the score is what the learner keeps
+    integrity: str = ""  # what the integrity report flagged, for a person to judge (var/integrity.csv has the detail)
 
 
 def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
@@ -70,10 +74,10 @@ def write_csv(rows: Sequence[LessonRow], path: Path) -> Path:
         for row in sorted(rows, key=lambda r: (r.lesson, r.student)):
             seed = "" if row.seed is None else str(row.seed)
             writer.writerow([row.student, row.lesson, "", row.status, f"{row.score:g}", f"{row.max_score:g}", row.reason,
-                             seed, row.name, f"{row.late_penalty:g}" if row.late_penalty else ""])
+                             seed, row.name, f"{row.late_penalty:g}" if row.late_penalty else "", row.integrity])
             for test in row.tests:
                 writer.writerow([row.student, row.lesson, test.grade_id, test.status, f"{test.score:g}",
-                                 f"{test.max_score:g}", test.message, seed, row.name, ""])
+                                 f"{test.max_score:g}", test.message, seed, row.name, "", ""])
     return path
 
 
@@ -129,7 +133,15 @@ def _bars(labels: list[str], values: list[float], title: str, xlabel: str, xmax:
     if xmax is not None:
         axes.set_xlim(0, xmax)
     said = "; ".join(f"{label}: {value:.0f}{unit}" for label, value in zip(labels, values, strict=True))
-    return _png(figure, f"{title} ({xlabel}). {said}")
+    return _png(figure, f"{title} ({xlabel}). {said}") + _data(title, xlabel, [(label, f"{value:.0f}{unit}")
+                                                                              for label, value in zip(labels, values, strict=True)])
+
+
+def _data(title: str, column: str, rows: list[tuple[str, str]]) -> str:
+    """A chart's numbers as a table, folded under it: what a screen reader or a copy into a spreadsheet needs."""
+    body = "".join(f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>" for label, value in rows)
+    return (f"<details><summary>{html.escape(title)}: the data</summary><table><tr><th></th>"
+            f"<th>{html.escape(column)}</th></tr>{body}</table></details>")
 
 
 def _histogram(percents: list[float], title: str) -> str:
@@ -142,7 +154,8 @@ def _histogram(percents: list[float], title: str) -> str:
     axes.set_title(title, parse_math=False)
     bins = Counter(min(int(p // 10), 9) for p in percents)
     said = "; ".join(f"{10 * b}-{10 * b + 10}%: {bins[b]}" for b in sorted(bins))
-    return _png(figure, f"{title}: learners per score band. {said}")
+    return _png(figure, f"{title}: learners per score band. {said}") + _data(
+        title, "learners", [(f"{10 * b}-{10 * b + 10}%", str(bins[b])) for b in range(10)])
 
 
 def _passed(test: TestRow) -> bool:
@@ -181,9 +194,31 @@ def _learner_table(rows: Sequence[LessonRow]) -> str:
     return "<h3>Learners, lowest score first</h3>" + "".join(lines) + "</table>"
 
 
+def _integrity_table(flags: Sequence[Flag]) -> str:
+    if not flags:
+        return ""
+    lines = [f"<tr><td>{html.escape(f.student)}</td><td>{html.escape(f.kind)}</td><td>{html.escape(f.other)}</td>"
+             f"<td>{html.escape(f.detail)}</td></tr>" for f in flags]
+    return ("<h3>Integrity: hand-ins to look at twice</h3><p>For a person to judge; no score was changed "
+            "(var/integrity.csv).</p><table><tr><th>learner</th><th>seen</th><th>with</th><th>detail</th></tr>"
+            + "".join(lines) + "</table>")
+
+
+def integrity_notes(flags: Sequence[Flag]) -> dict[tuple[str, str], str]:
+    """(student, lesson) -> what was flagged, in a few words, for grades.csv (a pair is said on both learners)."""
+    said: dict[tuple[str, str], list[str]] = {}
+    for flag in flags:
+        said.setdefault((flag.student, flag.lesson), []).append(f"{flag.kind} with {flag.other}" if flag.other
+                                                                 else flag.kind)
+        if flag.other:
+            said.setdefault((flag.other, flag.lesson), []).append(f"{flag.kind} with {flag.student}")
+    return {key: "; ".join(words) for key, words in said.items()}
+
+
 def write_report(rows: Sequence[LessonRow], path: Path, *, exercises: dict[str, dict[str, str]] | None = None,
-                 unmatched: Sequence[str] = ()) -> Path:
-    """The class report: one section per lesson (`exercises`: lesson -> grade id -> exercise name)."""
+                 unmatched: Sequence[str] = (), flags: Sequence[Flag] = ()) -> Path:
+    """The class report: one section per lesson (`exercises`: lesson -> grade id -> exercise name; `flags`: the
+    integrity report's, listed for a person to judge)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -225,6 +260,7 @@ def write_report(rows: Sequence[LessonRow], path: Path, *, exercises: dict[str, 
         percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in mine]
         parts.append(_histogram(percents, f"Score distribution ({len({r.student for r in mine})} learners)"))
         parts.append(_learner_table(mine))
+        parts.append(_integrity_table([flag for flag in flags if flag.lesson == lesson]))
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>Class report</title><style>"
             "body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;text-align:left}"
             "img{display:block;margin:1em 0}</style></head><body>" + "\n".join(parts) + "</body></html>")

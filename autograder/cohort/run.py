@@ -13,9 +13,11 @@
   4. each submission's time, extension and late penalty (`course term`, autograder.gradebook.deadlines),
      then feedback with nbgrader's generate_feedback and the course's sanitiser, in
      var/feedback/<student>/<lesson>/<lesson>.html (for what was graded, or whose penalty changed);
-  5. var/grades.csv and the class report var/report.html (autograder.cohort.report). The report is a
-     summary drawn from what learners wrote: if it cannot be written the grades stand, the run
-     logs one warning saying why, and no earlier run's report is left to pass for this one.
+  5. var/integrity.csv (autograder.cohort.integrity: copies, the instructor's notebook, pasted stage
+     code; for a person to judge, never a score), var/grades.csv and the class report var/report.html
+     (autograder.cohort.report). The report is a summary drawn from what learners wrote: if it cannot
+     be written the grades stand, the run logs one warning saying why, and no earlier run's report is
+     left to pass for this one.
 
 Count in equals count out: every submission found, graded now or before, has a row in grades.csv
 with its score or the reason it has none. A run holds var/grading.lock; a second run on the same
@@ -51,8 +53,9 @@ from autograder.cohort.batch import (
     run_batch,
 )
 from autograder.cohort.intake import InputError, Submission, gather
+from autograder.cohort.integrity import Flag, integrity_flags, write_integrity
 from autograder.cohort.learners import learner_names, remember_learners
-from autograder.cohort.report import LessonRow, late_row, verdict_row, write_csv, write_report
+from autograder.cohort.report import LessonRow, integrity_notes, late_row, verdict_row, write_csv, write_report
 from autograder.gradebook import nbgrader_run
 from autograder.gradebook.config import GRADEBOOK
 from autograder.gradebook.deadlines import Lateness, apply_deadlines, open_gradebook
@@ -249,12 +252,15 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
             result.rows.append(LessonRow(sub.student, sub.slug, "failed", 0, 0, failed[(sub.student, sub.slug)]))
             continue
         grades = read_grades(root, sub.slug, sub.student)
-        result.rows.append(late_row(verdict_row(root, sub.student, sub.slug, grades), lateness.get((sub.student, sub.slug))))
+        row = verdict_row(root, sub.student, sub.slug, grades)
+        result.rows.append(late_row(row, lateness.get((sub.student, sub.slug))))
         result.grades.append(grades)
-    named = learner_names(db)
-    result.rows = [replace(row, name=named.get(row.student, "")) for row in result.rows]
+    named, flags = learner_names(db), _integrity(root, intake.submissions)
+    flagged = integrity_notes(flags)
+    result.rows = [replace(row, name=named.get(row.student, ""), integrity=flagged.get((row.student, row.lesson), ""))
+                   for row in result.rows]
     write_csv(result.rows, root / "var" / "grades.csv")
-    _report(result, root / "var" / "report.html", exercises)
+    _report(result, root / "var" / "report.html", exercises, flags)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -265,10 +271,22 @@ def _deadlines(db: Path, submissions: list[Submission]) -> dict[tuple[str, str],
         return apply_deadlines(gb, {(s.student, s.slug): s.submitted_at for s in submissions})
 
 
-def _report(result: CohortResult, path: Path, exercises: dict[str, dict[str, str]]) -> None:
+def _integrity(root: Path, submissions: list[Submission]) -> list[Flag]:
+    """The integrity report of every lesson, into var/integrity.csv; a lesson it cannot read is logged, never fatal."""
+    flags: list[Flag] = []
+    for slug in sorted({sub.slug for sub in submissions}):
+        try:
+            flags += integrity_flags(root, slug, {s.student: s.path for s in submissions if s.slug == slug})
+        except Exception as error:
+            log.warning("no integrity report for %s (%s); its grades stand", slug, short_text(repr(error), 300))
+    write_integrity(flags, root / "var" / "integrity.csv")
+    return flags
+
+
+def _report(result: CohortResult, path: Path, exercises: dict[str, dict[str, str]], flags: list[Flag]) -> None:
     """The class report, or one logged line saying why there is none: the grades are written already."""
     try:
-        write_report(result.rows, path, exercises=exercises, unmatched=result.unmatched)
+        write_report(result.rows, path, exercises=exercises, unmatched=result.unmatched, flags=flags)
     except Exception as error:
         path.unlink(missing_ok=True)
         log.warning("the class report %s was not written (%s); grades.csv and the gradebook are complete", path,

@@ -13,7 +13,8 @@ live namespace. So, whatever the submission holds:
   - locked cells it edited run as the source has them;
   - a cell that kills the worker costs only the tests that needed it (autograder.boundary.session replays);
   - a notebook that is not valid JSON, or not a notebook, scores 0 with a note, never a traceback.
-`notes` tell the learner each of these in a sentence.
+`notes` tell the learner each of these in a sentence; `cell_notes` pairs those about one cell with its index
+in the submission (autograder.gradebook.verdicts shows each right after that cell).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Step:
     source: str = ""
     grade_id: str = ""
     restored: bool = False  # the submission had lost this cell; it comes from the source
+    cell: int = -1  # its index in the submission's cells (-1: restored from the source)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Graded:
     sandbox: Sandbox | None = None
     steps: list[Step] = field(default_factory=list)
     seed: int = 0  # the hidden tests drew their inputs from it (autograder.hidden): grading again with it gives this
+    cell_notes: list[tuple[int, str]] = field(default_factory=list)  # (index of the submitted cell, a note about it)
 
     @property
     def cell_errors(self) -> list[str]:
@@ -146,38 +149,39 @@ def read_submission(path_or_nb: Path | str | Any) -> tuple[list[Any] | None, str
     return cells, None
 
 
-def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[str]]:
-    """The steps to run for a submission (see the module docstring), and notes on what was repaired."""
+def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[tuple[int, str]]]:
+    """The steps to run for a submission (see the module docstring), and notes on what was repaired, each with the
+    index of the submitted cell it is about."""
     by_id: dict[str, Any] = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
     order: list[str] = [str(_meta(c).get("grade_id") or "") for c in source.cells]
     steps: list[Step] = []
     placed: dict[str, int] = {}
-    notes: list[str] = []
-    for cell in cells:
+    notes: list[tuple[int, str]] = []
+    for at, cell in enumerate(cells):
         found = _meta(cell).get("grade_id")
         gid = found if isinstance(found, str) else ""
         original = by_id.get(gid) if gid else None
         if original is None or gid in placed:
             if gid and gid in placed:
-                notes.append(f"a second cell with the id {short_text(gid, 60)!r} ran as ordinary code")
+                notes.append((at, f"a second cell with the id {short_text(gid, 60)!r} ran as ordinary code"))
             elif gid and _kind(cell) == "test":
-                notes.append(f"a test cell with the unknown id {short_text(gid, 60)!r} ran as ordinary code")
+                notes.append((at, f"a test cell with the unknown id {short_text(gid, 60)!r} ran as ordinary code"))
             if cell.get("cell_type") == "code":
-                steps.append(Step("code", _source(cell)))
+                steps.append(Step("code", _source(cell), cell=at))
             continue
         kind = _kind(original)
         placed[gid] = len(steps)
         if kind == "test":
             if visible_part(_source(cell)).strip() != visible_part(_source(original)).strip() or cell.get("cell_type") != "code":
-                notes.append(f"the test cell {gid!r} had been edited; the original test was used")
-            steps.append(Step("test", grade_id=gid))
+                notes.append((at, f"the test cell {gid!r} had been edited; the original test was used"))
+            steps.append(Step("test", grade_id=gid, cell=at))
         elif kind == "locked":
             if _source(cell).strip() != _source(original).strip():
-                notes.append(f"the locked cell {gid!r} had been edited; it ran as the lesson has it")
+                notes.append((at, f"the locked cell {gid!r} had been edited; it ran as the lesson has it"))
             if original.cell_type == "code":
-                steps.append(Step("code", _source(original), gid))
+                steps.append(Step("code", _source(original), gid, cell=at))
         elif original.cell_type == "code":
-            steps.append(Step("code", _source(cell), gid))
+            steps.append(Step("code", _source(cell), gid, cell=at))
     for index, gid in enumerate(order):  # restore what the submission lost, after its nearest kept neighbour
         if not gid or gid in placed or _kind(by_id[gid]) not in ("test", "locked"):
             continue
@@ -218,7 +222,8 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     if cells is None:
         return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""],
                       seed=seed)
-    steps, notes = plan(source_nb, cells)
+    steps, tied = plan(source_nb, cells)
+    notes, last = [text for _, text in tied], -1
     registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}
     runs: list[CellRun] = []
@@ -228,18 +233,21 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
                 if step.kind == "test":
                     verdicts[step.grade_id] = Verdict("not-run", f"not run: time limit ({session.time_limit})")
                 continue
+            last = step.cell  # the cell running when the time runs out
             if step.kind == "code":
                 answer = session.run_cell(step.source)
                 runs.append(_cell_run(step, answer))
                 if "died" in answer:
                     notes.append(f"a cell (the {_ordinal(number)} to run) stopped the grading worker: "
                                  f"{answer['died']}; it was skipped and the rest ran in a fresh worker")
+                    tied.append((step.cell, notes[-1]))
             else:
                 with session.fork() as test:  # each test in a fork of the notebook as its cells left it
                     verdicts[step.grade_id] = _run_test(registry, step.grade_id, Learner(test), seed)
         used = session.sandbox
         if session.out_of_time:
             notes.append(f"grading stopped at the time limit: {session.time_limit}")
+            tied.append((last, notes[-1]))
     if not used.hides_files:
         notes.append(f"graded without a file sandbox ({used.detail})")
     if used.gaps:
@@ -251,7 +259,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
             results.append(TestResult(gid, points, 0.0, "not-run", "this test did not run"))
         else:
             results.append(TestResult(gid, points, points if verdict.passed else 0.0, verdict.status, verdict.message))
-    return Graded(results, notes, runs, used, steps, seed)
+    return Graded(results, notes, runs, used, steps, seed, [(at, text) for at, text in tied if at >= 0])
 
 
 def _cell_run(step: Step, answer: dict[str, Any]) -> CellRun:

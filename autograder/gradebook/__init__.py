@@ -2,7 +2,9 @@
 
   verdicts.py       scores, comments and the autograded notebook (learner text as data, never markup)
   results.py        what a gradebook holds for a submission, read back
-  preprocessors.py  the nbgrader preprocessors plain `nbgrader autograde` runs with
+  deadlines.py      due dates, extensions and the late policy, into nbgrader's late penalty fields
+  preprocessors.py  the nbgrader preprocessors plain `nbgrader autograde` runs with; the feedback page's names
+  templates/        nbgrader's feedback page, extended: each test by what it checks, with its message
   config.py         the course's nbgrader settings, shared by nbgrader_config.py and the runners
   nbgrader_run.py   nbgrader's apps run in-process (generate_assignment, autograde, feedback)
 """

@@ -12,7 +12,8 @@ autograder.gradebook.preprocessors.RestoreMissingCells in place of nbgrader's Ov
 each cell for at most `CELL_TIMEOUT` seconds, and its kernel sees `COURSE_OFFLINE=1` (set by
 the runners, and by the config file for the command line), so no real model is ever called.
 `nbgrader generate_feedback` with this configuration strips hidden tests and their tracebacks
-(autograder.gradebook.preprocessors.SanitiseFeedback).
+(autograder.gradebook.preprocessors.SanitiseFeedback). Late penalties follow the policy `course term late`
+keeps in the gradebook (autograder.gradebook.deadlines).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def apply(c: Any, root: Path | str, *, gradebook: Path | str | None = None) -> A
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
     c.OverwriteCells.add_missing_cells = True
+    c.AssignLatePenalties.plugin_class = "autograder.gradebook.deadlines.CourseLatePolicy"  # `course term late`
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     c.Autograde.sanitize_preprocessors = [  # nbgrader's list, with OverwriteCells made robust
@@ -69,6 +71,9 @@ def apply(c: Any, root: Path | str, *, gradebook: Path | str | None = None) -> A
         "autograder.gradebook.preprocessors.SanitiseFeedback",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    from autograder.gradebook.preprocessors import FEEDBACK_TEMPLATE, FEEDBACK_TEMPLATE_DIRS  # nbgrader's, tests named
+    c.GenerateFeedback.HTMLExporter.extra_template_basedirs = list(FEEDBACK_TEMPLATE_DIRS)
+    c.GenerateFeedback.HTMLExporter.template_file = FEEDBACK_TEMPLATE
     return c
 
 

@@ -16,7 +16,6 @@ spends running alembic as a subprocess to stamp its schema version.
 from __future__ import annotations
 
 import contextlib
-import html
 import io
 import itertools
 import logging
@@ -137,24 +136,10 @@ def autograde(root: Path | str, assignment: str, student: str = "*", **options: 
 
 
 def generate_feedback(root: Path | str, assignment: str, student: str = "*", **options: Any) -> str:
-    """`nbgrader generate_feedback` with the course's sanitiser: HTML in var/feedback/STUDENT/ASSIGNMENT/.
+    """`nbgrader generate_feedback` with the course's sanitiser and template: HTML in var/feedback/STUDENT/ASSIGNMENT/.
 
-    nbgrader's page lists every graded cell as "Test cell"; each is named here by what it checks (its
-    grade id, in words), so a learner sees at a glance which behaviour lost the points.
+    nbgrader's page lists every graded cell as "Test cell"; the course's template (autograder.gradebook.config,
+    autograder.gradebook.preprocessors) names each by what it checks, with its score and, for a lost test, its
+    message, so a learner sees at a glance which behaviour lost the points and why.
     """
-    log = _run("GenerateFeedback", root, assignment, student=student, force=True, **options)
-    for page in (Path(root) / "var" / "feedback").glob(f"{student}/{assignment}/*.html"):
-        text = page.read_text(encoding="utf-8")
-        named = _TEST_CELL.sub(lambda m: f'<a href="#{m[1]}">{_in_words(m[1])}</a>', text)
-        if named != text:
-            page.write_text(named, encoding="utf-8")
-    return log
-
-
-_TEST_CELL = re.compile(r'<a href="#([A-Za-z0-9_-]+)">Test cell</a>')
-
-
-def _in_words(grade_id: str) -> str:
-    """`refund_is_idempotent` -> "Refund is idempotent"."""
-    words = grade_id.replace("_", " ").replace("-", " ").strip()
-    return html.escape(words[:1].upper() + words[1:])
+    return _run("GenerateFeedback", root, assignment, student=student, force=True, **options)

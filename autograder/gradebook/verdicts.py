@@ -15,10 +15,17 @@ is in it as data, never as markup or metadata:
     matches them (the first cell with a source's id is that cell), any other cell has no metadata;
   - test cells and locked cells are the source's (test cells minus their hidden region), and a test
     cell's only output is the verdict: an error holding the grader's message for a failed test;
-  - the learner's code keeps its source (nbgrader shows it as escaped code) and loses its outputs:
-    the grader did not make them, and an html, svg or javascript output would run in the page;
+  - the learner's code keeps its source (nbgrader shows it as escaped code) and the outputs they
+    submitted, reduced to text (`safe_outputs`): stdout and stderr, a result's or display's
+    text/plain, an error's "Name: message"; never html, svg, javascript, widgets or images (any of
+    them could act in the page or pass for the grader's), never output metadata; at most
+    `OUTPUT_CAP` characters a cell, the rest cut with a marker, so a flood cannot bloat the page;
   - the learner's markdown and raw text is shown as typed, in a literal block (`_literal`), unless
-    it is the source's own markdown word for word (the lesson's prose).
+    it is the source's own markdown word for word (the lesson's prose);
+  - the grader's notes (`Graded.notes`: a cell that stopped the worker, the time limit, an edited
+    test or locked cell, a sandbox gap) are listed in a box first, and each note about one cell
+    (`Graded.cell_notes`) again right after that cell; notes may quote learner values, so they
+    are literal blocks too.
 Nothing in it comes from the hidden tests' code, so feedback rendered from it cannot leak them.
 """
 
@@ -34,7 +41,12 @@ import nbformat
 
 from autograder.grade.engine import Graded, _kind, _meta, _source, restore, visible_part
 
-__all__ = ["autograded_notebook", "record"]
+__all__ = ["OUTPUT_CAP", "autograded_notebook", "record", "safe_outputs"]
+
+OUTPUT_CAP = 10_000  # characters of a learner's output kept per cell
+_MAX_OUTPUTS = 100   # outputs kept per cell (each is a block of the page, even when empty)
+_CUT = "\n… (cut)"
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b.?|[\x00-\x08\x0b-\x1f\x7f]")  # ANSI escapes, control characters
 
 
 def _pairs(source: Any, cells: list[Any]) -> list[tuple[Any | None, Any]]:
@@ -59,15 +71,18 @@ def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) ->
              if c.cell_type == "markdown" and _kind(c) in ("plain", "locked")}
     out = nbformat.v4.new_notebook(metadata=copy.deepcopy(source.metadata))
     placed: dict[str, int] = {}
-    for original, cell in _pairs(source, cells or []):
+    made: dict[int, Any] = {}  # index of a submitted cell -> the cell it became
+    for at, (original, cell) in enumerate(_pairs(source, cells or [])):
         if original is None:
-            out.cells.append(_learners(cell, prose))
-            continue
-        placed[original.metadata["nbgrader"]["grade_id"]] = len(out.cells)
-        out.cells.append(_test_cell(original, graded) if _kind(original) == "test" else _from_source(original, cell))
+            made[at] = _learners(cell, prose)
+        else:
+            placed[original.metadata["nbgrader"]["grade_id"]] = len(out.cells)
+            made[at] = _test_cell(original, graded) if _kind(original) == "test" else _from_source(original, cell)
+        out.cells.append(made[at])
     for index, gid in enumerate(order):
         if gid and gid not in placed and _kind(source.cells[index]) == "test":
             placed = restore(out.cells, _test_cell(source.cells[index], graded), placed, order, index)
+    out.cells = _with_notes(out.cells, graded, made)
     for number, node in enumerate(out.cells):
         node.id = f"cell-{number}"  # the same notebook for the same submission
     return out
@@ -78,7 +93,10 @@ def _from_source(original: Any, cell: Any) -> Any:
     if _kind(original) != "answer":
         return _in_place_of(original, original.source)
     text = _source(cell)
-    return _in_place_of(original, text if original.cell_type == "code" else _literal(text))
+    node = _in_place_of(original, text if original.cell_type == "code" else _literal(text))
+    if node.cell_type == "code":
+        node.outputs = safe_outputs(cell.get("outputs"))
+    return node
 
 
 def _in_place_of(original: Any, text: str) -> Any:
@@ -92,7 +110,9 @@ def _learners(cell: Any, prose: dict[str, str]) -> Any:
     """A cell the learner added or kept that the source has no id for: code as source, text as typed."""
     text = _source(cell)
     if cell.get("cell_type") == "code":
-        return _new("code", text)
+        node = _new("code", text)
+        node.outputs = safe_outputs(cell.get("outputs"))
+        return node
     if cell.get("cell_type") == "markdown" and text.strip() in prose:
         return _new("markdown", prose[text.strip()])
     return _new("markdown", _literal(text))
@@ -107,6 +127,64 @@ def _literal(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}\n{text.rstrip()}\n{fence}"
+
+
+def _with_notes(cells: list[Any], graded: Graded, made: dict[int, Any]) -> list[Any]:
+    """`cells` with the grader's notes: all of them in a box first, each about one cell again right after it."""
+    after: dict[int, list[str]] = {}
+    for at, text in graded.cell_notes:
+        if at in made:
+            after.setdefault(id(made[at]), []).append(text)
+    out = [_new("markdown", "**The grader's notes on this submission** (a note about one cell is shown after it "
+                            "too):\n\n" + _literal("\n".join(f"- {note}" for note in graded.notes)))] if graded.notes else []
+    for cell in cells:
+        out += [cell, *(_new("markdown", f"**The grader**, on the cell above:\n\n{_literal(text)}")
+                        for text in after.get(id(cell), []))]
+    return out
+
+
+def safe_outputs(outputs: Any) -> list[Any]:
+    """A learner's outputs as text only (see the module docstring), at most `OUTPUT_CAP` characters in all."""
+    kept: list[Any] = []
+    left = OUTPUT_CAP
+    for output in outputs if isinstance(outputs, list) else []:
+        reduced = _reduced(output) if isinstance(output, dict) else None
+        if reduced is None:
+            continue
+        if len(kept) == _MAX_OUTPUTS:
+            kept.append(nbformat.v4.new_output("stream", name="stdout", text=_CUT.lstrip()))
+            break
+        kind, name, text = reduced
+        cut = len(text) > left
+        text, left = (text[:left] + _CUT, 0) if cut else (text, left - len(text))
+        if kind == "stream":
+            kept.append(nbformat.v4.new_output("stream", name=name, text=text))
+        elif kind == "error":
+            kept.append(nbformat.v4.new_output("error", ename=name, evalue=text, traceback=[f"{name}: {text}"]))
+        else:
+            kept.append(nbformat.v4.new_output(kind, data={"text/plain": text}))
+        if cut:
+            break
+    return kept
+
+
+def _reduced(output: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(output type, stream or error name, text) of a submitted output, or None when it holds no text."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return "stream", "stderr" if output.get("name") == "stderr" else "stdout", _plain(output.get("text"))
+    if kind == "error":
+        return "error", _plain(output.get("ename"))[:100] or "Error", _plain(output.get("evalue"))
+    data = output.get("data")
+    if kind in ("execute_result", "display_data") and isinstance(data, dict) and "text/plain" in data:
+        return str(kind), "", _plain(data["text/plain"])
+    return None
+
+
+def _plain(value: Any) -> str:
+    """Text as a notebook stores it (a string or a list of strings), without control characters."""
+    text = "".join(v for v in value if isinstance(v, str)) if isinstance(value, list) else value
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")) if isinstance(text, str) else ""
 
 
 def _test_cell(original: Any, graded: Graded) -> Any:
