@@ -77,7 +77,7 @@ def parse_policy(method: str, amount: str | None):  # type: ignore[no-untyped-de
 
 def term_command(args: argparse.Namespace) -> int:
     from autograder.gradebook.config import GRADEBOOK
-    from autograder.gradebook.deadlines import extend, extensions, open_gradebook, policy, set_due
+    from autograder.gradebook.deadlines import duration, extend, extensions, open_gradebook, policy, set_due
     from autograder.gradebook.deadlines import set_policy as keep_policy
     from autograder.gradebook.nbgrader_run import new_gradebook
     from course.grading.layout import REPO_ROOT, lessons
@@ -95,19 +95,20 @@ def term_command(args: argparse.Namespace) -> int:
     db = root / GRADEBOOK
     if not db.exists():
         new_gradebook(db)
-    with open_gradebook(db) as gb:
+    with open_gradebook(db) as gb:  # committed before anything is printed: a closed pipe cannot undo it
         if args.action == "due":
             set_due(gb, args.lesson, change)
         elif args.action == "extend":
             extend(gb, args.student, args.lesson, change)
         elif args.action == "late":
             keep_policy(gb, change)
+    with open_gradebook(db) as gb:
         print(f"late policy: {policy(gb).describe()}")
         due = {a.name: a.duedate for a in gb.assignments}
         for slug in known:
             print(f"  {slug:<44} due {due[slug]:%Y-%m-%d %H:%M}" if due.get(slug) else f"  {slug:<44} no due date")
         for (student, slug), length in sorted(extensions(gb).items()):
-            print(f"  extension: {student} on {slug}: {length} later")
+            print(f"  extension: {student} on {slug}: {duration(length.total_seconds())} later")
     if args.action != "show":
         print("kept; `course autograde` applies it to every submission (grading nothing again), then export")
     return 0

@@ -34,7 +34,7 @@ from nbgrader.plugins import LateSubmissionPlugin
 
 from autograder.gradebook.config import COURSE_ID
 
-__all__ = ["METHODS", "CourseLatePolicy", "LatePolicy", "Lateness", "apply_deadlines", "extend", "extensions",
+__all__ = ["METHODS", "CourseLatePolicy", "LatePolicy", "Lateness", "apply_deadlines", "duration", "extend", "extensions",
            "open_gradebook", "policy", "set_due", "set_policy"]
 
 METHODS = ("none", "zero", "fixed", "per-day")
@@ -96,12 +96,13 @@ class Lateness:
     def describe(self) -> str:
         if self.seconds_late <= 0:
             return ""
-        said = f"handed in {_duration(self.seconds_late)} late (due {self.due:%Y-%m-%d %H:%M}"
-        said += f", with an extension of {_duration(self.extension.total_seconds())})" if self.extension else ")"
+        said = f"handed in {duration(self.seconds_late)} late (due {self.due:%Y-%m-%d %H:%M}"
+        said += f", with an extension of {duration(self.extension.total_seconds())})" if self.extension else ")"
         return said + (f": -{self.penalty:g} point(s)" if self.penalty else ": no penalty")
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """'1 day(s) 2 h', '90 min' -> at most two units, for a person."""
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     parts = [f"{days} day(s)"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{rest // 60} min"] * bool(rest // 60)
