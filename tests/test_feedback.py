@@ -118,3 +118,21 @@ def test_a_test_is_named_by_its_docstring_or_else_by_its_grade_id_in_words():
         == "Check that a stored thread loads with its events in order."
     assert behaviour("pass  # no docstring", "refund_is_idempotent") == "Refund is idempotent"
     assert behaviour("def broken(:", "loads-a-thread") == "Loads a thread"
+
+
+def test_a_score_set_by_hand_reaches_the_page_on_the_next_run_without_a_regrade(toy):
+    from nbgrader.api import Gradebook
+
+    incoming = _folder(toy, {"maya": test_grading_cohort._notebook(toy, add=test_grading_cohort.RIGHT_ADD)})
+    cohort.autograde_cohort(incoming, toy, jobs=1)
+    page = toy / "var" / "feedback" / "maya" / LESSON / f"{LESSON}.html"
+    assert "Score: 1.0 / 3.0" in page.read_text(encoding="utf-8")
+    with Gradebook(f"sqlite:///{toy / 'var' / 'gradebook.db'}", "twelve-factor-agents") as gb:  # as formgrader does
+        gb.find_grade("shout_shouts", LESSON, LESSON, "maya").manual_score = 2
+        gb.db.commit()
+    again = cohort.autograde_cohort(None, toy, jobs=1)
+    assert again.graded_now == [] and again.resumed == 1  # nothing graded again...
+    assert "Score: 3.0 / 3.0" in page.read_text(encoding="utf-8")  # ...and the page says what the gradebook says
+    written = page.stat().st_mtime_ns
+    cohort.autograde_cohort(None, toy, jobs=1)
+    assert page.stat().st_mtime_ns == written  # unchanged in the gradebook: the page is not written again

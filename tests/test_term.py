@@ -95,6 +95,8 @@ def test_a_late_submission_pays_the_policy_an_extension_spares_it_and_every_outp
         ("20001", None), ("20002", 2.0), ("20003", None)]  # nbgrader's own field: formgrader and its export read it
     page = (toy / "var" / "feedback" / "20002" / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
     assert "Late submission penalty (Score: -2.0)" in page and "Score: 1.0 / 3.0" in page
+    report = (toy / "var" / "report.html").read_text(encoding="utf-8")
+    assert "<tr><td>late (20002)</td><td>1 / 3</td><td>33</td><td>2 of 2</td><td></td><td>-2</td></tr>" in report
     assert subprocess.run([*COURSE, "export", "canvas", "--root", str(toy)]).returncode == 0
     canvas = (toy / "var" / "export" / "canvas.csv").read_text().splitlines()
     assert canvas[2:] == ["extended,20003,,,,3", "late,20002,,,,1", "ontime,20001,,,,3"]

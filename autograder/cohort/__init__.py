@@ -9,6 +9,7 @@
   export.py   `course export canvas|moodle|csv`: the gradebook in each LMS's import format
   term.py     `course term`: due dates, extensions, the late policy (kept by autograder.gradebook.deadlines)
   integrity.py  var/integrity.csv: copies, the instructor's notebook, pasted stage code (for a person to judge)
+  feedback.py   the feedback pages, written again whenever what they show changed in the gradebook
   feedback_zip.py  `course feedback canvas|moodle NN-SLUG`: feedback pages named as the LMS uploads them back
   batch.py    jobs in a process pool or on a Dask cluster; the journal that makes a run resumable
   report.py   var/grades.csv and the class report (var/report.html, matplotlib charts)

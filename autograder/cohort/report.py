@@ -182,15 +182,18 @@ def _common_messages(rows: Sequence[LessonRow], most: int = 10) -> list[tuple[st
 
 
 def _learner_table(rows: Sequence[LessonRow]) -> str:
-    """One row per learner, lowest score first (who needs help first); grades.csv has every test of each."""
-    lines = ["<table><tr><th>learner</th><th>score</th><th>%</th><th>tests passed</th><th>first test failed</th></tr>"]
+    """One row per learner, lowest score first (who needs help first), the score after any late penalty;
+    grades.csv has every test of each."""
+    lines = ["<table><tr><th>learner</th><th>score</th><th>%</th><th>tests passed</th><th>first test failed</th>"
+             "<th>late penalty</th></tr>"]
     for row in sorted(rows, key=lambda r: (r.score / r.max_score if r.max_score else 0.0, r.student)):
         passed = sum(_passed(t) for t in row.tests)
         failed = next((t.grade_id for t in row.tests if not _passed(t)), "")
         percent = 100 * row.score / row.max_score if row.max_score else 0.0
         who = f"{row.name} ({row.student})" if row.name else row.student
         lines.append(f"<tr><td>{html.escape(who)}</td><td>{row.score:g} / {row.max_score:g}</td>"
-                     f"<td>{percent:.0f}</td><td>{passed} of {len(row.tests)}</td><td>{html.escape(failed)}</td></tr>")
+                     f"<td>{percent:.0f}</td><td>{passed} of {len(row.tests)}</td><td>{html.escape(failed)}</td>"
+                     f"<td>{f'-{row.late_penalty:g}' if row.late_penalty else ''}</td></tr>")
     return "<h3>Learners, lowest score first</h3>" + "".join(lines) + "</table>"
 
 

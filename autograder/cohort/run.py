@@ -12,7 +12,8 @@
      job calls the trusted engine); this process alone writes the gradebook, as results come in;
   4. each submission's time, extension and late penalty (`course term`, autograder.gradebook.deadlines),
      then feedback with nbgrader's generate_feedback and the course's sanitiser, in
-     var/feedback/<student>/<lesson>/<lesson>.html (for what was graded, or whose penalty changed);
+     var/feedback/<student>/<lesson>/<lesson>.html: every page graded now or whose scores, comments or
+     penalty changed in the gradebook since it was written (autograder.cohort.feedback);
   5. var/integrity.csv (autograder.cohort.integrity: copies, the instructor's notebook, pasted stage
      code; for a person to judge, never a score), var/grades.csv and the class report var/report.html
      (autograder.cohort.report). The report is a summary drawn from what learners wrote: if it cannot
@@ -52,6 +53,7 @@ from autograder.cohort.batch import (
     release_files,
     run_batch,
 )
+from autograder.cohort.feedback import refresh_feedback
 from autograder.cohort.intake import InputError, Submission, gather
 from autograder.cohort.integrity import Flag, integrity_flags, write_integrity
 from autograder.cohort.learners import learner_names, remember_learners
@@ -237,12 +239,7 @@ def _autograde(submissions: Path | str | None, root: Path, *, feedback: bool, jo
     remember_learners(db, intake.submissions)
     lateness = _deadlines(db, intake.submissions)
     if feedback:
-        stale = {slug for _, slug in result.graded_now} | {slug for (_, slug), late in lateness.items() if late.changed}
-        for slug in sorted(stale):
-            try:
-                nbgrader_run.generate_feedback(root, slug)
-            except nbgrader_run.NbgraderFailed as error:
-                result.failures.append(f"{error}\n{error.log[-3000:]}")
+        result.failures += refresh_feedback(root, result.graded_now)
     for sub in registered:
         if (sub.student, sub.slug) in waiting:
             result.rows.append(LessonRow(sub.student, sub.slug, "not-graded", 0, 0,

@@ -91,7 +91,6 @@ class Lateness:
     submitted_at: datetime | None
     seconds_late: float
     penalty: float
-    changed: bool = False  # the penalty differs from the one the gradebook held before (its feedback is stale)
 
     def describe(self) -> str:
         if self.seconds_late <= 0:
@@ -179,11 +178,9 @@ def apply_deadlines(gb: Any, handed_in: Mapping[tuple[str, str], datetime | None
             submission.extension = granted.get(key)
             late = submission.total_seconds_late
             penalty = chosen.penalty(submission.score, assignment.max_score, late)
-            before = float(submission.late_submission_penalty or 0.0)
             for number, notebook in enumerate(submission.notebooks):  # nbgrader sums them: one notebook per lesson
                 notebook.late_submission_penalty = (penalty or None) if number == 0 else None
-            out[key] = Lateness(assignment.duedate, submission.extension, submission.timestamp, late, penalty,
-                                changed=abs(before - penalty) > 1e-9)
+            out[key] = Lateness(assignment.duedate, submission.extension, submission.timestamp, late, penalty)
     gb.db.commit()
     return out
 
