@@ -156,12 +156,16 @@ def test_parallel_jobs_grade_into_one_gradebook_and_hostile_learners_cost_their_
 
 # --- nothing lost, nothing twice ---------------------------------------------------------------------
 
+def _in_background(toy: Path, incoming: Path, *, stderr: int) -> subprocess.Popen[str]:
+    """`course autograde --jobs 2` in a process group of its own, its lines unbuffered, to be stopped mid-run."""
+    return subprocess.Popen([*COURSE, "autograde", str(incoming), "--root", str(toy), "--jobs", "2", "--no-feedback"],
+                            stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=toy,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+
+
 def test_a_batch_killed_in_the_middle_resumes_where_it_stopped(toy):
     incoming = _folder(toy, _mixed(toy, 9))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    run = subprocess.Popen([*COURSE, "autograde", str(incoming), "--root", str(toy), "--jobs", "2", "--no-feedback"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=toy, env=env,
-                           start_new_session=True)
+    run = _in_background(toy, incoming, stderr=subprocess.DEVNULL)
     seen = [run.stdout.readline() for _ in range(2)]  # two submissions recorded...
     os.killpg(run.pid, signal.SIGKILL)                # ...then the whole run is killed
     run.wait()
@@ -176,10 +180,7 @@ def test_a_batch_killed_in_the_middle_resumes_where_it_stopped(toy):
 
 def test_ctrl_c_stops_a_run_with_a_sentence_and_the_next_run_goes_on(toy):
     incoming = _folder(toy, _mixed(toy, 6))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    run = subprocess.Popen([*COURSE, "autograde", str(incoming), "--root", str(toy), "--jobs", "2", "--no-feedback"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=toy, env=env,
-                           start_new_session=True)
+    run = _in_background(toy, incoming, stderr=subprocess.PIPE)
     seen = run.stdout.readline()                   # one submission recorded...
     os.killpg(run.pid, signal.SIGINT)              # ...then Ctrl-C, as a terminal sends it to the whole group
     _, said = run.communicate(timeout=300)

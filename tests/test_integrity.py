@@ -21,10 +21,10 @@ from autograder.cohort import integrity
 from autograder.cohort.integrity import Flag, integrity_flags, write_integrity
 from autograder.grade.engine import _kind, _meta, _source
 from course.grading.layout import REPO_ROOT, find_lesson
+from course.grading.stagecode import MARKER
 
 SLUG = "05-unify-execution-and-business-state"
 LESSON = find_lesson(SLUG)
-_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", flags=re.M)
 
 # Lesson 05 answered another way, as a learner who did not see the reference might.
 INDEPENDENT = {
@@ -111,7 +111,7 @@ def fork_thread(thread_id: str, upto: int) -> str:
 def _reference() -> dict[str, str]:
     """The source's answer cells without the solution markers: the answers a learner who copies them hands in."""
     source = nbformat.read(str(LESSON.source), as_version=4)
-    return {_meta(cell)["grade_id"]: _MARKER.sub("", _source(cell)) for cell in source.cells if _kind(cell) == "answer"}
+    return {_meta(cell)["grade_id"]: MARKER.sub("", _source(cell)) for cell in source.cells if _kind(cell) == "answer"}
 
 
 def _stage_cells() -> dict[str, str]:

@@ -37,7 +37,7 @@ def _notebook(toy: Path, *, add: str | None = None, shout: str | None = None) ->
     return nbformat.writes(nb)
 
 
-def _zip(path: Path, entries: list[tuple[str, tuple[int, ...], str]]) -> Path:
+def _zip(path: Path, entries: list[tuple[str, tuple[int, ...], str | bytes]]) -> Path:
     with zipfile.ZipFile(path, "w") as zipped:
         for name, when, text in entries:
             zipped.writestr(zipfile.ZipInfo(name, when), text)  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import subprocess
 import sys
@@ -19,13 +18,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_lms_intake import _zip
+from test_term import _totals
 
 from course.grading.layout import REPO_ROOT, find_lesson
+from course.grading.stagecode import MARKER
 
 SLUG = "01-natural-language-to-tool-calls"
 LESSON = find_lesson(SLUG)
 COURSE = [str(Path(sys.executable).parent / "course")]
-_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", flags=re.M)
 CANVAS_ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,01-natural-language-to-tool-calls (4411)
     Points Possible,,,,,22.00
 "Smith, John",20001,S-1001,jsmith,Section A,
@@ -53,7 +54,7 @@ def _course(tmp: Path) -> Path:
 def _notebook(answers: str = "solution") -> bytes:
     """The release with its answer cells: the reference's (markers gone), the blank stubs, or the stage pasted."""
     source = nbformat.read(str(LESSON.source), as_version=4)
-    reference = {c.metadata["nbgrader"]["grade_id"]: _MARKER.sub("", c.source) for c in source.cells
+    reference = {c.metadata["nbgrader"]["grade_id"]: MARKER.sub("", c.source) for c in source.cells
                  if c.metadata.get("nbgrader", {}).get("solution")}
     nb = nbformat.read(str(REPO_ROOT / "notebooks" / SLUG / f"{SLUG}.ipynb"), as_version=4)
     first = True
@@ -67,13 +68,6 @@ def _notebook(answers: str = "solution") -> bytes:
     return nbformat.writes(nb).encode()
 
 
-def _zip(path: Path, entries: list[tuple[str, tuple[int, ...], bytes]]) -> Path:
-    with zipfile.ZipFile(path, "w") as zipped:
-        for name, when, data in entries:
-            zipped.writestr(zipfile.ZipInfo(name, when), data)  # type: ignore[arg-type]
-    return path
-
-
 def _run(root: Path, *args: str) -> str:
     done = subprocess.run([*COURSE, *args[:1], "--root", str(root), *args[1:]], capture_output=True, text=True,
                           cwd=root, timeout=900)
@@ -83,10 +77,6 @@ def _run(root: Path, *args: str) -> str:
 
 def _csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-
-
-def _totals(root: Path) -> dict[str, dict[str, str]]:
-    return {row["student"]: row for row in _csv(root / "var" / "grades.csv") if not row["grade_id"]}
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograder.gradebook.deadlines import LatePolicy
 
 __all__ = ["DESCRIPTION", "parse_due", "parse_length", "parse_policy", "register", "term_command"]
 
@@ -57,7 +62,7 @@ def parse_length(text: str) -> timedelta:
     return sum((timedelta(**{unit[u]: float(n)}) for n, u in parts), timedelta(0))
 
 
-def parse_policy(method: str, amount: str | None):  # type: ignore[no-untyped-def]
+def parse_policy(method: str, amount: str | None) -> LatePolicy:
     from autograder.gradebook.deadlines import LatePolicy
 
     if method in ("none", "zero"):
@@ -77,8 +82,7 @@ def parse_policy(method: str, amount: str | None):  # type: ignore[no-untyped-de
 
 def term_command(args: argparse.Namespace) -> int:
     from autograder.gradebook.config import GRADEBOOK
-    from autograder.gradebook.deadlines import duration, extend, extensions, open_gradebook, policy, set_due
-    from autograder.gradebook.deadlines import set_policy as keep_policy
+    from autograder.gradebook.deadlines import duration, extensions, open_gradebook, policy
     from autograder.gradebook.nbgrader_run import new_gradebook
     from course.grading.layout import REPO_ROOT, lessons
 
@@ -96,12 +100,7 @@ def term_command(args: argparse.Namespace) -> int:
     if not db.exists():
         new_gradebook(db)
     with open_gradebook(db) as gb:  # committed before anything is printed: a closed pipe cannot undo it
-        if args.action == "due":
-            set_due(gb, args.lesson, change)
-        elif args.action == "extend":
-            extend(gb, args.student, args.lesson, change)
-        elif args.action == "late":
-            keep_policy(gb, change)
+        change(gb)
     with open_gradebook(db) as gb:
         print(f"late policy: {policy(gb).describe()}")
         due = {a.name: a.duedate for a in gb.assignments}
@@ -114,14 +113,20 @@ def term_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _change(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _change(args: argparse.Namespace) -> Callable[[Any], None]:
+    """What the action does to an open gradebook, its arguments read first (a bad one raises ValueError)."""
+    from autograder.gradebook.deadlines import extend, set_due, set_policy
+
     if args.action == "due":
-        return parse_due(args.when)
+        due = parse_due(args.when)
+        return lambda gb: set_due(gb, args.lesson, due)
     if args.action == "extend":
-        return parse_length(args.length)
+        length = parse_length(args.length)
+        return lambda gb: extend(gb, args.student, args.lesson, length)
     if args.action == "late":
-        return parse_policy(args.method, args.amount)
-    return None
+        chosen = parse_policy(args.method, args.amount)
+        return lambda gb: set_policy(gb, chosen)
+    return lambda gb: None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
