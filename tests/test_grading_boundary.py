@@ -26,7 +26,7 @@ capped = pytest.mark.skipif(not folder.can_cap(), reason="worker folders can be 
 as_root = pytest.mark.skipif(new_worker_uid() is None, reason="the worker changes host uid only under a root grader")
 
 # Learner code can reach the worker's own socket and its request handler: it runs in the same process.
-_WORKER = "import gc\nfrom course.worker import channel, serve\nWORKER = next(o for o in gc.get_objects() if isinstance(o, serve.Worker))\n"
+_WORKER = "import gc\nfrom course.worker import channel, serve\nWORKER = next(o for o in gc.get_objects() if type(o) is serve.Worker)\n"
 
 
 # --- 1. data from the worker is data ----------------------------------------------------------------
@@ -353,7 +353,7 @@ def test_a_malformed_grading_seed_is_a_clear_error(monkeypatch):
 
 
 def test_a_callback_question_the_grader_cannot_read_is_refused_not_a_crash():
-    from autograder.boundary.session import LocalSession
+    from autograder.boundary.in_kernel import LocalSession
 
     learner = Learner(LocalSession({}))
     number = learner._register(lambda *args: "called")

@@ -273,3 +273,21 @@ def test_every_row_of_grades_csv_carries_the_seed_and_seed_grades_again_with_it(
     refused = subprocess.run([*COURSE, "autograde", str(incoming), "--root", str(toy), "--seed", "-3"],
                              capture_output=True, text=True, cwd=toy)
     assert refused.returncode == 2 and "is not a seed" in refused.stderr
+
+
+def test_each_submission_after_the_first_gets_a_worker_started_while_the_one_before_was_graded(toy, monkeypatch):
+    from autograder.boundary import warm
+
+    given: list[int] = []
+    take = warm.session
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        session = take(*args, **kwargs)
+        given.append(session.generation)  # 1: its worker was already started; 0: it starts on its first cell
+        return session
+
+    monkeypatch.setattr(warm, "session", recording)
+    result = cohort.autograde_cohort(_folder(toy, _mixed(toy, 3)), toy, jobs=1, feedback=False)
+    assert len(result.graded_now) == 3
+    assert given == [0, 1, 1]
+    assert not warm._AHEAD, "the worker started for a submission after the last one outlived the run"

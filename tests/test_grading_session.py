@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from autograder.boundary.remote import Learner
+import os
+
+from autograder.boundary.arguments import pure
+from autograder.boundary.remote import Learner, Remote
 from autograder.boundary.session import LearnerSession
 from course.shop import Shop, use_shop
 
@@ -31,3 +34,92 @@ def test_a_fresh_worker_opens_the_grader_shop_that_the_first_worker_wrote() -> N
             assert learner["messages"]().value == 2
             assert db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 2
     assert not session.workdir.exists()
+
+
+_UNRULY = '''
+from course.shop import current_shop
+
+SEEN = []  # kept alive: a connection's id is never reused while it is here
+
+def connections():
+    SEEN.append(current_shop().conn)
+    return len({id(conn) for conn in SEEN})
+
+def leave_a_transaction_open(body):
+    conn = current_shop().conn
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO messages (customer_id, body, sent_on) VALUES (1, ?, '2026-11-02')", (body,))
+
+def close_the_shop():
+    current_shop().close()
+'''
+
+
+def test_a_tests_calls_share_one_connection_yet_each_call_ends_as_if_the_shop_were_closed() -> None:
+    with LearnerSession() as session:
+        learner = Learner(session)
+        assert session.run_cell(_CELL + _UNRULY) == {"ok": True}
+        with Shop.create() as db, use_shop(db), learner.fresh() as test:
+            test["connections"]()
+            assert test["connections"]().value == 1, "each call opened the shop again"
+            test["leave_a_transaction_open"]("never committed")
+            db.conn.execute("INSERT INTO messages (customer_id, body, sent_on) VALUES (1, 'the grader', '2026-11-02')")
+            bodies = [row[0] for row in db.conn.execute("SELECT body FROM messages")]
+            assert bodies == ["the grader"], "a call's open transaction outlived the call"
+            test["close_the_shop"]()
+            test["write"]("after closing it")
+            assert test["messages"]().value == 2, "a shop closed by learner code was not opened again"
+
+
+def test_an_interpreter_started_ahead_is_the_fresh_interpreter_a_test_gets_and_ends_with_the_session() -> None:
+    with LearnerSession() as session:
+        session.start_interpreters_ahead(1)
+        assert session.run_cell("SALT = hash('salt')") == {"ok": True}
+        learner = Learner(session)
+        with learner.fresh(interpreter=True) as other:
+            assert other.session.generation == 1, "the interpreter started ahead was not the one given"
+            assert other["SALT"].value != learner["SALT"].value, "the cells were not replayed in a new interpreter"
+        session.start_interpreters_ahead(1)
+        unused = session._interpreters[0]._process
+        assert unused is not None and unused.poll() is None
+    assert unused.poll() is not None, "an interpreter started ahead and never used outlived its session"
+
+
+def test_a_pure_grader_function_is_asked_once_per_distinct_argument_and_others_every_time() -> None:
+    asked: list[object] = []
+
+    @pure
+    def shout(text: Remote) -> str:
+        asked.append(text.value)
+        return str(text.value).upper()
+
+    def whisper(text: Remote) -> str:
+        asked.append(text.value)
+        return str(text.value).lower()
+
+    with LearnerSession() as session:
+        assert session.run_cell("def each(fn, items):\n    return [fn(x) for x in items]\n"
+                                "class Opaque:\n    pass\nTWO = [Opaque(), Opaque()]") == {"ok": True}
+        with Learner(session).fresh() as test:
+            assert test["each"](shout, ["a", "b", "a", "a", 1, "1", "b"]).value == ["A", "B", "A", "A", "1", "1", "B"]
+            assert asked == ["a", "b", 1, "1"], "a pure function was asked again for arguments it had answered"
+            asked.clear()
+            assert test["each"](whisper, ["A", "A"]).value == ["a", "a"]
+            assert asked == ["A", "A"], "a function not marked pure was answered without being asked"
+            asked.clear()
+            test["each"](shout, test["TWO"])
+            assert len(asked) == 2, "arguments without a plain value were taken for the same one"
+
+
+def test_a_test_and_its_forks_share_the_graders_core_and_every_core_comes_back_after() -> None:
+    everywhere = os.sched_getaffinity(0)
+    with LearnerSession() as session:
+        assert session.run_cell("import os") == {"ok": True}
+        with session.one_core():
+            core = os.sched_getaffinity(0)
+            assert len(core) == 1
+            with session.fork() as test:
+                assert Learner(test)["os"].sched_getaffinity(0).value == sorted(core)
+        assert os.sched_getaffinity(0) == everywhere
+        with session.fork() as test:  # outside a test's block: the kernel places it
+            assert Learner(test)["os"].sched_getaffinity(0).value == sorted(everywhere)

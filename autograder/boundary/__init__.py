@@ -7,6 +7,9 @@
   link.py       one channel to one worker process: requests, deadlines, the worker's own questions
   arguments.py  what the grader sends the worker as an argument (plain JSON, tagged)
   session.py    the notebook's worker (cells, crashes, replays) and each test's fork of it
+  warm.py       the next submission's worker, started while this one is graded (a cohort)
+  cores.py      a test on one core: the grading thread and the test's processes take turns
+  in_kernel.py  plain nbgrader's session: the same requests answered in the learner's kernel (trusted)
   remote.py     what a hidden test holds of learner code: `Remote` handles, plain data, `Learner`
   shared_shop.py  the shop database shared with the worker: rows are data, the schema stays the grader's
   outcomes.py   what a learner call can end in: `LearnerError`, `raised`, `NO_VALUE`
@@ -18,7 +21,9 @@ and plain JSON the tests judge, never an object to use. A callback number picks 
 grader's own registered functions or none; a model request is a JSON body the grader's own fake
 parses, answered only while a test's call is in progress; a call's shop faults travel out by name
 from a fixed table (course.worker.faults) and come back as counts only (course.shop.FaultPlan.consume);
-a forked test process comes back as a socket the grader made itself. The grader never executes
+a forked test process comes back as a socket the grader made itself. A grader function marked
+`pure` (its answer depends on its arguments' values alone) may be answered by the worker from the
+answers it already had: a worker that skips asking changes nothing learner code could not skip itself. The grader never executes
 notebook code outside the sandbox, and the only files of the worker's folder it opens are the
 verdict's own data (the shop database it shared), on a mount that follows no symlink.
 """

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -98,6 +99,13 @@ class PidsCgroup:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+    def drain(self, seconds: float = 5.0) -> None:
+        """Wait (bounded) for the kernel to finish killing a dead worker's PID namespace, then kill what remains."""
+        end = time.monotonic() + seconds
+        while self.pids() and time.monotonic() < end:
+            self.kill_all()
+            time.sleep(0.005)
 
     def close(self) -> None:
         """Kill whatever is left in it and remove it (or leave an emptied one for the next sweep)."""

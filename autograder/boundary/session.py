@@ -19,6 +19,7 @@ that crashed. Requests, deadlines and the worker's own questions: autograder.bou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -26,15 +27,18 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from autograder.boundary import folder
+from autograder.boundary import cores, folder
 from autograder.boundary.link import Link, TimeLimit, WorkerDied, describe_exit
 from autograder.boundary.sandbox import Limits, PidsCgroup, Sandbox, detect, launch, new_worker_uid
 from course.worker import channel
 
-__all__ = ["ForkedWorker", "LearnerSession", "LocalSession", "TimeLimit", "WorkerDied"]
+__all__ = ["ForkedWorker", "LearnerSession", "TimeLimit", "WorkerDied"]
+
+_START_SECONDS = 60.0  # for a session's first worker to say hello (the sandbox, an interpreter, its imports)
 
 class LearnerSession(Link):
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
@@ -60,6 +64,9 @@ class LearnerSession(Link):
         self.fatal: set[int] = set()     # cells that killed a worker: never replayed
         self._process: subprocess.Popen[bytes] | None = None
         self._cgroup: PidsCgroup | None = None
+        self._greeted = True             # False while a worker started ahead has not said hello yet
+        self._interpreters: list[LearnerSession] = []  # started ahead for clone(interpreter=True)
+        self._cpu: int | None = None     # the core a test's processes run on (`one_core`)
 
     def fork(self) -> ForkedWorker:
         """A test's own process: a fork of this worker as the cells left it (started on its first request)."""
@@ -73,15 +80,47 @@ class LearnerSession(Link):
         """
         if not interpreter:
             return self.fork()
-        other = LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir,
-                               deadline=self.deadline, uid=self.uid)
-        other.cells = list(self.cells)
+        other = self._interpreters.pop(0) if self._interpreters else self._new_interpreter()
+        other.deadline = self.deadline
+        other.cells = list(self.cells)  # replayed once it has said hello
         other.fatal = set(self.fatal)
         return other
 
+    def start_interpreters_ahead(self, count: int) -> None:
+        """Start the brand-new interpreters the next `count` calls of `clone(interpreter=True)` will get, now: their
+        start (the sandbox, the imports) then runs beside the notebook's cells instead of when a test asks."""
+        while len(self._interpreters) < count:
+            self._interpreters.append(self._new_interpreter())
+            self._interpreters[-1].start_ahead()
+
+    def _new_interpreter(self) -> LearnerSession:
+        return LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir,
+                              deadline=self.deadline, uid=self.uid)
+
     # -- the worker's life --------------------------------------------------------------------------
 
+    def start_ahead(self) -> None:
+        """Start the worker now and return at once: it imports what every notebook needs while the grader does
+        something else (autograder.boundary.warm). `ready()` waits for it."""
+        if self._sock is None and not self.generation:
+            self._launch()
+            self._greeted = False
+
+    def ready(self) -> None:
+        """Wait for a worker started ahead to be ready (the submission's clock starts then); `WorkerDied` if it failed."""
+        self._ensure()
+
+    def _ensure(self) -> None:
+        super()._ensure()
+        if not self._greeted:  # a worker started ahead: its hello comes before any answer
+            self._greeted = True
+            self._greet()
+
     def _start(self) -> None:
+        self._launch()
+        self._greet()
+
+    def _launch(self) -> None:
         ours, theirs = socket.socketpair()
         try:
             self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox, self.uid)
@@ -92,10 +131,20 @@ class LearnerSession(Link):
             theirs.close()
         self._sock = ours
         self.generation += 1
-        hello = self._receive(self._deadline())
+
+    def _greet(self) -> None:
+        """The worker's hello, then the cells it must run again (a worker started after a death).
+
+        A session's first worker runs no learner code before its hello: it gets `_START_SECONDS` to start,
+        and the submission's clock starts when it is ready. Any later worker starts on the submission's clock.
+        """
+        first = self.generation == 1 and not self.cells
+        hello = self._receive(time.monotonic() + _START_SECONDS if first else self._deadline())
         if not (isinstance(hello, dict) and hello.get("ready")):
             self.kill()
             raise WorkerDied("the worker did not start")
+        if first:
+            self.deadline = time.monotonic() + self.limits.submission_seconds
         for index, source in enumerate(self.cells):
             if index not in self.fatal:
                 self._exchange({"op": "run_cell", "source": source}, on_death=lambda i=index: self.fatal.add(i))
@@ -115,10 +164,12 @@ class LearnerSession(Link):
             process.wait()
         cgroup, self._cgroup = self._cgroup, None
         if cgroup is not None:
-            _wait_until_empty(cgroup)  # its PID namespace is torn down: nothing it started outlives it
+            cgroup.drain()  # its PID namespace is torn down: nothing it started outlives it
             cgroup.close()
 
     def close(self) -> None:
+        while self._interpreters:  # started ahead and not asked for
+            self._interpreters.pop().close()
         if self._sock is not None:
             try:
                 channel.send(self._sock, {"op": "stop"}, time.monotonic() + 1)
@@ -154,12 +205,21 @@ class LearnerSession(Link):
         except WorkerDied as died:
             return {"died": died.reason}
 
+    @contextlib.contextmanager
+    def one_core(self) -> Iterator[None]:
+        """Inside the block (a test), this thread and the forks it asks for share a core (autograder.boundary.cores)."""
+        with cores.pinned() as self._cpu:
+            try:
+                yield
+            finally:
+                self._cpu = None
+
     def _spawn(self) -> tuple[socket.socket, int]:
         """Fork the worker (started first if need be); our end of the fork's socket, and its pid in the sandbox."""
         self._ensure()
         ours, theirs = socket.socketpair()
         try:
-            answer = self._exchange({"op": "fork"}, fds=(theirs.fileno(),))
+            answer = self._exchange({"op": "fork", "cpu": self._cpu}, fds=(theirs.fileno(),))
         except BaseException:
             ours.close()
             raise
@@ -236,30 +296,3 @@ class ForkedWorker(Link):
             self._sock = None
         pid, self._pid = self._pid, None
         return describe_exit(self.parent._end(pid) if pid is not None else None, error)
-
-
-def _wait_until_empty(cgroup: PidsCgroup, seconds: float = 5.0) -> None:
-    """Wait (bounded) for the kernel to finish killing a dead worker's PID namespace, then kill what remains."""
-    end = time.monotonic() + seconds
-    while cgroup.pids() and time.monotonic() < end:
-        cgroup.kill_all()
-        time.sleep(0.005)
-
-
-class LocalSession:
-    """The same requests answered in this process, over `namespace` (plain nbgrader: no sandbox, trusted)."""
-
-    generation = 1
-    sandbox = Sandbox("in-kernel", False, "plain nbgrader: the hidden tests run in the learner's kernel")
-
-    def __init__(self, namespace: dict[str, Any]) -> None:
-        from course.worker.serve import Worker
-
-        self.on_callback: Any = None
-        self._worker = Worker(None, namespace, grader=lambda question: self.on_callback(question))
-
-    def request(self, message: dict[str, Any]) -> dict[str, Any]:
-        import json
-
-        answer: dict[str, Any] = json.loads(json.dumps(self._worker.answer(message)))  # plain data, as over the channel
-        return answer

@@ -27,7 +27,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class Job:
     submission: bytes | None                # None: there was no notebook
     files_digest: str = ""
     seed: int | None = None                 # the hidden tests' draws (None: a new seed, or COURSE_GRADING_SEED)
+    one_core: bool = True                   # its tests share the grader's core (False: jobs run side by side)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def grade_job(job: Job) -> Outcome:
             path = Path(scratch) / f"{job.slug}.ipynb"
             if job.submission is not None:
                 path.write_bytes(job.submission)
-            graded = grade_submission(source, path, files=_release_folder(job), lesson=job.lesson, seed=job.seed)
+            graded = grade_submission(source, path, files=_release_folder(job), lesson=job.lesson, seed=job.seed,
+                                      ahead=True, one_core=job.one_core)  # ahead: the next job's worker
         return Outcome(job.student, job.slug, job.digest, graded)
     except Exception as error:
         return Outcome(job.student, job.slug, job.digest, error=f"the grader failed on it ({type(error).__name__}: "
@@ -157,6 +159,8 @@ def _ignore_interrupts() -> None:
 def run_batch(jobs: Iterable[Job], *, record: Callable[[Outcome], None], workers: int = 1,
               scheduler: Any = None) -> None:
     """Grade `jobs` and call `record(outcome)` here, one at a time, as each completes (in no set order)."""
+    from autograder.boundary import warm
+
     jobs = list(jobs)
     executor, close = _executor(workers, scheduler)
     try:
@@ -164,7 +168,7 @@ def run_batch(jobs: Iterable[Job], *, record: Callable[[Outcome], None], workers
             for job in jobs:
                 record(grade_job(job))
             return
-        pending = {executor.submit(grade_job, job): job for job in jobs}
+        pending = {executor.submit(grade_job, replace(job, one_core=False)): job for job in jobs}
         for future in futures.as_completed(pending):
             job = pending[future]
             try:
@@ -175,6 +179,7 @@ def run_batch(jobs: Iterable[Job], *, record: Callable[[Outcome], None], workers
             record(outcome)
     finally:
         close()
+        warm.discard()  # the worker started here for a job after the last
 
 
 def default_workers() -> int:

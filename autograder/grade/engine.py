@@ -23,20 +23,20 @@ import importlib
 import json
 import logging
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from autograder.boundary import warm
 from autograder.boundary.remote import Learner
 from autograder.boundary.sandbox import Limits, Sandbox
-from autograder.boundary.session import LearnerSession
 from autograder.hidden import HiddenTests, Verdict, grading_seed
 from course.worker.values import short_text
 
 _HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
-
 log = logging.getLogger(__name__)
 
 __all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission", "restore", "visible_part"]
@@ -207,10 +207,15 @@ def restore(items: list[Any], item: Any, placed: dict[str, int], order: list[str
 
 def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, files: Path | None = None,
                      lesson: int | None = None, limits: Limits | None = None,
-                     sandbox: Sandbox | None = None, seed: int | None = None) -> Graded:
+                     sandbox: Sandbox | None = None, seed: int | None = None, ahead: bool = False,
+                     one_core: bool = True) -> Graded:
     """Grade `submission` (a path or notebook) against the lesson `source` (its nbgrader source notebook).
 
     The hidden tests draw their inputs from `seed` (a new one from the OS, or `COURSE_GRADING_SEED`, when None).
+    The worker is one started ahead for these `files` if there is one; `ahead=True` (a cohort: more submissions
+    of this lesson follow) starts the next submission's worker while this one is graded (autograder.boundary.warm).
+    `one_core`: each test shares the grader's core (autograder.boundary.cores); False where as many grading
+    processes as cores run at once, which would end up sharing one.
     """
     seed = grading_seed() if seed is None else seed
     source_nb = source if not isinstance(source, (str, Path)) else nbformat.read(str(source), as_version=4)
@@ -227,7 +232,12 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}
     runs: list[CellRun] = []
-    with LearnerSession(files, limits=limits, sandbox=sandbox) as session:
+    session = warm.session(files, limits=limits, sandbox=sandbox)
+    if ahead:  # before `with`: the next worker's folder is not made inside this one's
+        warm.ahead(files, limits=limits, sandbox=sandbox)
+    with session:
+        wanted = sum(step.kind == "test" and step.grade_id in registry.interpreters for step in steps)
+        session.start_interpreters_ahead(min(wanted, 2))  # for the tests that ask for one; at most 2 wait idle
         for number, step in enumerate(steps, 1):
             if session.out_of_time:
                 if step.kind == "test":
@@ -242,7 +252,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
                                  f"{answer['died']}; it was skipped and the rest ran in a fresh worker")
                     tied.append((step.cell, notes[-1]))
             else:
-                with session.fork() as test:  # each test in a fork of the notebook as its cells left it
+                with session.one_core() if one_core else nullcontext(), session.fork() as test:  # a fork of the cells
                     verdicts[step.grade_id] = _run_test(registry, step.grade_id, Learner(test), seed)
         used = session.sandbox
         if session.out_of_time:

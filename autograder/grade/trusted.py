@@ -24,13 +24,15 @@ from course.grading.layout import Lesson
 __all__ = ["record_verdict", "trusted_autograde"]
 
 
-def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path) -> Graded:
-    """Grade and record one submission; returns the verdict (the autograded notebook is written beside it)."""
+def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path,
+                      ahead: bool = False) -> Graded:
+    """Grade and record one submission; returns the verdict (the autograded notebook is written beside it).
+    `ahead`: more submissions of this lesson follow (autograder.grade.engine.grade_submission)."""
     from autograder.grade.engine import grade_submission
 
     submitted = root / "var" / "submitted" / student / lesson.slug / f"{lesson.slug}.ipynb"
     source = nbformat.read(str(lesson.source), as_version=4)
-    graded = grade_submission(source, submitted, files=files, lesson=lesson.number)
+    graded = grade_submission(source, submitted, files=files, lesson=lesson.number, ahead=ahead)
     record_verdict(root, lesson.slug, student, graded, submitted, source=source, gradebook=gradebook)
     return graded
 

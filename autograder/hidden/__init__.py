@@ -33,6 +33,12 @@ the check works or what the answer is. A parameter named `learner` gets the `Lea
 (`learner.defines(name)`, `learner.subclass(...)`). Verdicts, in `Verdict.status`:
 "passed"; "failed" (an assertion, or learner code raised, or the worker died); "todo" (a stub still
 raises NotImplementedError). nb00 is the toy lesson used by the grading tests.
+
+Two marks keep grading fast, and change no verdict: `@hidden.test(id, interpreter=True)` for a test
+that asks for `learner.fresh(interpreter=True)` (the grader starts that interpreter beside the
+cells), and `@pure` on a stand-in whose answer depends only on its arguments' classes and values
+(the worker reuses its answers instead of asking again: lesson 03's render_event is called for
+every event of every context a test builds).
 '''
 
 from __future__ import annotations
@@ -46,11 +52,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.boundary.arguments import pure
+from autograder.boundary.in_kernel import LocalSession
 from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
-from autograder.boundary.session import LocalSession, TimeLimit, WorkerDied
+from autograder.boundary.session import TimeLimit, WorkerDied
 from course.worker.values import short_text
 
-__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "draws", "grading_seed", "raised"]
+__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "draws", "grading_seed", "pure", "raised"]
 
 _MAX_MESSAGE = 600
 
@@ -72,11 +80,16 @@ class HiddenTests:
     def __init__(self, lesson: str) -> None:
         self.lesson = lesson
         self._tests: dict[str, Callable[..., Any]] = {}
+        self.interpreters: set[str] = set()  # tests that ask for a brand-new interpreter (the grader starts it early)
 
-    def test(self, grade_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def test(self, grade_id: str, *, interpreter: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register a test; `interpreter=True` when it uses `learner.fresh(interpreter=True)`, so that the grader
+        starts that interpreter while the notebook's cells run rather than when the test asks (a second saved)."""
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             if grade_id in self._tests:
                 raise ValueError(f"hidden test {grade_id!r} of lesson {self.lesson} is defined twice")
+            if interpreter:
+                self.interpreters.add(grade_id)
             self._tests[grade_id] = fn
             return fn
 

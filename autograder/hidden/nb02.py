@@ -212,7 +212,7 @@ def prompt_version_changes_iff_template_changes(prompt_version: Remote, learner:
     assert len(set(ids)) == len(ids), "prompt_version gave the same id to different templates (200 one-line templates)"
 
 
-@hidden.test("prompt_version_is_stable_across_processes")
+@hidden.test("prompt_version_is_stable_across_processes", interpreter=True)
 def prompt_version_is_stable_across_processes(prompt_version: Remote, learner: Learner, rng: random.Random) -> None:
     texts = [read_template(_NAME), f"Refunds are possible up to {rng.randint(1, 999)} days after the {words(rng)}.", ""]
     here = [prompt_version(text).value for text in texts]

@@ -38,7 +38,7 @@ from datetime import timedelta
 from typing import Any
 
 from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
-from autograder.hidden import HiddenTests
+from autograder.hidden import HiddenTests, pure
 from autograder.hidden.drawn import Records, effects_follow_calls, runs, words
 from course.brain import shop_brain
 from course.llm import FakeModel, count_message_tokens, use_model
@@ -411,6 +411,7 @@ def _unredacted(text: Remote) -> str:
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){12,}")
 
 
+@pure  # called for every event of every context a test builds: the worker reuses its answers
 def _render_stand_in(event: Remote) -> str:
     """Stand-in for the learner's render_event in the tests of 3.3: the event's fields on one line, masked."""
     fields = event.value if isinstance(event.value, dict) else {}

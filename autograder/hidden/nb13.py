@@ -35,7 +35,7 @@ def _build(name: str):  # type: ignore[no-untyped-def]
 
 
 def _register(probe: Probe) -> None:
-    @hidden.test(probe.name)
+    @hidden.test(probe.name, interpreter=probe.restarts)
     def _(learner: Learner, rng: random.Random) -> None:
         result = run_probe(probe, learner, rng.getrandbits(32), K, build=_build(_BUILT_BY[probe.factor]))
         if result.passk:

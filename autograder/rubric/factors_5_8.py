@@ -45,7 +45,8 @@ def _called(model: FakeModel) -> list[str]:
 
 
 @probe(5, "state_lives_in_the_store",
-       fix="Store the ticket and every event in the shop's database as they happen, and read the status from them.")
+       fix="Store the ticket and every event in the shop's database as they happen, and read the status from them.",
+       restarts=True)
 def _(subject: Subject, rng: random.Random, seen: Seen) -> None:
     agent = subject.agent
     outcome: Outcome = rng.choice(["refunded", "answered", "address_updated", "refused"])
@@ -71,7 +72,8 @@ def _(subject: Subject, rng: random.Random, seen: Seen) -> None:
 
 
 @probe(6, "pauses_and_resumes",
-       fix="Stop and store the thread when a person must answer; resume it from the store (after a restart), once.")
+       fix="Stop and store the thread when a person must answer; resume it from the store (after a restart), once.",
+       restarts=True)
 def _(subject: Subject, rng: random.Random, seen: Seen) -> None:
     model = FakeModel(shop_brain)
     with world(model) as db, subject.restarted() as restarted:

@@ -89,6 +89,7 @@ class Probe:
     fix: str          # one sentence on what to change when it fails
     run: ProbeFn
     points: float = 2.0
+    restarts: bool = False  # it asks for the agent in a restarted interpreter (`Subject.restarted`)
 
     @property
     def id(self) -> str:
@@ -98,10 +99,11 @@ class Probe:
 PROBES: dict[str, Probe] = {}
 
 
-def probe(factor: int, name: str, *, fix: str, points: float = 2.0) -> Callable[[ProbeFn], ProbeFn]:
-    """Register a probe of `factor` (1-12)."""
+def probe(factor: int, name: str, *, fix: str, points: float = 2.0,
+          restarts: bool = False) -> Callable[[ProbeFn], ProbeFn]:
+    """Register a probe of `factor` (1-12); `restarts=True` when it uses `subject.restarted()`."""
     def register(fn: ProbeFn) -> ProbeFn:
-        made = Probe(factor, name, fix, fn, points)
+        made = Probe(factor, name, fix, fn, points, restarts)
         if made.id in PROBES:
             raise ValueError(f"probe {made.id} is defined twice")
         PROBES[made.id] = made

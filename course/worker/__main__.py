@@ -18,6 +18,10 @@ def main() -> None:
     drop_privileges()  # first: no learner code, and nothing else of the course, ever runs as root
     sys.path.insert(0, os.getcwd())  # now, as a kernel started in the lesson folder: its stage modules import
 
+    # Every notebook talks to the model through openai's client: imported before the worker says it is ready,
+    # so a worker started ahead of its submission (autograder.boundary.warm) has this second behind it.
+    import openai  # noqa: F401
+
     from .loop import serve
 
     sys.exit(serve(int(sys.argv[1])))

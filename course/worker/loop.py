@@ -55,7 +55,7 @@ def _loop(worker: Worker, sock: socket.socket) -> int:
         if op == "stop":
             return 0
         if op == "fork":
-            child = _fork(worker, sock)
+            child = _fork(worker, sock, request.get("cpu"))
             if child is None:  # this is the child: serve the test on its own socket
                 return _loop(worker, worker.sock)  # type: ignore[arg-type]
             children.add(child)
@@ -72,8 +72,11 @@ def _loop(worker: Worker, sock: socket.socket) -> int:
             channel.send(sock, {"failed": short_text(str(error))})
 
 
-def _fork(worker: Worker, sock: socket.socket) -> int | None:
-    """Fork a child to serve the socket the grader sent with this request; its pid here, or None in the child."""
+def _fork(worker: Worker, sock: socket.socket, cpu: object = None) -> int | None:
+    """Fork a child to serve the socket the grader sent with this request; its pid here, or None in the child.
+
+    With a `cpu`, the child runs on that core only: the grader's, for the test (autograder.boundary.session).
+    """
     _, fds, _, _ = socket.recv_fds(sock, 1, 1)
     if len(fds) != 1:
         raise SystemExit("the grader's fork request came without its socket")
@@ -83,6 +86,11 @@ def _fork(worker: Worker, sock: socket.socket) -> int | None:
         return pid
     sock.detach()  # closed by the fork hook already; the child answers on its own socket only
     os.setpgid(0, 0)  # a group of its own: ending the test ends what the test started
+    if type(cpu) is int and hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except (OSError, ValueError):
+            pass  # a core this sandbox may not use: the test runs wherever the kernel puts it
     _SERVING[0] = fds[0]
     worker.sock = socket.socket(fileno=fds[0])
     return None

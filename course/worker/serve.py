@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import os
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import channel
-from .values import ObjectTable, decode, describe, describe_error, short_text
+from .values import ObjectTable, decode, describe, describe_error, plain, short_text
 
 __all__ = ["Worker"]
 
 _MAX_ITEMS = 10_000
+_MAX_ANSWERS = 10_000  # a pure grader function's answers kept per function
 _FIELD_TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool}
 
 
@@ -39,6 +42,7 @@ class Worker:
         self.sock = sock
         self.grader = grader  # without a socket: how a grader function is asked (plain nbgrader, in-process)
         self.table = ObjectTable()
+        self._shops: dict[tuple[int, str], tuple[Any, int]] = {}  # (pid, path) -> (an open Shop, its file's inode)
         self.shell: Any = None
         if namespace is None:
             from IPython.core.interactiveshell import InteractiveShell
@@ -144,14 +148,24 @@ class Worker:
     def _decode(self, arg: Any) -> Any:
         return decode(arg, self.table, self._callback)
 
-    def _callback(self, number: int) -> Callable[..., Any]:
-        """A function that asks the grader's function `number` (a stand-in, say) and returns its answer."""
+    def _callback(self, number: int, pure: bool = False) -> Callable[..., Any]:
+        """A function that asks the grader's function `number` (a stand-in, say) and returns its answer.
+
+        A `pure` one answers from its arguments' types and values alone: an answer it gave is given again for
+        the same arguments without asking (a test's stand-in is called for every event of every context built).
+        """
         worker = self
+        answers: dict[str, dict[str, Any]] = {}
 
         def ask_the_grader(*args: Any, **kwargs: Any) -> Any:
-            question = {"op": "callback", "id": number, "args": [describe(a, worker.table) for a in args],
-                        "kwargs": {k: describe(v, worker.table) for k, v in kwargs.items()}}
-            answer = worker._ask_grader(question)
+            key = _arguments_key(args, kwargs) if pure else None
+            answer = answers.get(key) if key is not None else None
+            if answer is None:
+                question = {"op": "callback", "id": number, "args": [describe(a, worker.table) for a in args],
+                            "kwargs": {k: describe(v, worker.table) for k, v in kwargs.items()}}
+                answer = worker._ask_grader(question)
+                if key is not None and "returned" in answer and len(answers) < _MAX_ANSWERS:
+                    answers[key] = answer
             if "returned" in answer:
                 return worker._decode(answer["returned"])
             if "raise" in answer:  # the stand-in raises one of the learner's exceptions (or one it made), as their code would
@@ -195,7 +209,7 @@ class Worker:
     def _context(self, context: dict[str, Any]) -> Iterator[Any]:
         """The grader's model, and the shop it names with its planned failures, for the length of one call."""
         from course.llm import use_model
-        from course.shop import Shop, use_shop
+        from course.shop import use_shop
 
         from .faults import FAULT_KINDS
         from .model import RemoteModel
@@ -207,10 +221,57 @@ class Worker:
             stack.enter_context(use_model(RemoteModel(self.sock)))
             shop = None
             if context.get("shop"):
-                shop = stack.enter_context(Shop.open(str(context["shop"])))
+                shop = self._shop(str(context["shop"]))
                 shop.faults.load_data(context.get("faults") or [], FAULT_KINDS)
                 stack.enter_context(use_shop(shop))
+                stack.callback(_end_call, shop)
             yield shop
+
+    def _shop(self, path: str) -> Any:
+        """The shop file `path`, opened once per process: a test makes hundreds of calls on one shop, and opening
+        checks the whole file. Opened again when the file was replaced or learner code closed the shop."""
+        from course.shop import Shop
+
+        try:
+            inode = os.stat(path).st_ino
+        except OSError:
+            inode = -1  # Shop.open says what is wrong
+        kept = self._shops.get((os.getpid(), path))  # a fork never uses a connection its parent opened
+        if kept is not None and kept[1] == inode and _usable(kept[0]):
+            return kept[0]
+        shop = Shop.open(path)
+        self._shops[(os.getpid(), path)] = (shop, inode)
+        return shop
+
+
+def _arguments_key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """The classes and plain values of a call's arguments (what the grader would see), as one string; None when
+    one has no plain value (its answer is then asked for)."""
+    def seen(value: Any) -> list[Any]:
+        return [[k.__qualname__ for k in type(value).__mro__], plain(value)]
+
+    try:
+        return json.dumps([[seen(a) for a in args], sorted([k, seen(v)] for k, v in kwargs.items())], allow_nan=False)
+    except Exception:  # learner objects can raise anything while being read
+        return None
+
+
+def _usable(shop: Any) -> bool:
+    try:
+        shop.conn.execute("SELECT 1")
+    except Exception:  # closed by learner code (sqlite3.ProgrammingError), or no connection at all
+        return False
+    return not shop.closed
+
+
+def _end_call(shop: Any) -> None:
+    """What closing the shop after each call did: a transaction the call left open is rolled back."""
+    try:
+        if shop.conn.in_transaction:
+            shop.conn.rollback()
+        shop._savepoints = 0
+    except Exception:
+        pass  # a connection learner code broke is opened again on the next call
 
 
 class _Capped(io.TextIOBase):
