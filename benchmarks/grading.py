@@ -8,8 +8,8 @@ this process, side by side: plain `nbgrader autograde` (hidden tests in the lear
 kernel per notebook) and `autograder.grade.trusted` (learner code in a sandboxed worker, hidden
 tests here), twice: one submission alone (its worker starts when it arrives), and a submission of
 a cohort, as `course autograde` grades them (its worker was started while the one before it was
-graded: autograder.boundary.warm). Floor: the learner code's own run time, measured as a new
-worker running the cells alone.
+graded: autograder.boundary.warm). Floor: the notebook's own run time as a learner runs it top
+to bottom (its visible checks included, which grading skips), in a new worker.
 """
 
 from __future__ import annotations

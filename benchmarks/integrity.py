@@ -22,7 +22,7 @@ from copydetect import compare_files  # type: ignore[import-untyped]
 
 from autograder.cohort import integrity
 from autograder.cohort.integrity import integrity_flags
-from autograder.grade.engine import read_submission
+from autograder.grade.plan import read_submission
 from course.grading.layout import REPO_ROOT, find_lesson
 from tests.test_integrity import INDEPENDENT, SLUG, _disguised, _hand_in, _reference, _stage_cells
 

@@ -6,7 +6,8 @@ The trusted grader then runs the hidden tests, which must give 0 on every graded
 cell never breaks in code the learner did not write: with every exercise answered subtly wrong
 (each stub returns None instead of raising), no given cell raises.
 The cells run in the grading worker exactly as in the learner's kernel, so one grading run checks
-both. Skipped while solutions/ is empty.
+both; it runs the visible-check cells too (`checks=True`), which grading itself skips. Skipped while
+solutions/ is empty.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def graded(request, tmp_path_factory):
     lesson: Lesson = request.param
     course = ScratchCourse(lesson, tmp_path_factory.mktemp(lesson.slug))
     wrong = _returning_none(nbformat.read(str(course.release), as_version=4))
-    return {**course.autograde({"release": course.release, "wrong": wrong}), "notebook": wrong}
+    return {**course.autograde({"release": course.release, "wrong": wrong}, checks=True), "notebook": wrong}
 
 
 @pytest.fixture(scope="module")

@@ -123,3 +123,12 @@ def test_a_test_and_its_forks_share_the_graders_core_and_every_core_comes_back_a
         assert os.sched_getaffinity(0) == everywhere
         with session.fork() as test:  # outside a test's block: the kernel places it
             assert Learner(test)["os"].sched_getaffinity(0).value == sorted(everywhere)
+
+
+def test_a_worker_that_does_not_start_in_time_is_reported_as_not_started_not_as_a_learners_loop(monkeypatch) -> None:
+    from autograder.boundary import session as sessions
+
+    monkeypatch.setattr(sessions, "_START_SECONDS", 0.0)  # no worker says hello in no time
+    with LearnerSession() as session:
+        died = session.run_cell("x = 1")["died"]
+    assert "did not start within 0 seconds" in died and "without answering" not in died, died

@@ -19,7 +19,7 @@ from copydetect import compare_files
 
 from autograder.cohort import integrity
 from autograder.cohort.integrity import Flag, integrity_flags, write_integrity
-from autograder.grade.engine import _kind, _meta, _source
+from autograder.grade.plan import cell_kind, cell_meta, cell_source
 from course.grading.layout import REPO_ROOT, find_lesson
 from course.grading.stagecode import MARKER
 
@@ -111,7 +111,7 @@ def fork_thread(thread_id: str, upto: int) -> str:
 def _reference() -> dict[str, str]:
     """The source's answer cells without the solution markers: the answers a learner who copies them hands in."""
     source = nbformat.read(str(LESSON.source), as_version=4)
-    return {_meta(cell)["grade_id"]: MARKER.sub("", _source(cell)) for cell in source.cells if _kind(cell) == "answer"}
+    return {cell_meta(cell)["grade_id"]: MARKER.sub("", cell_source(cell)) for cell in source.cells if cell_kind(cell) == "answer"}
 
 
 def _stage_cells() -> dict[str, str]:
@@ -140,7 +140,7 @@ def _hand_in(root: Path, student: str, answers: dict[str, str] | None = None, *,
         return path
     notebook = nbformat.read(str(LESSON.release), as_version=4)
     for cell in notebook.cells:
-        cell.source = (answers or {}).get(_meta(cell).get("grade_id"), cell.source)
+        cell.source = (answers or {}).get(cell_meta(cell).get("grade_id"), cell.source)
     nbformat.write(notebook, str(path))
     return path
 
@@ -232,7 +232,7 @@ def test_unreadable_notebooks_are_skipped_and_the_others_still_compared(flags, c
 
 def test_the_given_code_and_shipped_stages_pasted_by_both_never_make_a_pair(tmp_path, monkeypatch):
     release = nbformat.read(str(LESSON.release), as_version=4)
-    given = "\n\n".join(_source(cell) for cell in release.cells if _kind(cell) == "locked" and cell.cell_type == "code")
+    given = "\n\n".join(cell_source(cell) for cell in release.cells if cell_kind(cell) == "locked" and cell.cell_type == "code")
     shipped = "\n\n".join((LESSON.release_dir / name).read_text("utf-8") for name in ("stage_04.py", "stage_03.py"))
     notebooks = {}
     for student, answers in (("ann", _reference()), ("dan", INDEPENDENT)):

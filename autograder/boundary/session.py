@@ -5,16 +5,14 @@
         with session.fork() as test:               # a test's own process: a fork of the notebook
             test.request({"op": "call", "target": {"name": "add"}, "args": [2, 3]})
 
-The session's worker runs the notebook's cells and nothing else: it is the pristine parent. Each
-hidden test runs in a fork of it (`fork()`, course.worker.loop), so every test starts from the
-cells alone, and what a test breaks or kills is gone with its fork. A test's "fresh process"
-(`clone()`) is another fork of the same parent, taken in milliseconds; `clone(interpreter=True)`
-is a brand-new interpreter (its own hash salt) that replays the cells, for the tests that need one.
+The session's worker runs the notebook's cells and nothing else: it is the pristine parent. Each hidden
+test runs in a fork of it (`fork()`, course.worker.loop): every test starts from the cells alone, and what
+it breaks or kills is gone with its fork. A test's "fresh process" (`clone()`) is another fork, taken in
+milliseconds; `clone(interpreter=True)` a brand-new interpreter (its own hash salt) that replays the cells.
 
-The session remembers the cells it ran. When the worker dies in a cell (os._exit, a segfault, a
-memory or CPU limit, a hang past the wall clock), the next request starts a new worker and replays
-the cells first, except the one that killed it, so one crash costs only what needed the code
-that crashed. Requests, deadlines and the worker's own questions: autograder.boundary.link.
+The session remembers the cells it ran. When the worker dies in a cell (os._exit, a segfault, a limit,
+a hang), the next request starts a new worker and replays the cells first, except the one that killed
+it: one crash costs only what needed the code that crashed. Requests, deadlines: autograder.boundary.link.
 """
 
 from __future__ import annotations
@@ -139,7 +137,13 @@ class LearnerSession(Link):
         and the submission's clock starts when it is ready. Any later worker starts on the submission's clock.
         """
         first = self.generation == 1 and not self.cells
-        hello = self._receive(time.monotonic() + _START_SECONDS if first else self._deadline())
+        limit = time.monotonic() + _START_SECONDS if first else self._deadline()
+        try:
+            hello = self._receive(limit)
+        except WorkerDied:  # past the start's own limit: no endless loop of the learner's, none of their code ran
+            if first and time.monotonic() >= limit:
+                raise WorkerDied(f"it did not start within {_START_SECONDS:g} seconds (an overloaded machine?)") from None
+            raise
         if not (isinstance(hello, dict) and hello.get("ready")):
             self.kill()
             raise WorkerDied("the worker did not start")
@@ -242,13 +246,12 @@ class LearnerSession(Link):
         return code if type(code) is int else None
 
     def _death_reason(self, error: Exception) -> str:
-        process = self._process
         code = None
-        if process is not None:
+        if self._process is not None:
             try:
-                code = process.wait(timeout=5)
+                code = self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                code = None
+                pass
         self.kill()
         return describe_exit(code, error)
 
@@ -281,8 +284,7 @@ class ForkedWorker(Link):
         if pid is not None:
             self.parent._end(pid)
 
-    def close(self) -> None:
-        self.kill()
+    close = kill
 
     def __enter__(self) -> ForkedWorker:
         return self

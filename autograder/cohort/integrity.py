@@ -39,7 +39,7 @@ import nbformat
 import numpy as np
 from copydetect import CodeFingerprint  # type: ignore[import-untyped]
 
-from autograder.grade.engine import _kind, _meta, _source, read_submission
+from autograder.grade.plan import cell_kind, cell_meta, cell_source, read_submission
 from course.grading.layout import Lesson, find_lesson
 
 __all__ = ["CSV_HEADER", "KINDS", "MARKERS", "MIN_LINE", "MIN_LINES", "MIN_TOKENS", "NOISE", "REFERENCE_SHARE",
@@ -135,9 +135,9 @@ def write_integrity(flags: Sequence[Flag], path: Path) -> Path:
 def _lesson(lesson: Lesson) -> _Lesson:
     source = nbformat.read(str(lesson.source), as_version=4)
     release = nbformat.read(str(lesson.release), as_version=4)
-    order = tuple(_meta(cell)["grade_id"] for cell in source.cells if _kind(cell) == "answer" and _meta(cell).get("grade_id"))
+    order = tuple(cell_meta(cell)["grade_id"] for cell in source.cells if cell_kind(cell) == "answer" and cell_meta(cell).get("grade_id"))
     stubs = {gid: _cell(release.cells, gid) for gid in order}
-    given = "\n\n".join([_source(cell) for cell in release.cells if cell.get("cell_type") == "code"]
+    given = "\n\n".join([cell_source(cell) for cell in release.cells if cell.get("cell_type") == "code"]
                         + [path.read_text(encoding="utf-8") for path in sorted(lesson.release_dir.glob("*.py"))])
     boilerplate = np.array(sorted(_fingerprint(given, []).hashes), dtype=np.int64)
     return _Lesson(lesson.slug, order, stubs, boilerplate, _lines(given), _stages(lesson))
@@ -158,8 +158,8 @@ def _lines(text: str) -> frozenset[str]:
 
 def _cell(cells: Sequence[Any], grade_id: str) -> str:
     """The text of the first cell with this grade id (as the grader matches cells), "" when there is none."""
-    cell = next((c for c in cells if _meta(c).get("grade_id") == grade_id), None)
-    return _source(cell) if cell is not None and cell.get("cell_type") == "code" else ""
+    cell = next((c for c in cells if cell_meta(c).get("grade_id") == grade_id), None)
+    return cell_source(cell) if cell is not None and cell.get("cell_type") == "code" else ""
 
 
 def _answer_text(cells: Sequence[Any], lesson: _Lesson) -> str:
@@ -176,7 +176,7 @@ def _fingerprint(text: str, boilerplate: Any) -> Any:
 # --- the checks ---------------------------------------------------------------------------------------
 
 def _markers(student: str, slug: str, cells: Sequence[Any]) -> list[Flag]:
-    seen = {marker: sum(marker in _source(cell) for cell in cells) for marker in MARKERS}
+    seen = {marker: sum(marker in cell_source(cell) for cell in cells) for marker in MARKERS}
     if not any(seen.values()):
         return []
     said = ", ".join(f"{marker} in {count} cell{'s' if count > 1 else ''}" for marker, count in seen.items() if count)

@@ -13,6 +13,9 @@ live namespace. So, whatever the submission holds:
   - locked cells it edited run as the source has them;
   - a cell that kills the worker costs only the tests that needed it (autograder.boundary.session replays);
   - a notebook that is not valid JSON, or not a notebook, scores 0 with a note, never a traceback.
+The lesson's own visible-check cells (a locked `check("N.k")`) do not run: they are the learner's feedback
+at their desk, worth no points, and the grader shows no cell output, so they would only cost time (up to
+0.8 s a notebook, again in each restarted interpreter). Whether a release's checks break is for `checks=True`.
 `notes` tell the learner each of these in a sentence; `cell_notes` pairs those about one cell with its index
 in the submission (autograder.gradebook.verdicts shows each right after that cell).
 """
@@ -20,9 +23,7 @@ in the submission (autograder.gradebook.verdicts shows each right after that cel
 from __future__ import annotations
 
 import importlib
-import json
 import logging
-import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +34,13 @@ import nbformat
 from autograder.boundary import warm
 from autograder.boundary.remote import Learner
 from autograder.boundary.sandbox import Limits, Sandbox
+from autograder.grade.plan import Step, cell_kind, plan, read_submission, visible_checks
 from autograder.hidden import HiddenTests, Verdict, grading_seed
 from course.worker.values import short_text
 
-_HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", flags=re.S)
 log = logging.getLogger(__name__)
 
-__all__ = ["CellRun", "Graded", "Step", "TestResult", "grade_submission", "hidden_tests", "plan", "read_submission", "restore", "visible_part"]
+__all__ = ["CellRun", "Graded", "TestResult", "grade_submission", "hidden_tests"]
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,6 @@ class TestResult:
     score: float
     status: str  # passed, failed, todo, not-run
     message: str = ""
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str  # "code" or "test"
-    source: str = ""
-    grade_id: str = ""
-    restored: bool = False  # the submission had lost this cell; it comes from the source
-    cell: int = -1  # its index in the submission's cells (-1: restored from the source)
 
 
 @dataclass(frozen=True)
@@ -109,125 +101,33 @@ def hidden_tests(lesson: int) -> HiddenTests:
     return tests
 
 
-def _meta(cell: Any) -> dict[str, Any]:
-    """A cell's nbgrader metadata, or {} for a cell whose metadata is not the shape a notebook's is."""
-    metadata = cell.get("metadata") if isinstance(cell, dict) else None
-    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def _kind(cell: Any) -> str:
-    meta = _meta(cell)
-    if meta.get("grade") and not meta.get("solution"):
-        return "test"
-    if meta.get("solution"):
-        return "answer"
-    if meta.get("locked"):
-        return "locked"
-    return "plain"
-
-
-def _source(cell: Any) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def read_submission(path_or_nb: Path | str | Any) -> tuple[list[Any] | None, str | None]:
-    """The submission's cells, or None and what is wrong with it (in a sentence)."""
-    if not isinstance(path_or_nb, (str, Path)):
-        return list(path_or_nb.cells), None
-    path = Path(path_or_nb)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, "the submission has no notebook file"
-    except (UnicodeDecodeError, ValueError) as error:
-        return None, f"the submitted file is not a valid notebook (not JSON: {short_text(str(error), 100)})"
-    cells = data.get("cells") if isinstance(data, dict) else None
-    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
-        return None, "the submitted file is JSON but not a notebook (it has no list of cells)"
-    return cells, None
-
-
-def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[tuple[int, str]]]:
-    """The steps to run for a submission (see the module docstring), and notes on what was repaired, each with the
-    index of the submitted cell it is about."""
-    by_id: dict[str, Any] = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
-    order: list[str] = [str(_meta(c).get("grade_id") or "") for c in source.cells]
-    steps: list[Step] = []
-    placed: dict[str, int] = {}
-    notes: list[tuple[int, str]] = []
-    for at, cell in enumerate(cells):
-        found = _meta(cell).get("grade_id")
-        gid = found if isinstance(found, str) else ""
-        original = by_id.get(gid) if gid else None
-        if original is None or gid in placed:
-            if gid and gid in placed:
-                notes.append((at, f"a second cell with the id {short_text(gid, 60)!r} ran as ordinary code"))
-            elif gid and _kind(cell) == "test":
-                notes.append((at, f"a test cell with the unknown id {short_text(gid, 60)!r} ran as ordinary code"))
-            if cell.get("cell_type") == "code":
-                steps.append(Step("code", _source(cell), cell=at))
-            continue
-        kind = _kind(original)
-        placed[gid] = len(steps)
-        if kind == "test":
-            if visible_part(_source(cell)).strip() != visible_part(_source(original)).strip() or cell.get("cell_type") != "code":
-                notes.append((at, f"the test cell {gid!r} had been edited; the original test was used"))
-            steps.append(Step("test", grade_id=gid, cell=at))
-        elif kind == "locked":
-            if _source(cell).strip() != _source(original).strip():
-                notes.append((at, f"the locked cell {gid!r} had been edited; it ran as the lesson has it"))
-            if original.cell_type == "code":
-                steps.append(Step("code", _source(original), gid, cell=at))
-        elif original.cell_type == "code":
-            steps.append(Step("code", _source(cell), gid, cell=at))
-    for index, gid in enumerate(order):  # restore what the submission lost, after its nearest kept neighbour
-        if not gid or gid in placed or _kind(by_id[gid]) not in ("test", "locked"):
-            continue
-        original = by_id[gid]
-        if original.cell_type != "code":
-            continue
-        step = (Step("test", grade_id=gid, restored=True) if _kind(original) == "test"
-                else Step("code", _source(original), gid, restored=True))
-        placed = restore(steps, step, placed, order, index)
-    return steps, notes
-
-
-def restore(items: list[Any], item: Any, placed: dict[str, int], order: list[str], index: int) -> dict[str, int]:
-    """Put back the source's cell number `index` (an item of `items`) after its nearest earlier neighbour that is
-    present, or first; returns the updated positions of the placed grade ids (`placed`: grade id -> index)."""
-    earlier = [placed[g] for g in order[:index] if g in placed]
-    at = max(earlier) + 1 if earlier else 0
-    items.insert(at, item)
-    moved = {g: (i + 1 if i >= at else i) for g, i in placed.items()}
-    moved[order[index]] = at
-    return moved
-
-
 def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, files: Path | None = None,
                      lesson: int | None = None, limits: Limits | None = None,
                      sandbox: Sandbox | None = None, seed: int | None = None, ahead: bool = False,
-                     one_core: bool = True) -> Graded:
+                     one_core: bool = True, checks: bool = False) -> Graded:
     """Grade `submission` (a path or notebook) against the lesson `source` (its nbgrader source notebook).
 
     The hidden tests draw their inputs from `seed` (a new one from the OS, or `COURSE_GRADING_SEED`, when None).
     The worker is one started ahead for these `files` if there is one; `ahead=True` (a cohort: more submissions
     of this lesson follow) starts the next submission's worker while this one is graded (autograder.boundary.warm).
     `one_core`: each test shares the grader's core (autograder.boundary.cores); False where as many grading
-    processes as cores run at once, which would end up sharing one.
+    processes as cores run at once, which would end up sharing one. `checks`: run the lesson's visible-check
+    cells as well (see the module docstring).
     """
     seed = grading_seed() if seed is None else seed
     source_nb = source if not isinstance(source, (str, Path)) else nbformat.read(str(source), as_version=4)
     if lesson is None:
         lesson = int(Path(str(source)).name[:2]) if isinstance(source, (str, Path)) else 0
     tests = [(c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"].get("points", 0)))
-             for c in source_nb.cells if _kind(c) == "test"]
+             for c in source_nb.cells if cell_kind(c) == "test"]
     cells, problem = read_submission(submission)
     if cells is None:
         return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""],
                       seed=seed)
     steps, tied = plan(source_nb, cells)
+    if not checks:
+        feedback = visible_checks(source_nb)
+        steps = [step for step in steps if not (step.kind == "code" and step.grade_id in feedback)]
     notes, last = [text for _, text in tied], -1
     registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}
@@ -290,9 +190,6 @@ def _run_test(registry: HiddenTests, grade_id: str, learner: Learner, seed: int)
                        f"your code; your instructor can see why ({type(error).__name__})")
 
 
-def visible_part(source: str) -> str:
-    """A test cell's source as a learner may see it (as the release has it): hidden-test regions removed."""
-    return _HIDDEN.sub("", source).rstrip()
 
 
 def _ordinal(n: int) -> str:

@@ -52,8 +52,9 @@ class ScratchCourse:
     def release(self) -> Path:
         return self.root / "notebooks" / self.lesson.slug / f"{self.lesson.slug}.ipynb"
 
-    def autograde(self, submissions: dict[str, Path | str | Any]) -> dict[str, Graded]:
-        """Grade each submission (a path or a notebook node), keyed by a student id."""
+    def autograde(self, submissions: dict[str, Path | str | Any], *, checks: bool = False) -> dict[str, Graded]:
+        """Grade each submission (a path or a notebook node), keyed by a student id; `checks`: run the
+        lesson's visible-check cells too, which grading skips (autograder.grade.engine)."""
         slug = self.lesson.slug
         for student, notebook in submissions.items():
             folder = self.root / "var" / "submitted" / student / slug
@@ -67,7 +68,7 @@ class ScratchCourse:
         out = {}
         for student in submissions:
             verdict = trusted_autograde(self.root, self.lesson, student, gradebook=self.gradebook,
-                                        files=self.release.parent)
+                                        files=self.release.parent, checks=checks)
             path = self.root / "var" / "autograded" / student / slug / f"{slug}.ipynb"
             out[student] = Graded(read_grades(self.root, slug, student, gradebook=self.gradebook),
                                   nbformat.read(str(path), as_version=4), verdict)

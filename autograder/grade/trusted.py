@@ -25,14 +25,16 @@ __all__ = ["record_verdict", "trusted_autograde"]
 
 
 def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Path, files: Path,
-                      ahead: bool = False) -> Graded:
+                      ahead: bool = False, checks: bool = False) -> Graded:
     """Grade and record one submission; returns the verdict (the autograded notebook is written beside it).
-    `ahead`: more submissions of this lesson follow (autograder.grade.engine.grade_submission)."""
+    `ahead`: more submissions of this lesson follow; `checks`: run the visible-check cells too
+    (autograder.grade.engine.grade_submission)."""
     from autograder.grade.engine import grade_submission
 
     submitted = root / "var" / "submitted" / student / lesson.slug / f"{lesson.slug}.ipynb"
     source = nbformat.read(str(lesson.source), as_version=4)
-    graded = grade_submission(source, submitted, files=files, lesson=lesson.number, ahead=ahead)
+    graded = grade_submission(source, submitted, files=files, lesson=lesson.number, ahead=ahead,
+                              checks=checks)
     record_verdict(root, lesson.slug, student, graded, submitted, source=source, gradebook=gradebook)
     return graded
 
@@ -40,7 +42,7 @@ def trusted_autograde(root: Path, lesson: Lesson, student: str, *, gradebook: Pa
 def record_verdict(root: Path, slug: str, student: str, graded: Graded, submitted: Path, *, source: Any,
                    gradebook: Path, extra: dict[str, Any] | None = None) -> Path:
     """Put a verdict into the gradebook, the autograded notebook and its `verdict.json`; returns that file."""
-    from autograder.grade.engine import read_submission
+    from autograder.grade.plan import read_submission
     from autograder.gradebook.verdicts import record  # nbgrader's API: imported only when a grade is written
 
     cells, _ = read_submission(submitted)

@@ -28,7 +28,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import OverwriteCells
 from traitlets import Bool
 
-from autograder.grade.engine import visible_part
+from autograder.grade.plan import visible_part
 from autograder.gradebook.verdicts import safe_outputs
 
 __all__ = ["FEEDBACK_TEMPLATE", "FEEDBACK_TEMPLATE_DIRS", "RestoreMissingCells", "SanitiseFeedback", "behaviour",

@@ -39,7 +39,8 @@ from typing import Any
 
 import nbformat
 
-from autograder.grade.engine import Graded, _kind, _meta, _source, restore, visible_part
+from autograder.grade.engine import Graded
+from autograder.grade.plan import cell_kind, cell_meta, cell_source, restore, visible_part
 
 __all__ = ["OUTPUT_CAP", "autograded_notebook", "record", "safe_outputs"]
 
@@ -51,11 +52,11 @@ _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b.?|[\x00-\x08\x0b-\x1f\x7f]"
 
 def _pairs(source: Any, cells: list[Any]) -> list[tuple[Any | None, Any]]:
     """Each submitted cell with the source cell it stands for (the first with that grade id), or None."""
-    by_id = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c).get("grade_id")}
+    by_id = {cell_meta(c)["grade_id"]: c for c in source.cells if cell_meta(c).get("grade_id")}
     pairs: list[tuple[Any | None, Any]] = []
     seen: set[str] = set()
     for cell in cells:
-        found = _meta(cell).get("grade_id")
+        found = cell_meta(cell).get("grade_id")
         gid = found if isinstance(found, str) else ""
         original = by_id.get(gid) if gid and gid not in seen else None
         if original is not None:
@@ -66,9 +67,9 @@ def _pairs(source: Any, cells: list[Any]) -> list[tuple[Any | None, Any]]:
 
 def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) -> Any:
     """The notebook nbgrader would have written, made of the source's cells and metadata and the learner's text."""
-    order: list[str] = [str(_meta(c).get("grade_id") or "") for c in source.cells]
+    order: list[str] = [str(cell_meta(c).get("grade_id") or "") for c in source.cells]
     prose = {c.source.strip(): c.source for c in source.cells
-             if c.cell_type == "markdown" and _kind(c) in ("plain", "locked")}
+             if c.cell_type == "markdown" and cell_kind(c) in ("plain", "locked")}
     out = nbformat.v4.new_notebook(metadata=copy.deepcopy(source.metadata))
     placed: dict[str, int] = {}
     made: dict[int, Any] = {}  # index of a submitted cell -> the cell it became
@@ -77,10 +78,10 @@ def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) ->
             made[at] = _learners(cell, prose)
         else:
             placed[original.metadata["nbgrader"]["grade_id"]] = len(out.cells)
-            made[at] = _test_cell(original, graded) if _kind(original) == "test" else _from_source(original, cell)
+            made[at] = _test_cell(original, graded) if cell_kind(original) == "test" else _from_source(original, cell)
         out.cells.append(made[at])
     for index, gid in enumerate(order):
-        if gid and gid not in placed and _kind(source.cells[index]) == "test":
+        if gid and gid not in placed and cell_kind(source.cells[index]) == "test":
             placed = restore(out.cells, _test_cell(source.cells[index], graded), placed, order, index)
     out.cells = _with_notes(out.cells, graded, made)
     for number, node in enumerate(out.cells):
@@ -90,9 +91,9 @@ def autograded_notebook(source: Any, cells: list[Any] | None, graded: Graded) ->
 
 def _from_source(original: Any, cell: Any) -> Any:
     """An answer cell: the learner's text in the source's cell; any other cell of the source: the source's."""
-    if _kind(original) != "answer":
+    if cell_kind(original) != "answer":
         return _in_place_of(original, original.source)
-    text = _source(cell)
+    text = cell_source(cell)
     node = _in_place_of(original, text if original.cell_type == "code" else _literal(text))
     if node.cell_type == "code":
         node.outputs = safe_outputs(cell.get("outputs"))
@@ -108,7 +109,7 @@ def _in_place_of(original: Any, text: str) -> Any:
 
 def _learners(cell: Any, prose: dict[str, str]) -> Any:
     """A cell the learner added or kept that the source has no id for: code as source, text as typed."""
-    text = _source(cell)
+    text = cell_source(cell)
     if cell.get("cell_type") == "code":
         node = _new("code", text)
         node.outputs = safe_outputs(cell.get("outputs"))
@@ -204,8 +205,8 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
     path = Path(root) / autograded_dir / student / assignment / f"{assignment}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(autograded_notebook(source, cells, graded), str(path))
-    answers = {o.metadata["nbgrader"]["grade_id"]: _in_place_of(o, _source(c)) for o, c in _pairs(source, cells or [])
-               if o is not None and _kind(o) == "answer"}  # the learner's text, as typed, in the source's cell
+    answers = {o.metadata["nbgrader"]["grade_id"]: _in_place_of(o, cell_source(c)) for o, c in _pairs(source, cells or [])
+               if o is not None and cell_kind(o) == "answer"}  # the learner's text, as typed, in the source's cell
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SAWarning and friends from nbgrader's SQLAlchemy models
         from nbgrader.api import Gradebook, MissingEntry
@@ -225,7 +226,7 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
                 grade.needs_manual_grade = False
                 grade.manual_score, grade.extra_credit = kept.get(result.grade_id, (None, None))
             for cell in source.cells:
-                meta = _meta(cell)
+                meta = cell_meta(cell)
                 if not meta.get("solution"):
                     continue
                 comment = gb.find_comment(meta["grade_id"], assignment, assignment, student)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -118,12 +119,23 @@ def _world(model: FakeModel | None = None) -> Iterator[Shop]:
         yield db
 
 
-def _snapshot(db: Shop) -> tuple[bytes, list[str]]:
-    return db.path.read_bytes(), list(db.conn.iterdump())
+def _snapshot(db: Shop) -> bytes:
+    """The shop's file as it is: equal snapshots mean nothing was committed between them (a call's own open
+    transaction is rolled back when it ends). Its rows are read only to say what changed (`_changed_tables`)."""
+    return db.path.read_bytes()
 
 
-def _changed_tables(before: tuple[bytes, list[str]], after: tuple[bytes, list[str]]) -> str:
-    lines = set(before[1]) ^ set(after[1])
+def _rows(image: bytes) -> list[str]:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(image)
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def _changed_tables(before: bytes, after: bytes) -> str:
+    lines = set(_rows(before)) ^ set(_rows(after))
     tables = sorted({m.group(1) for line in lines if (m := re.match(r'INSERT INTO "?(\w+)"?', line))})
     return ", ".join(tables) or "its file"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from autograder.boundary.remote import Learner
 from autograder.boundary.sandbox import Limits, Sandbox
 from autograder.boundary.session import LearnerSession
-from autograder.grade.engine import read_submission
+from autograder.grade.plan import read_submission
 from autograder.hidden import grading_seed
 from autograder.rubric.engine import ProbeResult, RunResult, run_probe
 from autograder.rubric.probe import FACTORS, PROBES, Probe
