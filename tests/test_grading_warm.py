@@ -108,3 +108,18 @@ def test_a_forked_process_never_takes_its_parents_worker(files: Path) -> None:
         "the child ended or took the parent's worker"
     with warm.session(files) as session:
         assert session is kept and session.run_cell("y = 2") == {"ok": True}
+
+
+def test_the_interpreters_its_tests_ask_for_are_started_with_the_next_worker_and_end_with_its_session(files: Path) -> None:
+    warm.ahead(files, interpreters=1)
+    waiting = _kept()._interpreters[0]._process
+    assert waiting is not None and waiting.poll() is None
+    with warm.session(files) as session:
+        session.start_interpreters_ahead(1)  # as the engine asks: the one started ahead counts, none more starts
+        assert [i._process for i in session._interpreters] == [waiting]
+        assert session.run_cell("SALT = hash('salt')") == {"ok": True}
+        learner = Learner(session)
+        with learner.fresh(interpreter=True) as other:
+            assert other.session._process is waiting, "a test's restart did not get the interpreter started ahead"
+            assert other["SALT"].value != learner["SALT"].value, "the cells were not replayed in a new interpreter"
+    assert waiting.poll() is not None, "an interpreter started ahead outlived its session"

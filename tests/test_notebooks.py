@@ -52,3 +52,24 @@ def test_every_hidden_test_the_notebook_calls_exists(solution):
         pytest.skip("no hidden tests in this lesson")
     module = importlib.import_module(f"autograder.hidden.nb{lesson.number:02d}")
     assert sorted(set(calls) - set(module.hidden.names)) == []
+
+
+def test_every_test_that_asks_for_a_new_interpreter_is_marked_so_the_grader_starts_it_early():
+    """A test that calls `learner.fresh(interpreter=True)` is registered with `interpreter=True`, and a capstone
+    probe that calls `subject.restarted()` with `restarts=True` (autograder.hidden): unmarked, it still passes,
+    but waits a second for its interpreter; marked without asking, it starts one for nothing."""
+    import inspect
+
+    from autograder.grade.engine import hidden_tests
+    from autograder.rubric.probe import PROBES
+
+    wrong = []
+    for lesson in LESSONS:
+        registry = hidden_tests(lesson.number)
+        for name in registry.names:
+            source = inspect.getsource(registry._tests[name])
+            if "run_probe(" not in source and ("fresh(interpreter=True)" in source) != (name in registry.interpreters):
+                wrong.append(f"lesson {lesson.number:02d}: {name}")
+    wrong += [f"probe {p.id}" for p in PROBES.values() if (".restarted()" in inspect.getsource(p.run)) != p.restarts]
+    assert PROBES, "no capstone probe registered"
+    assert wrong == [], "marked wrongly: " + ", ".join(wrong)

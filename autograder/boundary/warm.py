@@ -8,7 +8,8 @@ A worker's start is the same for every submission of a lesson: the sandbox, an i
 the imports every notebook makes (IPython, pydantic, openai: about a second of CPU, course.worker).
 Nothing of the submission is in it: the worker's folder holds the lesson's release files only,
 and its first cell is the learner's. So a cohort starts the next worker while the current one is
-graded, on the machine's other core, and each submission after the first finds its worker ready.
+graded, on the machine's other core, and each submission after the first finds its worker ready,
+with the brand-new interpreters its tests will ask for (a restart) already started beside it.
 Plain nbgrader starts a kernel for every notebook; this is the trusted path's answer to that.
 
 One worker is kept ahead at a time, for one set of files and limits, by the process that started
@@ -65,9 +66,11 @@ def session(files: Path | None, *, limits: Limits | None = None, sandbox: Sandbo
     return LearnerSession(files, limits=key[1], sandbox=key[2])
 
 
-def ahead(files: Path | None, *, limits: Limits | None = None, sandbox: Sandbox | None = None) -> None:
-    """Start the worker of the next submission with these files now (it is not waited for). Never raises: where
-    none can be started now, the next submission starts its own, as without this."""
+def ahead(files: Path | None, *, limits: Limits | None = None, sandbox: Sandbox | None = None,
+          interpreters: int = 0) -> None:
+    """Start the worker of the next submission with these files now (it is not waited for), and the `interpreters`
+    its tests will ask for (`LearnerSession.start_interpreters_ahead`). Never raises: where none can be started
+    now, the next submission starts its own, as without this."""
     key = _key(files, limits, sandbox)
     with _LOCK:
         if key in _mine():
@@ -80,6 +83,7 @@ def ahead(files: Path | None, *, limits: Limits | None = None, sandbox: Sandbox 
         return
     try:
         started.start_ahead()
+        started.start_interpreters_ahead(interpreters)
     except Exception:
         started.close()
         log.warning("could not start a worker ahead; the next submission starts its own", exc_info=True)

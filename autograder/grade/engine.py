@@ -39,6 +39,7 @@ from autograder.hidden import HiddenTests, Verdict, grading_seed
 from course.worker.values import short_text
 
 log = logging.getLogger(__name__)
+_IDLE = 2  # brand-new interpreters started before a test asks for one (autograder.boundary.session), at most
 
 __all__ = ["CellRun", "Graded", "TestResult", "grade_submission", "hidden_tests"]
 
@@ -134,10 +135,10 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     runs: list[CellRun] = []
     session = warm.session(files, limits=limits, sandbox=sandbox)
     if ahead:  # before `with`: the next worker's folder is not made inside this one's
-        warm.ahead(files, limits=limits, sandbox=sandbox)
+        warm.ahead(files, limits=limits, sandbox=sandbox, interpreters=min(len(registry.interpreters), _IDLE))
     with session:
         wanted = sum(step.kind == "test" and step.grade_id in registry.interpreters for step in steps)
-        session.start_interpreters_ahead(min(wanted, 2))  # for the tests that ask for one; at most 2 wait idle
+        session.start_interpreters_ahead(min(wanted, _IDLE))  # for the tests that ask for one (if not started yet)
         for number, step in enumerate(steps, 1):
             if session.out_of_time:
                 if step.kind == "test":
