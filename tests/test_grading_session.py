@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from autograder.boundary.arguments import pure
-from autograder.boundary.remote import Learner, Remote
+from autograder.boundary.remote import Learner, LearnerError, Remote
 from autograder.boundary.session import LearnerSession
 from course.shop import Shop, use_shop
 
@@ -77,12 +79,31 @@ def test_an_interpreter_started_ahead_is_the_fresh_interpreter_a_test_gets_and_e
         assert session.run_cell("SALT = hash('salt')") == {"ok": True}
         learner = Learner(session)
         with learner.fresh(interpreter=True) as other:
-            assert other.session.generation == 1, "the interpreter started ahead was not the one given"
+            assert other.session.parent.generation == 1, "the interpreter started ahead was not the one given"
             assert other["SALT"].value != learner["SALT"].value, "the cells were not replayed in a new interpreter"
         session.start_interpreters_ahead(1)
         unused = session._interpreters[0]._process
         assert unused is not None and unused.poll() is None
     assert unused.poll() is not None, "an interpreter started ahead and never used outlived its session"
+
+
+def test_restarts_fork_one_replay_of_the_cells_and_keep_nothing_of_each_other() -> None:
+    count = "open('replays.txt', 'a').write('x')\nSALT = hash('salt')\nseen = []"
+    with LearnerSession() as session:
+        learner = Learner(session)
+        assert session.run_cell(count) == {"ok": True}
+        with learner.fresh(interpreter=True) as first:
+            salt = first["SALT"].value
+            assert salt != learner["SALT"].value, "a restart is not a new interpreter"
+            first["seen"].append("the first restart")
+        with learner.fresh(interpreter=True) as second:
+            assert second["seen"].value == [], "a restart kept what another one did in memory"
+            assert second["SALT"].value == salt
+        assert (session.workdir / "replays.txt").read_text() == "xx", "the cells were replayed for each restart"
+        assert session.run_cell("late = True") == {"ok": True}
+        with learner.fresh(interpreter=True) as third:  # a cell ran since: a new replay, with it
+            assert third["late"].value is True and third["SALT"].value != salt
+        assert (session.workdir / "replays.txt").read_text() == "xxx"
 
 
 def test_a_pure_grader_function_is_asked_once_per_distinct_argument_and_others_every_time() -> None:
@@ -99,7 +120,9 @@ def test_a_pure_grader_function_is_asked_once_per_distinct_argument_and_others_e
 
     with LearnerSession() as session:
         assert session.run_cell("def each(fn, items):\n    return [fn(x) for x in items]\n"
-                                "class Opaque:\n    pass\nTWO = [Opaque(), Opaque()]") == {"ok": True}
+                                "class Opaque:\n    pass\nTWO = [Opaque(), Opaque()]\n"
+                                "from pydantic import BaseModel\nclass A(BaseModel):\n    n: float\nclass B(A):\n    pass\n"
+                                "MODELS = [A(n=1), A(n=2), A(n=1), B(n=1), A(n=float('nan')), A(n=float('nan'))]") == {"ok": True}
         with Learner(session).fresh() as test:
             assert test["each"](shout, ["a", "b", "a", "a", 1, "1", "b"]).value == ["A", "B", "A", "A", "1", "1", "B"]
             assert asked == ["a", "b", 1, "1"], "a pure function was asked again for arguments it had answered"
@@ -109,6 +132,12 @@ def test_a_pure_grader_function_is_asked_once_per_distinct_argument_and_others_e
             asked.clear()
             test["each"](shout, test["TWO"])
             assert len(asked) == 2, "arguments without a plain value were taken for the same one"
+            asked.clear()
+            got = test["each"](shout, test["MODELS"]).value  # pydantic models: by class and dumped value
+            one, two, nan = "{'N': 1.0}", "{'N': 2.0}", "{'N': 'NAN'}"
+            assert got == [one, two, one, one, nan, nan]
+            assert asked == [{"n": 1.0}, {"n": 2.0}, {"n": 1.0}, {"n": "nan"}], \
+                "models were mistaken for one another (a subclass, a value), or asked for again"
 
 
 def test_a_test_and_its_forks_share_the_graders_core_and_every_core_comes_back_after() -> None:
@@ -132,3 +161,19 @@ def test_a_worker_that_does_not_start_in_time_is_reported_as_not_started_not_as_
     with LearnerSession() as session:
         died = session.run_cell("x = 1")["died"]
     assert "did not start within 0 seconds" in died and "without answering" not in died, died
+
+
+def test_each_makes_many_learner_objects_in_one_round_trip_and_raises_as_one_call_would() -> None:
+    with LearnerSession() as session:
+        assert session.run_cell("class P:\n    def __init__(self, n):\n        self.n = n\n"
+                                "def refuse(**kwargs):\n    raise ValueError('not this one')") == {"ok": True}
+        with Learner(session).fresh() as test:
+            sent: list[str] = []
+            request = test.session.request
+            test.session.request = lambda message: sent.append(message["op"]) or request(message)
+            made = test.each([(test["P"], {"n": n}) for n in range(50)])
+            assert sent == ["each"], "the objects were not made in one round trip"
+            assert [p.n.value for p in made] == list(range(50)) and all(p.isa("P") for p in made)
+            with pytest.raises(LearnerError) as refused:
+                test.each([(test["P"], {"n": 1}), (test["refuse"], {}), (test["P"], {"n": 2})])
+            assert refused.value.isa("ValueError") and "not this one" in refused.value.message

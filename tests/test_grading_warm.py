@@ -120,6 +120,6 @@ def test_the_interpreters_its_tests_ask_for_are_started_with_the_next_worker_and
         assert session.run_cell("SALT = hash('salt')") == {"ok": True}
         learner = Learner(session)
         with learner.fresh(interpreter=True) as other:
-            assert other.session._process is waiting, "a test's restart did not get the interpreter started ahead"
+            assert other.session.parent._process is waiting, "a test's restart did not get the interpreter started ahead"
             assert other["SALT"].value != learner["SALT"].value, "the cells were not replayed in a new interpreter"
     assert waiting.poll() is not None, "an interpreter started ahead outlived its session"

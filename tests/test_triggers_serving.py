@@ -88,3 +88,35 @@ def test_strict_delivery_raises_what_the_app_answered_500_for():
     assert deliver(app, [{"body": "{}"}])[0]["status"] == 500
     with pytest.raises(NotImplementedError):
         deliver(app, [{"body": "{}"}], strict=True)
+
+
+def test_the_block_ends_after_the_background_work_still_running(monkeypatch):
+    """The agent runs after its 202 (a background task): work still running when the block ends is waited for,
+    and a keep-alive connection left open does not hold the server."""
+    import asyncio
+    import importlib
+
+    from starlette.background import BackgroundTask
+
+    module = importlib.import_module("course.triggers.serving")  # the module (the package exports its function)
+
+    servers, done = [], []
+    make = module._server
+    monkeypatch.setattr(module, "_server", lambda config: servers.append(make(config)) or servers[-1])
+
+    async def later(body: str) -> None:
+        await asyncio.to_thread(servers[-1].stopping.wait)  # still running when the block ends
+        done.append(body)
+
+    async def accept(request: Request) -> JSONResponse:
+        body = (await request.body()).decode()
+        return JSONResponse({"ok": True}, status_code=202, background=BackgroundTask(later, body))
+
+    app = Starlette(routes=[Route("/webhook", accept, methods=["POST"])])
+    answers = deliver(app, [{"body": "one"}, {"body": "two"}])
+    assert [a["status"] for a in answers] == [202, 202] and sorted(done) == ["one", "two"]
+    with serving(app) as url:
+        client = httpx2.Client(base_url=url, trust_env=False)  # left open: the server closes its idle connection
+        assert client.post("/webhook", content=b"three").status_code == 202
+    client.close()
+    assert done[2:] == ["three"]

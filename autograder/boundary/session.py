@@ -8,7 +8,10 @@
 The session's worker runs the notebook's cells and nothing else: it is the pristine parent. Each hidden
 test runs in a fork of it (`fork()`, course.worker.loop): every test starts from the cells alone, and what
 it breaks or kills is gone with its fork. A test's "fresh process" (`clone()`) is another fork, taken in
-milliseconds; `clone(interpreter=True)` a brand-new interpreter (its own hash salt) that replays the cells.
+milliseconds. A restart (`clone(interpreter=True)`) is a fork too, of a brand-new interpreter (its own hash
+salt) that replayed the cells once, the first time a test asked: every restart starts from the cells alone
+and holds nothing of the test in memory, as a restarted kernel would, for a fork's cost instead of an
+interpreter's start and a replay each.
 
 The session remembers the cells it ran. When the worker dies in a cell (os._exit, a segfault, a limit,
 a hang), the next request starts a new worker and replays the cells first, except the one that killed
@@ -30,11 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from autograder.boundary import cores, folder
+from autograder.boundary.forked import ForkedWorker
 from autograder.boundary.link import Link, TimeLimit, WorkerDied, describe_exit
 from autograder.boundary.sandbox import Limits, PidsCgroup, Sandbox, detect, launch, new_worker_uid
 from course.worker import channel
 
-__all__ = ["ForkedWorker", "LearnerSession", "TimeLimit", "WorkerDied"]
+__all__ = ["LearnerSession", "TimeLimit", "WorkerDied"]
 
 _START_SECONDS = 60.0  # for a session's first worker to say hello (the sandbox, an interpreter, its imports)
 
@@ -64,6 +68,7 @@ class LearnerSession(Link):
         self._cgroup: PidsCgroup | None = None
         self._greeted = True             # False while a worker started ahead has not said hello yet
         self._interpreters: list[LearnerSession] = []  # started ahead for clone(interpreter=True)
+        self._restarted: LearnerSession | None = None  # the cells replayed in a brand-new interpreter: restarts fork it
         self._cpu: int | None = None     # the core a test's processes run on (`one_core`)
 
     def fork(self) -> ForkedWorker:
@@ -74,15 +79,21 @@ class LearnerSession(Link):
         """A "fresh process" in the same folder, as another process on the learner's machine would be: it sees
         the same files, so it opens the same shop database (a resume "after a restart").
 
-        A fork of this worker; with `interpreter=True` a brand-new interpreter replaying the cells instead.
+        A fork of this worker; with `interpreter=True` a fork of a brand-new interpreter that replayed the
+        cells (the same one for every restart while no cell runs in between).
         """
         if not interpreter:
             return self.fork()
-        other = self._interpreters.pop(0) if self._interpreters else self._new_interpreter()
-        other.deadline = self.deadline
-        other.cells = list(self.cells)  # replayed once it has said hello
-        other.fatal = set(self.fatal)
-        return other
+        base = self._restarted
+        if base is None or base.cells != self.cells:
+            if base is not None:
+                base.close()
+            base = self._interpreters.pop(0) if self._interpreters else self._new_interpreter()
+            base.deadline = self.deadline
+            base.cells = list(self.cells)  # replayed once it has said hello
+            base.fatal = set(self.fatal)
+            self._restarted = base
+        return base.fork()
 
     def start_interpreters_ahead(self, count: int) -> None:
         """Start the brand-new interpreters the next `count` calls of `clone(interpreter=True)` will get, now: their
@@ -174,6 +185,9 @@ class LearnerSession(Link):
     def close(self) -> None:
         while self._interpreters:  # started ahead and not asked for
             self._interpreters.pop().close()
+        if self._restarted is not None:
+            self._restarted.close()
+            self._restarted = None
         if self._sock is not None:
             try:
                 channel.send(self._sock, {"op": "stop"}, time.monotonic() + 1)
@@ -255,46 +269,3 @@ class LearnerSession(Link):
         self.kill()
         return describe_exit(code, error)
 
-
-class ForkedWorker(Link):
-    """One hidden test's process: a fork of the session's worker, which the session ends when the test does."""
-
-    def __init__(self, parent: LearnerSession) -> None:
-        super().__init__(parent.limits, parent.sandbox, parent.workdir, parent.deadline, parent.uid)
-        self.parent = parent
-        self._pid: int | None = None
-
-    def clone(self, *, interpreter: bool = False) -> Link:
-        return self.parent.clone(interpreter=interpreter)
-
-    def _start(self) -> None:
-        """A fork of the notebook's worker (again, after a death in this test: it starts from the cells again)."""
-        self._sock, self._pid = self.parent._spawn()
-        self.generation += 1
-        hello = self._receive(self._deadline())
-        if not (isinstance(hello, dict) and hello.get("ready")):
-            self.kill()
-            raise WorkerDied("the test's process did not start")
-
-    def kill(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        pid, self._pid = self._pid, None
-        if pid is not None:
-            self.parent._end(pid)
-
-    close = kill
-
-    def __enter__(self) -> ForkedWorker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _death_reason(self, error: Exception) -> str:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        pid, self._pid = self._pid, None
-        return describe_exit(self.parent._end(pid) if pid is not None else None, error)

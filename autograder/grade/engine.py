@@ -39,7 +39,7 @@ from autograder.hidden import HiddenTests, Verdict, grading_seed
 from course.worker.values import short_text
 
 log = logging.getLogger(__name__)
-_IDLE = 2  # brand-new interpreters started before a test asks for one (autograder.boundary.session), at most
+_IDLE = 1  # brand-new interpreters started before a test asks for one: restarts fork it (autograder.boundary.session)
 
 __all__ = ["CellRun", "Graded", "TestResult", "grade_submission", "hidden_tests"]
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from autograder.boundary.remote import LearnerError, LearnerNotImplemented, Remote
+from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, Remote
 from autograder.hidden import HiddenTests, pure
 from autograder.hidden.drawn import Records, effects_follow_calls, runs, words
 from course.brain import shop_brain
@@ -115,13 +115,19 @@ def _size(messages: list[dict]) -> int:
     return count_message_tokens(messages)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Event:
-    """One event of a test thread: its class's name, the fields it was made with, the learner's object."""
+    """One event of a test thread: its class's name, the fields it was made with, the learner's object (made in
+    the learner's process with the rest of its thread, in one round trip: `_Kit.thread`)."""
 
     kind: str
     fields: dict[str, Any]
-    remote: Remote
+    made: Remote | None = None
+
+    @property
+    def remote(self) -> Remote:
+        assert self.made is not None, "a test event is made in the learner's process with its thread"
+        return self.made
 
 
 @dataclass(frozen=True)
@@ -136,15 +142,22 @@ class _Thread:
 class _Kit:
     """The learner's event classes, to build threads with (in the learner's process)."""
 
-    def __init__(self, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished):
+    def __init__(self, learner: Learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
+                 Finished):
+        self.learner = learner
         self.Thread = Thread
         self.classes = {"Earlier": Earlier, "TicketReceived": TicketReceived, "ToolRequested": ToolRequested,
                         "ToolResult": ToolResult, "ToolFailed": ToolFailed, "Finished": Finished}
 
     def event(self, kind: str, **fields: Any) -> _Event:
-        return _Event(kind, fields, self.classes[kind](**fields))
+        return _Event(kind, fields)
 
     def thread(self, ticket: Ticket, events: list[_Event]) -> _Thread:
+        """The learner's Thread of these events: the ones not made yet are made first, all in one round trip."""
+        waiting = [e for e in events if e.made is None]
+        for event, made in zip(waiting, self.learner.each([(self.classes[e.kind], e.fields) for e in waiting]),
+                               strict=True):
+            event.made = made
         return _Thread(ticket, list(events), self.Thread(ticket=ticket, events=[e.remote for e in events]))
 
     def without_history(self, thread: _Thread) -> _Thread:
@@ -599,8 +612,8 @@ def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFail
 @hidden.test("context_never_over_budget")
 @_standing_in(render_event=_render_stand_in)
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
-      Finished):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+      Finished, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     fresh = kit.thread(_GRACE.ticket, _grace_after_the_run(kit).events[:41])
     for label, thread in [("Grace's new thread", fresh), *_threads(kit, rng)]:
         required = _required_size(build_context, kit, thread)
@@ -619,8 +632,8 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 @hidden.test("ticket_and_later_events_kept")
 @_standing_in(render_event=_render_stand_in)
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
-      Finished):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+      Finished, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for n in (rng.randint(30, 50), rng.randint(15, 35), rng.randint(50, 70), rng.randint(5, 12)):
         case = _Synthetic(kit, rng, n)
         required = _required_size(build_context, kit, case.thread)
@@ -649,8 +662,8 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 @hidden.test("history_dropped_oldest_first")
 @_standing_in(render_event=_render_stand_in)
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
-      Finished):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+      Finished, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for n in (rng.randint(30, 50), rng.randint(15, 35), rng.randint(50, 70)):
         case = _Synthetic(kit, rng, n)
         required = _required_size(build_context, kit, case.thread)
@@ -697,8 +710,8 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 @hidden.test("context_is_deterministic")
 @_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
-      rng):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+      rng, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for label, thread in _threads(kit, rng):
         for budget in (1_200, 1_800, rng.randrange(1_000, 4_000), _HUGE):
             try:
@@ -726,8 +739,8 @@ def _stored_events(thread: Remote) -> str:
 @hidden.test("sensitive_data_stays_in_the_thread")
 @_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
-      rng):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+      rng, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     cases = [_Synthetic(kit, rng, n, sensitive=True) for n in (rng.randint(8, 16), rng.randint(24, 36))]
     grace, drawn = _grace_after_the_run(kit), _drawn_after_the_run(kit, rng)
     checks = [(c.label + " (with card numbers and emails)", c.thread, c.cards, c.emails) for c in cases]
@@ -755,8 +768,8 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 @hidden.test("context_too_long_is_an_error")
 @_standing_in(render_event=_render_stand_in)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
-      rng):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+      rng, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     long_body = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2_300, 2_600)))  # about 4,000 tokens
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     email, order = f"{first}.{last}.{rng.randrange(100, 1000)}@example.com".lower(), rng.randrange(2000, 10_000)
@@ -805,8 +818,8 @@ def _stage_2_messages(thread: _Thread) -> list[dict]:
 
 
 @hidden.test("context_smaller_than_stage_2_messages")
-def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished, rng):
-    kit = _Kit(Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
+def _(build_context, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished, rng, learner):
+    kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
     for label, thread in (("Grace's finished thread", _grace_after_the_run(kit)),
                           ("a drawn customer's finished thread", _drawn_after_the_run(kit, rng).thread)):
         before = count_message_tokens(_stage_2_messages(thread))

@@ -31,7 +31,7 @@ def _named(learner: Learner) -> Remote:
 
 
 class Restarts:
-    """One restarted interpreter, shared by the k runs of a probe (a restart costs a second): each run's threads
+    """One restarted process, shared by the k runs of a probe: each run's threads
     are new to it all the same, since none was made there. Ends with the `stack` it is given."""
 
     def __init__(self, stack: ExitStack) -> None:

@@ -15,10 +15,15 @@ background thread inside a copy of the caller's context, so the app sees the cal
 (`use_shop`, `use_model` are context variables). Leaving the block stops it deterministically: uvicorn
 finishes the responses and the background tasks it started (the agent's run after a 202), then the
 thread is joined. Requests are sent one at a time, in order.
+
+Stopping is prompt, too: uvicorn looks at its `should_exit` flag every 0.1 s and then waits a fixed
+0.1 s more for open connections, 0.2 s on every `deliver` (the webhook lesson and its grading call it
+a dozen times). `_Server` waits for an event instead, and for exactly the work still running.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import socket
@@ -45,7 +50,7 @@ def serving(app: Any) -> Iterator[str]:
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio", http="h11",
                             ws="none", timeout_graceful_shutdown=_TIMEOUT)
-    server = uvicorn.Server(config)
+    server = _server(config)
     failed: list[BaseException] = []
 
     def run() -> None:
@@ -61,6 +66,7 @@ def serving(app: Any) -> Iterator[str]:
         yield f"http://{_HOST}:{port}"
     finally:
         server.should_exit = True
+        server.stopping.set()
         thread.join()
         sock.close()
     if failed:
@@ -93,6 +99,35 @@ def deliver(app: Any, requests: Sequence[Mapping[str, Any]], path: str = "/webho
                 name, _, message = error.partition(": ")
                 raise (NotImplementedError if name == "NotImplementedError" else ServerError)(message or error)
     return answers
+
+
+def _server(config: Any) -> Any:
+    """A uvicorn server that stops as soon as `stopping` is set, once the work in flight is done."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            self.stopping = threading.Event()
+
+        async def main_loop(self) -> None:
+            await self.on_tick(0)  # the default headers (its Date), as uvicorn's own loop starts
+            await asyncio.to_thread(self.stopping.wait)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            for listening in self.servers:
+                listening.close()
+            for connection in list(self.server_state.connections):
+                connection.shutdown()  # an idle one closes now; one mid-response closes when it is sent
+            running = set(self.server_state.tasks)  # each request's task: its response, then its background work
+            if running:
+                _, late = await asyncio.wait(running, timeout=self.config.timeout_graceful_shutdown)
+                for task in late:
+                    task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+            for listening in self.servers:
+                await listening.wait_closed()
+
+    return _Server(config)
 
 
 class ServerError(RuntimeError):
