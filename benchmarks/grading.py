@@ -25,6 +25,7 @@ from autograder.gradebook import nbgrader_run
 from course.grading.layout import Lesson, find_lesson
 from course.grading.layout import lessons as all_lessons
 
+from .in_process import seconds as in_one_process
 from .timing import median_seconds
 
 
@@ -58,15 +59,16 @@ def report(lessons: tuple[int, ...] | None = None, repeat: int = 3) -> None:
             cohort = median_seconds(partial(grade, ahead=True), repeat)
             warm.discard()
         floor = median_seconds(partial(_cells_only, lesson), repeat)
-        rows.append((lesson.slug[:2], plain, alone, cohort, floor))
+        own = in_one_process(number, repeat)
+        rows.append((lesson.slug[:2], plain, alone, cohort, floor, own))
         print(f"  {lesson.slug}: plain {plain:.2f} s, trusted alone {alone:.2f} s, in a cohort {cohort:.2f} s, "
-              f"learner cells alone {floor:.2f} s", flush=True)
+              f"learner cells alone {floor:.2f} s, cells and tests in one process {own:.2f} s", flush=True)
     print()
     print("  lesson | plain nbgrader | trusted, alone | trusted, in a cohort | ratio to plain | learner cells alone"
-          " | ratio to cells")
-    for slug, plain, alone, cohort, floor in rows:
+          " | ratio to cells | cells and tests, one process")
+    for slug, plain, alone, cohort, floor, own in rows:
         print(f"  {slug:>6} | {plain:12.2f} s | {alone:12.2f} s | {cohort:18.2f} s | {cohort / plain:13.2f}× |"
-              f" {floor:17.2f} s | {cohort / floor:13.2f}×")
+              f" {floor:17.2f} s | {cohort / floor:13.2f}× | {own:26.2f} s")
     print("\n  The ratios are a cohort's (what `course autograde` costs per notebook); goal: at most 0.5× plain and"
           " 1.5× the cells.")
 

@@ -436,3 +436,18 @@ def test_the_brain_never_claims_a_refund_the_shop_does_not_show(name: str, rende
     assert all(abs(refunds.get(order, 0) - amount) < 0.005 for order, amount in claims), (claims, refunds)
     if not refunds:
         assert not any("refunded" in body.lower() for body in told), told
+
+
+def test_the_item_a_ticket_means_is_the_one_its_distinctive_words_name_last() -> None:
+    from course.brain._facts import Item, mentioned_item
+
+    mug, pillow, cover = Item("Blue ceramic mug", 12.0), Item("Linen pillowcase set", 24.0), Item("Linen duvet cover", 60.0)
+    order = [mug, pillow, cover]
+    assert mentioned_item(order, "The mugs arrived fine but the pillowcases were torn.") is pillow  # plurals, the last
+    assert mentioned_item(order, "The pillowcases were torn. " * 200 + "And the mug too.") is mug   # a long history
+    assert mentioned_item(order, "The linen was torn.") is None  # a word both linen items have names neither
+    assert mentioned_item(order, "Nothing about what I bought.") is None
+    twins = [Item("Walnut tray", 30.0), Item("Walnut tray", 30.0), Item("Oak board", 20.0)]
+    assert mentioned_item(twins, "the tray and the board") is twins[2]
+    cups = [Item("Espresso cup", 9.0), Item("Cup saucer", 5.0)]
+    assert mentioned_item(cups, "the espresso saucer") is cups[1] and mentioned_item(cups, "the saucer espresso") is cups[0]

@@ -245,17 +245,22 @@ def addresses(text: str) -> list[str]:
 
 
 def mentioned_item(items: list[Item], ticket: str) -> Item | None:
-    """The item whose distinctive words (words no other item of the order has) the ticket mentions last."""
+    """The item whose distinctive words (words no other item of the order has) the ticket mentions last.
+
+    Read from the end, each word once: a long thread's history costs its distinct words, not all of them."""
     words = {item: {w for w in re.findall(r"[a-z0-9]+", item.name.lower()) if w not in _STOP and not w.isdigit()}
              for item in items}
-    tokens = [(m.start(), m.group()) for m in re.finditer(r"[a-z0-9]+", ticket.lower())]
-    best: tuple[int, Item] | None = None
-    for item, own in words.items():
-        distinctive = own - set().union(*(w for other, w in words.items() if other != item))
-        for position, token in tokens:
-            if any(_same_word(token, word) for word in distinctive) and (best is None or position > best[0]):
-                best = (position, item)
-    return best[1] if best else None
+    distinctive = [(item, own - set().union(*(w for other, w in words.items() if other != item)))
+                   for item, own in words.items()]
+    seen: set[str] = set()
+    for token in reversed(re.findall(r"[a-z0-9]+", ticket.lower())):
+        if token in seen:
+            continue
+        seen.add(token)
+        for item, own in distinctive:  # at the same word, the first item wins
+            if any(_same_word(token, word) for word in own):
+                return item
+    return None
 
 
 def _same_word(token: str, word: str) -> bool:

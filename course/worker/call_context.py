@@ -5,6 +5,8 @@ model is the grader's (`RemoteModel`: every request goes back over the socket), 
 file the grader shares, with the failures it planned (by name, from course.worker.faults). The
 shop is opened once per process and kept: a test makes hundreds of calls on one shop. Without a
 socket (plain nbgrader: the learner's own kernel) a call runs in whatever model and shop are set.
+Everything a call needs is imported with this module, in the worker before any fork: a fork that
+imported it on its first call paid 5 ms for it, once per hidden test.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ import os
 import socket
 from collections.abc import Iterator
 from typing import Any
+
+from course.llm import use_model
+from course.shop import Shop, use_shop
+
+from .faults import FAULT_KINDS
+from .model import RemoteModel
 
 __all__ = ["CallContext"]
 
@@ -28,12 +36,6 @@ class CallContext:
     def __call__(self, sock: socket.socket | None, context: dict[str, Any]) -> Iterator[Any]:
         """The grader's model over `sock` (the worker's, a fork's own), and the shop `context` names with its
         planned failures, for the length of one call."""
-        from course.llm import use_model
-        from course.shop import use_shop
-
-        from .faults import FAULT_KINDS
-        from .model import RemoteModel
-
         with contextlib.ExitStack() as stack:
             if sock is None:
                 yield None
@@ -50,8 +52,6 @@ class CallContext:
     def _shop(self, path: str) -> Any:
         """The shop file `path`, opened once per process: opening checks the whole file. Opened again when the
         file was replaced or learner code closed the shop."""
-        from course.shop import Shop
-
         try:
             inode = os.stat(path).st_ino
         except OSError:

@@ -23,6 +23,7 @@ __all__ = ["Worker"]
 
 _MAX_ITEMS = 10_000
 _MAX_ANSWERS = 10_000  # a pure grader function's answers kept per function
+_CLASS_NAMES: dict[type, str] = {}  # a pure function's argument's classes, as its key says them
 _FIELD_TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool}
 
 
@@ -230,7 +231,10 @@ def _seen(value: Any) -> str:
     """One argument's classes and value as JSON text. A pydantic model's dump is read by json's C encoder rather
     than by `plain` (the same JSON, 20 µs sooner: a stand-in is called for every event of every context a test
     builds); what json cannot read (a NaN, a set) gets plain's own rendering."""
-    classes = json.dumps([k.__qualname__ for k in type(value).__mro__])
+    kind = type(value)
+    classes = _CLASS_NAMES.get(kind)
+    if classes is None:
+        classes = _CLASS_NAMES[kind] = json.dumps([k.__qualname__ for k in kind.__mro__])
     if hasattr(type(value), "model_fields"):
         try:
             return classes + json.dumps(value.model_dump(mode="json"), allow_nan=False)
