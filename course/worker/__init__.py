@@ -7,6 +7,7 @@ a verdict except through values the grader judges itself:
 
     grader -> worker   {"op": "run_cell", "source": ...}         run one notebook cell
                        {"op": "call", "target": ..., "args": ...} call a learner object
+                       {"op": "each", "calls": [...]}           several calls, one round trip
                        {"op": "get", ...} / "iter" / "subclass"   look at learner objects
                        {"op": "fork"} + a socket (SCM_RIGHTS)    a test's own process (`loop`)
                        {"op": "end", "pid": n}                  kill and reap one of those forks
@@ -16,7 +17,7 @@ a verdict except through values the grader judges itself:
 
 Objects stay in the worker; the grader holds numbered references to them. Learner code runs with
 `use_model` set to a model that forwards every request to the grader (`model.RemoteModel`), and
-with the shop the grader names for the call.
+with the shop the grader names for the call (`call_context`).
 """
 
 __all__: list[str] = []  # a program (`python -m course.worker`), not a library: see loop.py and serve.py

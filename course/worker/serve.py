@@ -234,8 +234,10 @@ def _seen(value: Any) -> str:
     kind = type(value)
     classes = _CLASS_NAMES.get(kind)
     if classes is None:
-        classes = _CLASS_NAMES[kind] = json.dumps([k.__qualname__ for k in kind.__mro__])
-    if hasattr(type(value), "model_fields"):
+        classes = json.dumps([k.__qualname__ for k in kind.__mro__])
+        if len(_CLASS_NAMES) < _MAX_ANSWERS:
+            _CLASS_NAMES[kind] = classes
+    if hasattr(kind, "model_fields"):
         try:
             return classes + json.dumps(value.model_dump(mode="json"), allow_nan=False)
         except Exception:
