@@ -177,3 +177,14 @@ def test_each_makes_many_learner_objects_in_one_round_trip_and_raises_as_one_cal
             with pytest.raises(LearnerError) as refused:
                 test.each([(test["P"], {"n": 1}), (test["refuse"], {}), (test["P"], {"n": 2})])
             assert refused.value.isa("ValueError") and "not this one" in refused.value.message
+
+
+def test_no_file_of_the_learners_runs_before_the_worker_says_hello(tmp_path) -> None:
+    for name in ("openai", "ipywidgets"):  # modules the worker imports before its hello
+        (tmp_path / f"{name}.py").write_text("raise SystemExit('a file of the learner ran before the hello')\n")
+    (tmp_path / "stage_99.py").write_text("ANSWER = 42\n")  # the lesson folder's own modules still import
+    with LearnerSession(tmp_path) as session:
+        assert session.run_cell("import openai, ipywidgets\nfrom stage_99 import ANSWER\nWHERE = openai.__file__") \
+            == {"ok": True}
+        learner = Learner(session)
+        assert "site-packages" in learner["WHERE"].value and learner["ANSWER"].value == 42

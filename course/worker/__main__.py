@@ -16,7 +16,6 @@ __all__ = ["main"]
 
 def main() -> None:
     drop_privileges()  # first: no learner code, and nothing else of the course, ever runs as root
-    sys.path.insert(0, os.getcwd())  # now, as a kernel started in the lesson folder: its stage modules import
 
     # Every notebook talks to the model through openai's client, and most show the course's widgets: imported
     # before the worker says it is ready, so a worker started ahead of its submission (autograder.boundary.warm)
@@ -25,9 +24,26 @@ def main() -> None:
 
     import course.widgets  # noqa: F401
 
+    _first_request()
+
+    # Only now the lesson folder, as a kernel started there has it (its stage modules import): no file of the
+    # learner's runs before the hello, not even one named like a module imported above.
+    sys.path.insert(0, os.getcwd())
     from .loop import serve
 
     sys.exit(serve(int(sys.argv[1])))
+
+
+def _first_request() -> None:
+    """One request through openai's client to a scripted fake model, offering the shop's tools as the cells do: a
+    new interpreter's first request builds what every later one reuses (30 ms), so a worker started ahead has it
+    behind it too."""
+    from course.llm import FakeModel, Reply, client, model_name, use_model
+    from course.shop import tool_schemas
+
+    with use_model(FakeModel.scripted(Reply.tool_call("get_order", {"order_id": 1042}))):
+        client().chat.completions.create(model=model_name(), messages=[{"role": "user", "content": "Order 1042?"}],
+                                         tools=tool_schemas())  # type: ignore[arg-type]  # plain dicts, as cells pass them
 
 
 if __name__ == "__main__":
