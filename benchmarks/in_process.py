@@ -46,7 +46,7 @@ def _child(number: int) -> float:
     from autograder.boundary.in_kernel import LocalSession
     from autograder.boundary.remote import Learner
     from autograder.grade.engine import hidden_tests
-    from autograder.grade.plan import plan, read_submission, visible_checks
+    from autograder.grade.plan import plan, read_submission
     from autograder.hidden import grading_seed
     from course.grading.layout import find_lesson
     from course.worker.serve import Worker
@@ -54,8 +54,7 @@ def _child(number: int) -> float:
     lesson = find_lesson(number)
     source = nbformat.read(str(lesson.source), as_version=4)
     cells, _ = read_submission(lesson.source)
-    checks = visible_checks(source)
-    steps = [s for s in plan(source, cells or [])[0] if not (s.kind == "code" and s.grade_id in checks)]
+    steps, _ = plan(source, cells or [], checks=False)
     registry = hidden_tests(number)
     folder = Path(tempfile.mkdtemp(dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
     for item in lesson.release_dir.iterdir():

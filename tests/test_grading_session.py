@@ -177,6 +177,8 @@ def test_each_makes_many_learner_objects_in_one_round_trip_and_raises_as_one_cal
             with pytest.raises(LearnerError) as refused:
                 test.each([(test["P"], {"n": 1}), (test["refuse"], {}), (test["P"], {"n": 2})])
             assert refused.value.isa("ValueError") and "not this one" in refused.value.message
+            with pytest.raises(RuntimeError, match="at most 10,000"):  # refused whole, never cut short
+                test.each([(test["P"], {"n": n}) for n in range(10_001)])
 
 
 def test_no_file_of_the_learners_runs_before_the_worker_says_hello(tmp_path) -> None:

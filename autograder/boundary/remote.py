@@ -206,9 +206,9 @@ class Learner:
     def each(self, calls: list[tuple[Remote, dict[str, Any]]]) -> list[Remote]:
         """`[fn(**kwargs) for fn, kwargs in calls]` in one round trip (a test's thread of fifty events); the first
         that raises raises here, as it would alone. With no shop: they build objects, they run no tools."""
-        calls_ = [{"target": fn._reference(), "kwargs": {k: self.encode(v) for k, v in kwargs.items()}}
-                  for fn, kwargs in calls]
-        return [Remote(self, {"ref": info["ref"]}, info) for info in self._ask({"op": "each", "calls": calls_}, "items")]
+        wire = [{"target": fn._reference(), "kwargs": {k: self.encode(v) for k, v in kwargs.items()}}
+                for fn, kwargs in calls]
+        return [Remote(self, {"ref": info["ref"]}, info) for info in self._ask({"op": "each", "calls": wire}, "items")]
 
     def course(self, path: str) -> Remote:
         """An object of the course package as the worker has it: `learner.course("course.grading.visible:run_exercise")`."""

@@ -9,7 +9,7 @@ the imports every notebook makes (IPython, pydantic, openai: about a second of C
 Nothing of the submission is in it: the worker's folder holds the lesson's release files only,
 and its first cell is the learner's. So a cohort starts the next worker while the current one is
 graded, on the machine's other core, and each submission after the first finds its worker ready,
-with the brand-new interpreters its tests will ask for (a restart) already started beside it.
+with the brand-new interpreter its tests' restarts fork already started beside it.
 Plain nbgrader starts a kernel for every notebook; this is the trusted path's answer to that.
 
 One worker is kept ahead at a time, for one set of files and limits, by the process that started

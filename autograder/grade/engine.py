@@ -34,7 +34,7 @@ import nbformat
 from autograder.boundary import warm
 from autograder.boundary.remote import Learner
 from autograder.boundary.sandbox import Limits, Sandbox
-from autograder.grade.plan import Step, cell_kind, plan, read_submission, visible_checks
+from autograder.grade.plan import Step, cell_kind, plan, read_submission
 from autograder.hidden import HiddenTests, Verdict, grading_seed
 from course.worker.values import short_text
 
@@ -125,10 +125,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     if cells is None:
         return Graded([TestResult(g, p, 0.0, "not-run", problem or "") for g, p in tests], notes=[problem or ""],
                       seed=seed)
-    steps, tied = plan(source_nb, cells)
-    if not checks:
-        feedback = visible_checks(source_nb)
-        steps = [step for step in steps if not (step.kind == "code" and step.grade_id in feedback)]
+    steps, tied = plan(source_nb, cells, checks=checks)
     notes, last = [text for _, text in tied], -1
     registry = hidden_tests(lesson) if tests else HiddenTests(f"{lesson:02d}")
     verdicts: dict[str, Verdict] = {}

@@ -73,9 +73,9 @@ def read_submission(path_or_nb: Path | str | Any) -> tuple[list[Any] | None, str
     return cells, None
 
 
-def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[tuple[int, str]]]:
+def plan(source: Any, cells: list[Any], *, checks: bool = True) -> tuple[list[Step], list[tuple[int, str]]]:
     """The steps to run for a submission (see the module docstring), and notes on what was repaired, each with the
-    index of the submitted cell it is about."""
+    index of the submitted cell it is about. `checks=False` leaves out the lesson's visible-check cells."""
     by_id: dict[str, Any] = {cell_meta(c)["grade_id"]: c for c in source.cells if cell_meta(c).get("grade_id")}
     order: list[str] = [str(cell_meta(c).get("grade_id") or "") for c in source.cells]
     steps: list[Step] = []
@@ -115,6 +115,9 @@ def plan(source: Any, cells: list[Any]) -> tuple[list[Step], list[tuple[int, str
         step = (Step("test", grade_id=gid, restored=True) if cell_kind(original) == "test"
                 else Step("code", cell_source(original), gid, restored=True))
         placed = restore(steps, step, placed, order, index)
+    if not checks:
+        feedback = visible_checks(source)
+        steps = [step for step in steps if not (step.kind == "code" and step.grade_id in feedback)]
     return steps, notes
 
 

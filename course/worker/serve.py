@@ -106,8 +106,11 @@ class Worker:
 
     def _op_each(self, request: dict[str, Any]) -> dict[str, Any]:
         """Calls in one round trip, in order (a test's thread of fifty events): their values, or the first raise."""
+        calls = list(request.get("calls") or [])
+        if len(calls) > _MAX_ITEMS:
+            raise _BadRequest(f"{len(calls):,} calls in one request; at most {_MAX_ITEMS:,}")
         items: list[dict[str, Any]] = []
-        for call in list(request.get("calls") or [])[:_MAX_ITEMS]:
+        for call in calls:
             answer = self._op_call({**dict(call), "context": {}})
             if "value" not in answer:
                 return answer
