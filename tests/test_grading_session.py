@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from autograder.boundary.arguments import pure
 from autograder.boundary.remote import Learner, LearnerError, Remote
 from autograder.boundary.session import LearnerSession
 from course.shop import Shop, use_shop
@@ -106,13 +105,10 @@ def test_restarts_fork_one_replay_of_the_cells_and_keep_nothing_of_each_other() 
         assert (session.workdir / "replays.txt").read_text() == "xxx"
 
 
-def test_a_pure_grader_function_is_asked_once_per_distinct_argument_and_others_every_time() -> None:
-    asked: list[object] = []
+def test_a_grader_function_is_asked_at_every_call_and_a_course_stand_in_runs_in_the_worker() -> None:
+    from course.grading.stand_ins import render_fields
 
-    @pure
-    def shout(text: Remote) -> str:
-        asked.append(text.value)
-        return str(text.value).upper()
+    asked: list[object] = []
 
     def whisper(text: Remote) -> str:
         asked.append(text.value)
@@ -120,24 +116,16 @@ def test_a_pure_grader_function_is_asked_once_per_distinct_argument_and_others_e
 
     with LearnerSession() as session:
         assert session.run_cell("def each(fn, items):\n    return [fn(x) for x in items]\n"
-                                "class Opaque:\n    pass\nTWO = [Opaque(), Opaque()]\n"
-                                "from pydantic import BaseModel\nclass A(BaseModel):\n    n: float\nclass B(A):\n    pass\n"
-                                "MODELS = [A(n=1), A(n=2), A(n=1), B(n=1), A(n=float('nan')), A(n=float('nan'))]") == {"ok": True}
+                                "from pydantic import BaseModel\nclass Note(BaseModel):\n    kind: str = 'note'\n"
+                                "    text: str\nNOTES = [Note(text=f'mail a{i}@b.io') for i in range(40)]") == {"ok": True}
         with Learner(session).fresh() as test:
-            assert test["each"](shout, ["a", "b", "a", "a", 1, "1", "b"]).value == ["A", "B", "A", "A", "1", "1", "B"]
-            assert asked == ["a", "b", 1, "1"], "a pure function was asked again for arguments it had answered"
-            asked.clear()
             assert test["each"](whisper, ["A", "A"]).value == ["a", "a"]
-            assert asked == ["A", "A"], "a function not marked pure was answered without being asked"
-            asked.clear()
-            test["each"](shout, test["TWO"])
-            assert len(asked) == 2, "arguments without a plain value were taken for the same one"
-            asked.clear()
-            got = test["each"](shout, test["MODELS"]).value  # pydantic models: by class and dumped value
-            one, two, nan = "{'N': 1.0}", "{'N': 2.0}", "{'N': 'NAN'}"
-            assert got == [one, two, one, one, nan, nan]
-            assert asked == [{"n": 1.0}, {"n": 2.0}, {"n": 1.0}, {"n": "nan"}], \
-                "models were mistaken for one another (a subclass, a value), or asked for again"
+            assert asked == ["A", "A"], "a grader function was answered without being asked"
+            frames: list[str] = []
+            test.session.on_callback = lambda question: frames.append("callback") or {"failed_callback": "no"}
+            lines = test["each"](render_fields, test["NOTES"]).value
+            assert lines == ["<note mail [email]>"] * 40
+            assert frames == [], "the course's stand-in went back to the grader instead of running in the worker"
 
 
 def test_a_test_and_its_forks_share_the_graders_core_and_every_core_comes_back_after() -> None:

@@ -22,9 +22,7 @@ and plain JSON the tests judge, never an object to use. A callback number picks 
 grader's own registered functions or none; a model request is a JSON body the grader's own fake
 parses, answered only while a test's call is in progress; a call's shop faults travel out by name
 from a fixed table (course.worker.faults) and come back as counts only (course.shop.FaultPlan.consume);
-a forked test process comes back as a socket the grader made itself. A grader function marked
-`pure` (its answer depends on its arguments' values alone) may be answered by the worker from the
-answers it already had: a worker that skips asking changes nothing learner code could not skip itself. The grader never executes
+a forked test process comes back as a socket the grader made itself. The grader never executes
 notebook code outside the sandbox, and the only files of the worker's folder it opens are the
 verdict's own data (the shop database it shared), on a mount that follows no symlink.
 """

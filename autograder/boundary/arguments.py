@@ -9,15 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["encode", "pure"]
-
-
-def pure(fn: Any) -> Any:
-    """Mark a grader function whose answer depends only on its arguments' classes and values (`.classes`, `.value`):
-    the worker may give an answer again for the same arguments without asking (course.worker.serve), which
-    spares a round trip per call to a stand-in that learner code calls thousands of times in one test."""
-    fn.grader_pure = True
-    return fn
+__all__ = ["encode"]
 
 
 def encode(obj: Any, callback: Any = None) -> Any:
@@ -47,5 +39,5 @@ def encode(obj: Any, callback: Any = None) -> Any:
     if module.startswith("course.") and qualname and "<" not in qualname:
         return {"$import": f"{module}:{qualname}"}
     if callable(obj) and callback is not None and not isinstance(obj, type):
-        return {"$callback": callback(obj), **({"pure": True} if getattr(obj, "grader_pure", False) is True else {})}
+        return {"$callback": callback(obj)}
     raise TypeError(f"cannot send a {kind.__name__} to the learner's worker")

@@ -34,11 +34,11 @@ the check works or what the answer is. A parameter named `learner` gets the `Lea
 "passed"; "failed" (an assertion, or learner code raised, or the worker died); "todo" (a stub still
 raises NotImplementedError). nb00 is the toy lesson used by the grading tests.
 
-Two marks keep grading fast, and change no verdict: `@hidden.test(id, interpreter=True)` for a test
+One mark keeps grading fast, and changes no verdict: `@hidden.test(id, interpreter=True)` for a test
 that asks for `learner.fresh(interpreter=True)` (the grader starts that interpreter beside the
-cells), and `@pure` on a stand-in whose answer depends only on its arguments' classes and values
-(the worker reuses its answers instead of asking again: lesson 03's render_event is called for
-every event of every context a test builds).
+cells). A stand-in that learner code calls thousands of times a test (lesson 03's render_event, for
+every event of every context built) is a function of the course package (course.grading.stand_ins):
+it is sent by import path and runs in the worker, a call instead of a round trip.
 '''
 
 from __future__ import annotations
@@ -52,13 +52,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.boundary.arguments import pure
 from autograder.boundary.in_kernel import LocalSession
 from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, Remote, raised
 from autograder.boundary.session import TimeLimit, WorkerDied
 from course.worker.values import short_text
 
-__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "draws", "grading_seed", "pure", "raised"]
+__all__ = ["HiddenTests", "Learner", "LearnerError", "Remote", "Verdict", "draws", "grading_seed", "raised"]
 
 _MAX_MESSAGE = 600
 

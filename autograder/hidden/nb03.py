@@ -19,9 +19,9 @@ Grace's thread and the named scenarios; every refund or address change must foll
 Each exercise is scored on its own: the tests of 3.2 call the learner's `render_event` with a
 scripted stand-in for `redact` (it masks only the secrets of the test's own inputs), and the tests
 of 3.3 call `build_context` with a few-line stand-in for `render_event` (the event's fields on one
-line, long digit runs and addresses masked), so an unfinished or wrong 3.1 or 3.2 costs nothing in
-3.3. The agent's tests (`context_smaller_than_stage_2_messages` and the three after it) score the
-whole stage-3 agent and use all of the learner's functions.
+line, long digit runs and addresses masked: course.grading.stand_ins, which runs in the worker), so an
+unfinished or wrong 3.1 or 3.2 costs nothing in 3.3. The agent's tests (`context_smaller_than_stage_2_messages`
+and the three after it) score the whole stage-3 agent and use all of the learner's functions.
 """
 
 from __future__ import annotations
@@ -38,9 +38,11 @@ from datetime import timedelta
 from typing import Any
 
 from autograder.boundary.remote import Learner, LearnerError, LearnerNotImplemented, Remote
-from autograder.hidden import HiddenTests, pure
+from autograder.hidden import HiddenTests
 from autograder.hidden.drawn import Records, effects_follow_calls, runs, words
 from course.brain import shop_brain
+from course.grading.stand_ins import EMAIL_LIKE as _EMAIL_LIKE
+from course.grading.stand_ins import render_fields
 from course.llm import FakeModel, count_message_tokens, use_model
 from course.shop import (
     DEFAULT_TODAY,
@@ -61,7 +63,6 @@ from course.shop.seed import FIRST_NAMES, LAST_NAMES
 hidden = HiddenTests("03")
 
 _GRACE = SCENARIOS["long_thread"]
-_EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HUGE = 10_000_000
 _NOTE_ROOM = 40  # tokens a note about dropped messages may take on top of the required events
@@ -421,17 +422,6 @@ def _unredacted(text: Remote) -> str:
     return text.value if isinstance(text.value, str) else text.shown
 
 
-_LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){12,}")
-
-
-@pure  # called for every event of every context a test builds: the worker reuses its answers
-def _render_stand_in(event: Remote) -> str:
-    """Stand-in for the learner's render_event in the tests of 3.3: the event's fields on one line, masked."""
-    fields = event.value if isinstance(event.value, dict) else {}
-    text = f"<{fields.get('kind', event.type)} " + " ".join(f"{v}" for k, v in fields.items() if k != "kind") + ">"
-    return _EMAIL_LIKE.sub("[email]", _LONG_DIGITS.sub("[card]", text))
-
-
 def _standing_in(**functions: Any):
     """Run the decorated test with these grader functions in place of the learner's (`Learner.stand_ins`)."""
     def wrap(test):
@@ -610,7 +600,7 @@ def _(render_event, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFail
 # --- 3.3 build_context ---------------------------------------------------------------------------
 
 @hidden.test("context_never_over_budget")
-@_standing_in(render_event=_render_stand_in)
+@_standing_in(render_event=render_fields)
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
       Finished, learner):
     kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
@@ -630,7 +620,7 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 
 
 @hidden.test("ticket_and_later_events_kept")
-@_standing_in(render_event=_render_stand_in)
+@_standing_in(render_event=render_fields)
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
       Finished, learner):
     kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
@@ -660,7 +650,7 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 
 
 @hidden.test("history_dropped_oldest_first")
-@_standing_in(render_event=_render_stand_in)
+@_standing_in(render_event=render_fields)
 def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed,
       Finished, learner):
     kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
@@ -708,7 +698,7 @@ def _(rng, build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolR
 
 
 @hidden.test("context_is_deterministic")
-@_standing_in(render_event=_render_stand_in)
+@_standing_in(render_event=render_fields)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
       rng, learner):
     kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
@@ -737,7 +727,7 @@ def _stored_events(thread: Remote) -> str:
 
 
 @hidden.test("sensitive_data_stays_in_the_thread")
-@_standing_in(render_event=_render_stand_in)
+@_standing_in(render_event=render_fields)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
       rng, learner):
     kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)
@@ -766,7 +756,7 @@ def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolReques
 
 
 @hidden.test("context_too_long_is_an_error")
-@_standing_in(render_event=_render_stand_in)
+@_standing_in(render_event=render_fields)
 def _(build_context, ContextTooLong, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished,
       rng, learner):
     kit = _Kit(learner, Thread, Earlier, TicketReceived, ToolRequested, ToolResult, ToolFailed, Finished)

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import socket
 from collections.abc import Callable
 from typing import Any
 
 from . import channel
 from .call_context import CallContext
-from .values import ObjectTable, decode, describe, describe_error, plain, short_text
+from .values import ObjectTable, decode, describe, describe_error, short_text
 
 __all__ = ["Worker"]
 
 _MAX_ITEMS = 10_000
-_MAX_ANSWERS = 10_000  # a pure grader function's answers kept per function
-_CLASS_NAMES: dict[type, str] = {}  # a pure function's argument's classes, as its key says them
 _FIELD_TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool}
 
 
@@ -162,24 +159,14 @@ class Worker:
     def _decode(self, arg: Any) -> Any:
         return decode(arg, self.table, self._callback)
 
-    def _callback(self, number: int, pure: bool = False) -> Callable[..., Any]:
-        """A function that asks the grader's function `number` (a stand-in, say) and returns its answer.
-
-        A `pure` one answers from its arguments' types and values alone: an answer it gave is given again for
-        the same arguments without asking (a test's stand-in is called for every event of every context built).
-        """
+    def _callback(self, number: int) -> Callable[..., Any]:
+        """A function that asks the grader's function `number` (a stand-in, say) and returns its answer."""
         worker = self
-        answers: dict[str, dict[str, Any]] = {}
 
         def ask_the_grader(*args: Any, **kwargs: Any) -> Any:
-            key = _arguments_key(args, kwargs) if pure else None
-            answer = answers.get(key) if key is not None else None
-            if answer is None:
-                question = {"op": "callback", "id": number, "args": [describe(a, worker.table) for a in args],
-                            "kwargs": {k: describe(v, worker.table) for k, v in kwargs.items()}}
-                answer = worker._ask_grader(question)
-                if key is not None and "returned" in answer and len(answers) < _MAX_ANSWERS:
-                    answers[key] = answer
+            question = {"op": "callback", "id": number, "args": [describe(a, worker.table) for a in args],
+                        "kwargs": {k: describe(v, worker.table) for k, v in kwargs.items()}}
+            answer = worker._ask_grader(question)
             if "returned" in answer:
                 return worker._decode(answer["returned"])
             if "raise" in answer:  # the stand-in raises one of the learner's exceptions (or one it made), as their code would
@@ -218,34 +205,6 @@ class Worker:
         for part in target.get("path", []):
             obj = getattr(obj, str(part))
         return obj
-
-
-def _arguments_key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
-    """The classes and plain values of a call's arguments (what the grader would see), as one string; None when
-    one has no plain value (its answer is then asked for)."""
-    try:
-        named = sorted((str(k), v) for k, v in kwargs.items())
-        return "\x1e".join([*map(_seen, args), *(f"{k}={_seen(v)}" for k, v in named)])
-    except Exception:  # learner objects can raise anything while being read
-        return None
-
-
-def _seen(value: Any) -> str:
-    """One argument's classes and value as JSON text. A pydantic model's dump is read by json's C encoder rather
-    than by `plain` (the same JSON, 20 µs sooner: a stand-in is called for every event of every context a test
-    builds); what json cannot read (a NaN, a set) gets plain's own rendering."""
-    kind = type(value)
-    classes = _CLASS_NAMES.get(kind)
-    if classes is None:
-        classes = json.dumps([k.__qualname__ for k in kind.__mro__])
-        if len(_CLASS_NAMES) < _MAX_ANSWERS:
-            _CLASS_NAMES[kind] = classes
-    if hasattr(kind, "model_fields"):
-        try:
-            return classes + json.dumps(value.model_dump(mode="json"), allow_nan=False)
-        except Exception:
-            pass
-    return classes + json.dumps(plain(value), allow_nan=False)
 
 
 class _Capped(io.TextIOBase):

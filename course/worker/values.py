@@ -14,8 +14,6 @@ Arguments from the grader are JSON too, with tagged forms for what JSON cannot s
     {"$callback": 3}                              a function of the grader's: calling it asks the grader
                                                   (a stand-in for a learner function, say), which answers
                                                   in the same terms
-    {"$callback": 3, "pure": true}                one whose answer depends only on its arguments' classes
-                                                  and values: an answer is reused for the same ones
 Only objects under `course.` can be imported this way: the grader cannot make the worker import
 anything the learner could not.
 """
@@ -132,8 +130,8 @@ def describe_error(error: BaseException) -> dict[str, Any]:
             "message": message}
 
 
-def decode(arg: Any, table: ObjectTable, callback: Callable[[int, bool], Any] | None = None) -> Any:
-    """Rebuild an argument the grader sent (see the module docstring); `callback(n, pure)` makes grader functions."""
+def decode(arg: Any, table: ObjectTable, callback: Callable[[int], Any] | None = None) -> Any:
+    """Rebuild an argument the grader sent (see the module docstring); `callback(n)` makes grader functions."""
     if isinstance(arg, list):
         return [decode(item, table, callback) for item in arg]
     if not isinstance(arg, dict):
@@ -147,7 +145,7 @@ def decode(arg: Any, table: ObjectTable, callback: Callable[[int, bool], Any] | 
     if "$callback" in arg:
         if callback is None:
             raise ValueError("this worker cannot call back the grader")
-        return callback(int(arg["$callback"]), arg.get("pure") is True)
+        return callback(int(arg["$callback"]))
     if "$import" in arg:
         return _import(arg["$import"])
     if "$model" in arg:
