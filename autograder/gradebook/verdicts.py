@@ -41,6 +41,7 @@ import nbformat
 
 from autograder.grade.engine import Graded
 from autograder.grade.plan import cell_kind, cell_meta, cell_source, restore, visible_part
+from autograder.gradebook.kept import gradebook_at
 
 __all__ = ["OUTPUT_CAP", "autograded_notebook", "record", "safe_outputs"]
 
@@ -216,10 +217,10 @@ def record(root: Path | str, assignment: str, student: str, graded: Graded, cell
                if o is not None and cell_kind(o) == "answer"}  # the learner's text, as typed, in the source's cell
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SAWarning and friends from nbgrader's SQLAlchemy models
-        from nbgrader.api import Gradebook, MissingEntry
+        from nbgrader.api import MissingEntry
         from nbgrader.utils import compute_checksum
 
-        with Gradebook(f"sqlite:///{gradebook}", course_id) as gb:
+        with gradebook_at(gradebook, course_id) as gb:
             gb.update_or_create_student(student)
             kept, remarks = _by_hand(gb, assignment, student)
             try:

@@ -170,6 +170,11 @@ def _times(n: int) -> str:
 
 
 def _kind(event: Remote | None) -> str | None:
+    """`event.kind`: read from the event's value when it has one there (the lesson's events are pydantic models
+    with a `kind` field, so a thread's events cost no round trip each), else asked for."""
+    dumped = event.value if event is not None else None
+    if isinstance(dumped, dict) and isinstance(dumped.get("kind"), str):
+        return dumped["kind"]
     return _get(event, "kind")
 
 
