@@ -29,12 +29,14 @@ class ForkedWorker(Link):
 
     def _start(self) -> None:
         """A fork of the notebook's worker (again, after a death in this test: it starts from the cells again)."""
-        self._sock, self._pid = self.parent._spawn()
+        self._sock, self._pid, cpu = self.parent._spawn()
         self.generation += 1
         hello = self._receive(self._deadline())
         if not (isinstance(hello, dict) and hello.get("ready")):
             self.kill()
             raise WorkerDied("the test's process did not start")
+        if cpu != self.parent._cpu:  # asked for ahead, on another core than this test's
+            self._exchange({"op": "pin", "cpu": self.parent._cpu})
 
     def kill(self) -> None:
         if self._sock is not None:
@@ -42,7 +44,7 @@ class ForkedWorker(Link):
             self._sock = None
         pid, self._pid = self._pid, None
         if pid is not None:
-            self.parent._end(pid)
+            self.parent.forks.end(pid)  # without waiting: the worker reaps it while the grader goes on
 
     close = kill
 

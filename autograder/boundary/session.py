@@ -34,6 +34,7 @@ from typing import Any
 
 from autograder.boundary import cores, folder
 from autograder.boundary.forked import ForkedWorker
+from autograder.boundary.forks import Forks
 from autograder.boundary.link import Link, TimeLimit, WorkerDied, describe_exit
 from autograder.boundary.sandbox import Limits, PidsCgroup, Sandbox, detect, launch, new_worker_uid
 from course.worker import channel
@@ -70,6 +71,7 @@ class LearnerSession(Link):
         self._interpreters: list[LearnerSession] = []  # started ahead for clone(interpreter=True)
         self._restarted: LearnerSession | None = None  # the cells replayed in a brand-new interpreter: restarts fork it
         self._cpu: int | None = None     # the core a test's processes run on (`one_core`)
+        self.forks = Forks(self)         # tests' processes: the next one asked for ahead, each ended behind
 
     def fork(self) -> ForkedWorker:
         """A test's own process: a fork of this worker as the cells left it (started on its first request)."""
@@ -167,6 +169,7 @@ class LearnerSession(Link):
     def kill(self) -> None:
         """End the worker and everything it started (its process group, its PID namespace), now."""
         process, self._process = self._process, None
+        self.forks.forget()
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -219,6 +222,7 @@ class LearnerSession(Link):
         self.cells.append(source)
         index = len(self.cells) - 1
         try:
+            self.forks.drop_ahead()  # a fork asked for before this cell would not have it
             return self._exchange({"op": "run_cell", "source": source}, on_death=lambda: self.fatal.add(index))
         except WorkerDied as died:
             return {"died": died.reason}
@@ -232,22 +236,16 @@ class LearnerSession(Link):
             finally:
                 self._cpu = None
 
-    def _spawn(self) -> tuple[socket.socket, int]:
-        """Fork the worker (started first if need be); our end of the fork's socket, and its pid in the sandbox."""
+    def _spawn(self) -> tuple[socket.socket, int, int | None]:
+        """A fork of the worker (started first if need be): our end of its socket, its pid in the sandbox, and the
+        core it was asked to run on (autograder.boundary.forks)."""
         self._ensure()
-        ours, theirs = socket.socketpair()
-        try:
-            answer = self._exchange({"op": "fork", "cpu": self._cpu}, fds=(theirs.fileno(),))
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        pid = answer.get("ok")
-        if type(pid) is not int:
-            ours.close()
-            raise WorkerDied("the worker could not fork a process for the test")
-        return ours, pid
+        return self.forks.take()
+
+    def _exchange(self, message: dict[str, Any], on_death: Any = None, models: bool = False,
+                  fds: tuple[int, ...] = ()) -> dict[str, Any]:
+        self.forks.settle()  # first the answers the worker owes for forks (autograder.boundary.forks)
+        return super()._exchange(message, on_death, models, fds)
 
     def _end(self, pid: int) -> int | None:
         """Kill and reap a fork (the worker is its parent); its exit code, or None when that cannot be known."""

@@ -26,6 +26,7 @@ from .values import short_text
 __all__ = ["serve"]
 
 _SERVING: list[int] = []  # the socket this process answers on: a process learner code forks never speaks on it
+_CORES = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()  # every core the worker may use
 
 
 def serve(fd: int) -> int:
@@ -45,12 +46,14 @@ def _close_serving() -> None:
 def _loop(worker: Worker, sock: socket.socket) -> int:
     me = os.getpid()
     children: set[int] = set()
+    dying: set[int] = set()  # forks killed and not reaped yet (an end the grader does not wait for)
     channel.send(sock, {"ready": True, "pid": me})
     while True:
         try:
             request = channel.receive(sock)
         except channel.ChannelClosed:
             return 0
+        _reap(dying)
         op = request.get("op") if isinstance(request, dict) else None
         if op == "stop":
             return 0
@@ -61,7 +64,9 @@ def _loop(worker: Worker, sock: socket.socket) -> int:
             children.add(child)
             reply: dict[str, Any] = {"ok": child}
         elif op == "end":
-            reply = {"ok": _end(children, request.get("pid"))}
+            reply = {"ok": _end(children, request.get("pid"), dying if request.get("wait") is False else None)}
+        elif op == "pin":  # a test's process forked ahead of the test, moved to the test's core
+            reply = {"ok": _pin(request.get("cpu"))}
         else:
             reply = worker.answer(request) if isinstance(request, dict) else {"failed": "a request must be an object"}
         if os.getpid() != me:  # learner code forked, and this is the child coming back: it has no say
@@ -86,18 +91,26 @@ def _fork(worker: Worker, sock: socket.socket, cpu: object = None) -> int | None
         return pid
     sock.detach()  # closed by the fork hook already; the child answers on its own socket only
     os.setpgid(0, 0)  # a group of its own: ending the test ends what the test started
-    if type(cpu) is int and hasattr(os, "sched_setaffinity"):
-        try:
-            os.sched_setaffinity(0, {cpu})
-        except (OSError, ValueError):
-            pass  # a core this sandbox may not use: the test runs wherever the kernel puts it
+    _pin(cpu)
     _SERVING[0] = fds[0]
     worker.sock = socket.socket(fileno=fds[0])
     return None
 
 
-def _end(children: set[int], pid: object) -> int | None:
-    """Kill and reap one of this process's forks; its wait status as os.waitstatus_to_exitcode gives it."""
+def _pin(cpu: object) -> bool:
+    """Run this process on core `cpu` only, or on every core it may use when `cpu` is None; whether it moved."""
+    if not hasattr(os, "sched_setaffinity"):
+        return False
+    try:
+        os.sched_setaffinity(0, {cpu} if type(cpu) is int else _CORES)
+    except (OSError, ValueError):
+        return False  # a core this sandbox may not use: the test runs wherever the kernel puts it
+    return True
+
+
+def _end(children: set[int], pid: object, dying: set[int] | None) -> int | None:
+    """Kill and reap one of this process's forks; its wait status as os.waitstatus_to_exitcode gives it. With
+    `dying` (the grader does not wait for it), it is only killed, and reaped at a later request (`_reap`)."""
     if type(pid) is not int or pid not in children:
         return None
     children.discard(pid)
@@ -106,8 +119,22 @@ def _end(children: set[int], pid: object) -> int | None:
             kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+    if dying is not None:
+        dying.add(pid)
+        return None
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         return None
     return os.waitstatus_to_exitcode(status)
+
+
+def _reap(dying: set[int]) -> None:
+    """Reap the killed forks that have ended (a zombie each until then)."""
+    for pid in list(dying):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            dying.discard(pid)
