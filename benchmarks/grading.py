@@ -8,13 +8,15 @@ this process, side by side: plain `nbgrader autograde` (hidden tests in the lear
 kernel per notebook) and `autograder.grade.trusted` (learner code in a sandboxed worker, hidden
 tests here), twice: one submission alone (its worker starts when it arrives), and a submission of
 a cohort, as `course autograde` grades them (its worker was started while the one before it was
-graded: autograder.boundary.warm). Floor: the notebook's own run time as a learner runs it top
-to bottom (its visible checks included, which grading skips), in a new worker.
+graded: autograder.boundary.warm). The three take turns, one run each a round, so that a slower
+minute of the machine weighs on each of them alike. Floor: the notebook's own run time as a learner
+runs it top to bottom (its visible checks included, which grading skips), in a new worker.
 """
 
 from __future__ import annotations
 
 import shutil
+import statistics
 from functools import partial
 
 from autograder.boundary import warm
@@ -26,7 +28,7 @@ from course.grading.layout import Lesson, find_lesson
 from course.grading.layout import lessons as all_lessons
 
 from .in_process import seconds as in_one_process
-from .timing import median_seconds
+from .timing import median_seconds, seconds
 
 
 def _cells_only(lesson: Lesson) -> None:
@@ -52,12 +54,15 @@ def report(lessons: tuple[int, ...] | None = None, repeat: int = 3) -> None:
             shutil.copyfile(lesson.source, folder / f"{lesson.slug}.ipynb")
             grade = partial(trusted_autograde, course.root, lesson, "bench", gradebook=course.gradebook,
                             files=course.release.parent)
-            plain = median_seconds(partial(nbgrader_run.autograde, course.root, lesson.slug, "bench",
-                                   gradebook=course.gradebook), repeat)
-            alone = median_seconds(grade, repeat)
-            grade(ahead=True)  # the first of a cohort starts the second's worker
-            cohort = median_seconds(partial(grade, ahead=True), repeat)
-            warm.discard()
+            plain_run = partial(nbgrader_run.autograde, course.root, lesson.slug, "bench", gradebook=course.gradebook)
+            runs: dict[str, list[float]] = {"plain": [], "alone": [], "cohort": []}
+            for _ in range(repeat):  # interleaved: a slower minute of the machine weighs on each the same
+                runs["plain"].append(seconds(plain_run))
+                runs["alone"].append(seconds(grade))
+                grade(ahead=True)  # the first of a cohort starts the second's worker
+                runs["cohort"].append(seconds(partial(grade, ahead=True)))
+                warm.discard()
+            plain, alone, cohort = (statistics.median(runs[k]) for k in ("plain", "alone", "cohort"))
         floor = median_seconds(partial(_cells_only, lesson), repeat)
         own = in_one_process(number, repeat)
         rows.append((lesson.slug[:2], plain, alone, cohort, floor, own))

@@ -6,7 +6,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-__all__ = ["median_seconds"]
+__all__ = ["median_seconds", "seconds"]
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
@@ -17,3 +17,10 @@ def median_seconds(action: Callable[[], object], repeat: int) -> float:
         action()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+def seconds(action: Callable[[], object]) -> float:
+    """The wall-clock time of one run of `action` (for benchmarks that interleave what they compare)."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
