@@ -1,4 +1,4 @@
-"""Tests' processes asked for ahead and ended behind (autograder.boundary.forks), on a real sandboxed worker."""
+"""Tests' processes asked for while the test before runs (autograder.boundary.forks), on a real sandboxed worker."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ class ForkedWorker(Link):
             self._sock = None
         pid, self._pid = self._pid, None
         if pid is not None:
-            self.parent.forks.end(pid)  # without waiting: the worker reaps it while the grader goes on
+            self.parent._end(pid)
 
     close = kill
 

@@ -1,13 +1,11 @@
-"""Tests' processes from a session's worker: the next one asked for ahead, each one ended behind the test.
+"""Tests' processes from a session's worker: the next one asked for while a test runs.
 
-Every hidden test runs in a fork of the notebook's worker (autograder.boundary.forked). Asking the
-worker for a fork and ending it after the test (kill, reap) took about 6 ms a test of the grader's
-time, waiting for both. Here, when a test takes its process, the next one is asked for at once (the
-worker forks it while the test runs), and a test's process is ended without waiting: the worker kills
-it and reaps it at a later request (course.worker.loop). What the worker owes is read before anything
-else is asked of it (`settle`), so every other request still gets its own answer. A process asked for
-ahead is a test's only while it is a fork of the same cells by the same worker; else it is ended.
-Lesson 04, 14 tests: 88 -> 38 ms of a grading spent starting and ending tests' processes.
+Every hidden test runs in a fork of the notebook's worker (autograder.boundary.forked). When a test
+takes its process, the next one is asked for at once: the worker forks it (copying its page tables,
+2-3 ms for a notebook's worker) while the test runs, on another core, and the next test finds it
+waiting. The worker's answer is read before anything else is asked of it (`settle`), so every other
+request still gets its own answer. A process asked for ahead is a test's only while it is a fork of
+the same cells by the same worker; when a cell runs, or the worker is another, it is ended unused.
 """
 
 from __future__ import annotations
@@ -32,15 +30,15 @@ class _Ahead:
     cpu: int | None   # the core it was asked to run on
     cells: int        # the cells its worker had run when it was asked for
     generation: int   # which of the session's worker processes forked it
-    pid: int | None = None  # once the worker's answer is read
+    answered: bool = False  # whether the worker's answer (its pid) is read
+    pid: int | None = None
 
 
 class Forks:
-    """The forks of one session's worker, and the answers the worker owes for them."""
+    """The forks of one session's worker: the one asked for ahead, and the worker's answer it may still owe."""
 
     def __init__(self, session: LearnerSession) -> None:
         self.session = session
-        self._owed: list[_Ahead | None] = []  # in the order sent: an end's answer (None), a fork asked ahead
         self._ahead: _Ahead | None = None
 
     def take(self) -> tuple[socket.socket, int, int | None]:
@@ -69,11 +67,6 @@ class Forks:
         self._ask_ahead()
         return ours, pid, session._cpu
 
-    def end(self, pid: int) -> None:
-        """Kill a test's process, without waiting (the worker reaps it later)."""
-        if self._send({"op": "end", "pid": pid, "wait": False}):
-            self._owed.append(None)
-
     def drop_ahead(self) -> None:
         """A cell is about to run: a fork asked for ahead would not have it."""
         self.settle()
@@ -82,21 +75,18 @@ class Forks:
             self._drop(ahead)
 
     def settle(self) -> None:
-        """Read every answer the worker owes, in order; `WorkerDied` if it ends first."""
-        session = self.session
+        """Read the answer the worker owes for the fork asked for ahead, if any; `WorkerDied` if it ends first."""
+        session, ahead = self.session, self._ahead
         if session._sock is None:  # no worker: nothing it owes can come
             self.forget()
-            return
-        while self._owed:
-            waiting = self._owed.pop(0)
+        elif ahead is not None and not ahead.answered:
+            ahead.answered = True
             answer = session._receive(session._deadline())
-            if waiting is not None:
-                pid = answer.get("ok") if isinstance(answer, dict) else None
-                waiting.pid = pid if type(pid) is int else None
+            pid = answer.get("ok") if isinstance(answer, dict) else None
+            ahead.pid = pid if type(pid) is int else None
 
     def forget(self) -> None:
         """The worker is gone, and its forks with it: nothing is owed."""
-        self._owed.clear()
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
             ahead.sock.close()
@@ -112,15 +102,13 @@ class Forks:
             ours.close()
             return
         self._ahead = _Ahead(ours, session._cpu, len(session.cells), session.generation)
-        self._owed.append(self._ahead)
 
     def _drop(self, ahead: _Ahead) -> None:
         ahead.sock.close()
-        if ahead.pid is not None and ahead.generation == self.session.generation and self._send(
-                {"op": "end", "pid": ahead.pid, "wait": False}):
-            self._owed.append(None)
+        if ahead.pid is not None and ahead.generation == self.session.generation:
+            self.session._end(ahead.pid)
 
-    def _send(self, message: dict[str, object], fds: tuple[int, ...] = ()) -> bool:
+    def _send(self, message: dict[str, object], fds: tuple[int, ...]) -> bool:
         """Send to the worker without waiting for its answer; False if there is no worker to send to."""
         session = self.session
         if session._sock is None:

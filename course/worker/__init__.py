@@ -11,7 +11,6 @@ a verdict except through values the grader judges itself:
                        {"op": "get", ...} / "iter" / "subclass"   look at learner objects
                        {"op": "fork"} + a socket (SCM_RIGHTS)    a test's own process (`loop`)
                        {"op": "end", "pid": n}                  kill and reap one of those forks
-                                                                 ("wait": false: reaped at a later request)
                        {"op": "pin", "cpu": n}                  a fork, moved to the test's core
     worker -> grader   {"value": {...}} | {"raised": {...}}       the answer, described (`values`)
                        {"op": "model", "body": ...}              mid-call: a model request, which the

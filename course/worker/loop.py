@@ -46,14 +46,12 @@ def _close_serving() -> None:
 def _loop(worker: Worker, sock: socket.socket) -> int:
     me = os.getpid()
     children: set[int] = set()
-    dying: set[int] = set()  # forks killed and not reaped yet (an end the grader does not wait for)
     channel.send(sock, {"ready": True, "pid": me})
     while True:
         try:
             request = channel.receive(sock)
         except channel.ChannelClosed:
             return 0
-        _reap(dying)
         op = request.get("op") if isinstance(request, dict) else None
         if op == "stop":
             return 0
@@ -64,7 +62,7 @@ def _loop(worker: Worker, sock: socket.socket) -> int:
             children.add(child)
             reply: dict[str, Any] = {"ok": child}
         elif op == "end":
-            reply = {"ok": _end(children, request.get("pid"), dying if request.get("wait") is False else None)}
+            reply = {"ok": _end(children, request.get("pid"))}
         elif op == "pin":  # a test's process forked ahead of the test, moved to the test's core
             reply = {"ok": _pin(request.get("cpu"))}
         else:
@@ -108,9 +106,8 @@ def _pin(cpu: object) -> bool:
     return True
 
 
-def _end(children: set[int], pid: object, dying: set[int] | None) -> int | None:
-    """Kill and reap one of this process's forks; its wait status as os.waitstatus_to_exitcode gives it. With
-    `dying` (the grader does not wait for it), it is only killed, and reaped at a later request (`_reap`)."""
+def _end(children: set[int], pid: object) -> int | None:
+    """Kill and reap one of this process's forks; its wait status as os.waitstatus_to_exitcode gives it."""
     if type(pid) is not int or pid not in children:
         return None
     children.discard(pid)
@@ -119,22 +116,9 @@ def _end(children: set[int], pid: object, dying: set[int] | None) -> int | None:
             kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if dying is not None:
-        dying.add(pid)
-        return None
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         return None
     return os.waitstatus_to_exitcode(status)
 
-
-def _reap(dying: set[int]) -> None:
-    """Reap the killed forks that have ended (a zombie each until then)."""
-    for pid in list(dying):
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done = pid
-        if done:
-            dying.discard(pid)
