@@ -8,7 +8,7 @@
   arguments.py  what the grader sends the worker as an argument (plain JSON, tagged)
   session.py    the notebook's worker (cells, crashes, replays) and the restarts a test asks for
   forked.py     each test's own process: a fork of that worker
-  forks.py      those forks asked for ahead of their test and ended behind it
+  forks.py      those forks, each asked for while the test before it runs
   warm.py       the next submission's worker, started while this one is graded (a cohort)
   cores.py      a test on one core: the grading thread and the test's processes take turns
   in_kernel.py  plain nbgrader's session: the same requests answered in the learner's kernel (trusted)

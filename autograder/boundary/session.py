@@ -71,7 +71,7 @@ class LearnerSession(Link):
         self._interpreters: list[LearnerSession] = []  # started ahead for clone(interpreter=True)
         self._restarted: LearnerSession | None = None  # the cells replayed in a brand-new interpreter: restarts fork it
         self._cpu: int | None = None     # the core a test's processes run on (`one_core`)
-        self.forks = Forks(self)         # tests' processes: the next one asked for ahead, each ended behind
+        self.forks = Forks(self)         # tests' processes: the next one asked for while a test runs
 
     def fork(self) -> ForkedWorker:
         """A test's own process: a fork of this worker as the cells left it (started on its first request)."""
