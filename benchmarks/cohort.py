@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 
@@ -117,23 +118,19 @@ def report(n: int = 200, repeat: int = 1, number: int = 1) -> None:
         scores = {}
         # One seed for both runs: each grading draws its tests' inputs from its seed, so a wrong answer that fails
         # some drawn inputs and not others would score differently with different seeds.
-        seed, os.environ["COURSE_GRADING_SEED"] = os.environ.get("COURSE_GRADING_SEED"), "2026"
-        for jobs in (1, 2):
-            with ScratchCourse(lesson, tmp_path / f"jobs{jobs}") as course:
-                incoming = _write(cohort(n, course.root, number), tmp_path / f"incoming{jobs}", slug)
-                runs: list[CohortResult] = []
+        with mock.patch.dict(os.environ, {"COURSE_GRADING_SEED": "2026"}):
+            for jobs in (1, 2):
+                with ScratchCourse(lesson, tmp_path / f"jobs{jobs}") as course:
+                    incoming = _write(cohort(n, course.root, number), tmp_path / f"incoming{jobs}", slug)
+                    runs: list[CohortResult] = []
 
-                def grade(incoming: Path = incoming, root: Path = course.root, jobs: int = jobs,
-                          runs: list[CohortResult] = runs) -> None:
-                    runs.append(autograde_cohort(incoming, root, jobs=jobs, feedback=False, force=True))
+                    def grade(incoming: Path = incoming, root: Path = course.root, jobs: int = jobs,
+                              runs: list[CohortResult] = runs) -> None:
+                        runs.append(autograde_cohort(incoming, root, jobs=jobs, feedback=False, force=True))
 
-                timings[jobs] = median_seconds(grade, repeat)
-                scores[jobs] = sorted((g.student, g.score) for g in runs[-1].grades)
-                assert len(runs[-1].rows) == n, "count in must equal count out"
-        if seed is None:
-            del os.environ["COURSE_GRADING_SEED"]
-        else:
-            os.environ["COURSE_GRADING_SEED"] = seed
+                    timings[jobs] = median_seconds(grade, repeat)
+                    scores[jobs] = sorted((g.student, g.score) for g in runs[-1].grades)
+                    assert len(runs[-1].rows) == n, "count in must equal count out"
         once = median_seconds(lambda: _nbclient_once(lesson), 3)
     assert scores[1] == scores[2], "one job and two must give the same scores"
     per = timings[2] / n

@@ -11,12 +11,7 @@ __all__ = ["median_seconds", "seconds"]
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
     """Run `action` `repeat` times; the median wall-clock time of one run."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return statistics.median(seconds(action) for _ in range(repeat))
 
 
 def seconds(action: Callable[[], object]) -> float:

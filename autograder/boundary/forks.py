@@ -42,30 +42,27 @@ class Forks:
         self._ahead: _Ahead | None = None
 
     def take(self) -> tuple[socket.socket, int, int | None]:
-        """A test's process: the one asked for ahead if it still fits, else a fork now. Our end of its socket,
+        """A test's process: the one asked for ahead if it still fits, else one asked for now. Our end of its socket,
         its pid in the sandbox and the core it was asked to run on (the caller moves it if the test's differs)."""
         session = self.session
         self.settle()
         ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            if ahead.pid is not None and (ahead.generation, ahead.cells) == (session.generation, len(session.cells)):
-                self._ask_ahead()  # the next one, forked while this test runs
-                return ahead.sock, ahead.pid, ahead.cpu
+        if ahead is not None and (ahead.pid is None or (ahead.generation, ahead.cells) != (session.generation,
+                                                                                            len(session.cells))):
             self._drop(ahead)
-        ours, theirs = socket.socketpair()
-        try:
-            answer = session._exchange({"op": "fork", "cpu": session._cpu}, fds=(theirs.fileno(),))
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        pid = answer.get("ok")
-        if type(pid) is not int:
-            ours.close()
+            ahead = None
+        if ahead is None:
+            ahead = self._ask()  # `WorkerDied` if the worker is gone
+            self._answer(ahead)
+        pid = ahead.pid
+        if pid is None:
+            ahead.sock.close()
             raise WorkerDied("the worker could not fork a process for the test")
-        self._ask_ahead()
-        return ours, pid, session._cpu
+        try:
+            self._ahead = self._ask()  # the next one, forked while this test runs
+        except WorkerDied:
+            pass  # the test's own request finds out, and says so
+        return ahead.sock, pid, ahead.cpu
 
     def drop_ahead(self) -> None:
         """A cell is about to run: a fork asked for ahead would not have it."""
@@ -76,14 +73,10 @@ class Forks:
 
     def settle(self) -> None:
         """Read the answer the worker owes for the fork asked for ahead, if any; `WorkerDied` if it ends first."""
-        session, ahead = self.session, self._ahead
-        if session._sock is None:  # no worker: nothing it owes can come
+        if self.session._sock is None:  # no worker: nothing it owes can come
             self.forget()
-        elif ahead is not None and not ahead.answered:
-            ahead.answered = True
-            answer = session._receive(session._deadline())
-            pid = answer.get("ok") if isinstance(answer, dict) else None
-            ahead.pid = pid if type(pid) is int else None
+        elif self._ahead is not None:
+            self._answer(self._ahead)
 
     def forget(self) -> None:
         """The worker is gone, and its forks with it: nothing is owed."""
@@ -91,30 +84,32 @@ class Forks:
         if ahead is not None:
             ahead.sock.close()
 
-    def _ask_ahead(self) -> None:
+    def _ask(self) -> _Ahead:
+        """Ask the worker for a fork, without waiting for its answer."""
         session = self.session
+        if session._sock is None:
+            raise WorkerDied("the worker is gone")
         ours, theirs = socket.socketpair()
         try:
-            asked = self._send({"op": "fork", "cpu": session._cpu}, fds=(theirs.fileno(),))
+            session._send({"op": "fork", "cpu": session._cpu}, session._deadline(), (theirs.fileno(),))
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
-        if not asked:
-            ours.close()
+        return _Ahead(ours, session._cpu, len(session.cells), session.generation)
+
+    def _answer(self, ahead: _Ahead) -> None:
+        """Read the worker's answer to `ahead`'s fork request (its pid, or None if it could not fork), once."""
+        if ahead.answered:
             return
-        self._ahead = _Ahead(ours, session._cpu, len(session.cells), session.generation)
+        ahead.answered = True
+        session = self.session
+        answer = session._receive(session._deadline())
+        pid = answer.get("ok") if isinstance(answer, dict) else None
+        ahead.pid = pid if type(pid) is int else None
 
     def _drop(self, ahead: _Ahead) -> None:
         ahead.sock.close()
         if ahead.pid is not None and ahead.generation == self.session.generation:
             self.session._end(ahead.pid)
-
-    def _send(self, message: dict[str, object], fds: tuple[int, ...]) -> bool:
-        """Send to the worker without waiting for its answer; False if there is no worker to send to."""
-        session = self.session
-        if session._sock is None:
-            return False
-        try:
-            session._send(message, session._deadline(), fds)
-        except WorkerDied:  # it is gone: the next request starts another and says so
-            return False
-        return True
