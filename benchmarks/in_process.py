@@ -43,6 +43,7 @@ def _child(number: int) -> float:
     import nbformat
     import openai  # noqa: F401 - imported by every worker before its hello
 
+    from autograder.boundary import warmup
     from autograder.boundary.in_kernel import LocalSession
     from autograder.boundary.remote import Learner
     from autograder.grade.engine import hidden_tests
@@ -52,6 +53,8 @@ def _child(number: int) -> float:
     from course.worker.serve import Worker
 
     lesson = find_lesson(number)
+    if warmup.shows_widgets(lesson.release_dir):  # and the widgets, by a worker for a lesson that shows them
+        import course.widgets  # noqa: F401
     source = nbformat.read(str(lesson.source), as_version=4)
     cells, _ = read_submission(lesson.source)
     steps, _ = plan(source, cells or [], checks=False)

@@ -170,10 +170,10 @@ def test_each_makes_many_learner_objects_in_one_round_trip_and_raises_as_one_cal
 
 
 def test_no_file_of_the_learners_runs_before_the_worker_says_hello(tmp_path) -> None:
-    for name in ("openai", "ipywidgets"):  # modules the worker imports before its hello
+    for name in ("openai", "ipywidgets"):  # modules the worker imports before its hello (the widgets: when asked)
         (tmp_path / f"{name}.py").write_text("raise SystemExit('a file of the learner ran before the hello')\n")
     (tmp_path / "stage_99.py").write_text("ANSWER = 42\n")  # the lesson folder's own modules still import
-    with LearnerSession(tmp_path) as session:
+    with LearnerSession(tmp_path, widgets=True) as session:
         assert session.run_cell("import openai, ipywidgets\nfrom stage_99 import ANSWER\nWHERE = openai.__file__") \
             == {"ok": True}
         learner = Learner(session)

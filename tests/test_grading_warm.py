@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.boundary import warm
+from autograder.boundary import folder, warm
 from autograder.boundary.remote import Learner
 from autograder.boundary.sandbox import Limits
 from autograder.boundary.session import LearnerSession
@@ -123,3 +123,12 @@ def test_the_interpreters_its_tests_ask_for_are_started_with_the_next_worker_and
             assert other.session.parent._process is waiting, "a test's restart did not get the interpreter started ahead"
             assert other["SALT"].value != learner["SALT"].value, "the cells were not replayed in a new interpreter"
     assert waiting.poll() is not None, "an interpreter started ahead outlived its session"
+
+
+def test_a_worker_folder_made_while_a_session_is_open_is_not_made_inside_its_folder() -> None:
+    with LearnerSession() as session:  # the grader's temporary files go into the worker's folder meanwhile
+        made = folder.make(1)
+        try:
+            assert session.workdir not in made.path.parents, "the new folder would go when this session's does"
+        finally:
+            made.close()

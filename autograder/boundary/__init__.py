@@ -2,6 +2,7 @@
 
   sandbox.py    how the worker starts: bubblewrap, its limits, who it runs as (`Limits`, `detect`)
   seccomp.py    the filter that keeps a root grader's worker from making user namespaces
+  rlimits.py    its rlimits and pids cgroup, taken before the sandbox runs (prlimit, or a preexec_fn)
   cgroups.py    its pids cgroup, on cgroup v1 or a delegated v2 subtree
   folder.py     its folder: a sized tmpfs that follows no symlink, where the grader may mount one
   link.py       one channel to one worker process: requests, deadlines, the worker's own questions
@@ -10,6 +11,7 @@
   forked.py     each test's own process: a fork of that worker
   forks.py      those forks, each asked for while the test before it runs
   warm.py       the next submission's worker, started while this one is graded (a cohort)
+  warmup.py     what a worker imports before its hello, for its lesson (the widgets only where it shows them)
   cores.py      a test on one core: the grading thread and the test's processes take turns
   in_kernel.py  plain nbgrader's session: the same requests answered in the learner's kernel (trusted)
   remote.py     what a hidden test holds of learner code: `Remote` handles, plain data, `Learner`

@@ -28,6 +28,7 @@ from autograder.boundary.cgroups import alive
 __all__ = ["WorkerFolder", "can_cap", "make"]
 
 _PREFIX = "course-grading-"
+_LIVE: set[Path] = set()  # this process's open worker folders
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_NOSYMFOLLOW = 2, 4, 8, 256
 _MNT_DETACH = 2
 _ST_NOSYMFOLLOW = getattr(os, "ST_NOSYMFOLLOW", 0x2000)
@@ -39,6 +40,7 @@ class WorkerFolder:
     capped: bool    # a sized tmpfs that follows no symlink (else a plain directory)
 
     def close(self) -> None:
+        _LIVE.discard(self.path)
         if self.capped:
             _umount(self.path)
         shutil.rmtree(self.path.parent, ignore_errors=True)
@@ -47,7 +49,7 @@ class WorkerFolder:
 def make(disk_mb: int) -> WorkerFolder:
     """A new worker folder: a tmpfs of `disk_mb` MB where this process may mount one, else a plain directory."""
     _sweep()
-    top = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
+    top = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=_outside_workers()))
     path = top / "work"
     path.mkdir()
     capped = _mount(path, disk_mb)
@@ -56,7 +58,18 @@ def make(disk_mb: int) -> WorkerFolder:
         capped = False
     if not capped:
         path.chmod(0o1777)  # the worker runs as another user where the sandbox allows it; sticky: it keeps ours
+    _LIVE.add(path)
     return WorkerFolder(path, capped)
+
+
+def _outside_workers() -> str:
+    """The temporary folder, or where it was before a session sent temporary files into its worker's folder
+    (autograder.boundary.session): a worker folder made while another is open is never inside it, to go with it."""
+    base = Path(tempfile.gettempdir())
+    for live in list(_LIVE):
+        if base == live or live in base.parents:
+            return str(live.parent.parent)
+    return str(base)
 
 
 @functools.lru_cache(maxsize=1)

@@ -18,9 +18,10 @@ Where bwrap cannot run (macOS, a container without namespaces) the worker is a p
 with the same rlimits, and `Sandbox.hides_files` is False: the grader then says plainly that the
 submission could read the course's files.
 
-Limits: address space, CPU seconds, file size (rlimits set before exec), number of processes (a
-pids cgroup, v1 or v2, where the machine gives one, else RLIMIT_NPROC on an unprivileged uid), the
-folder's total size (autograder.boundary.folder), and wall clocks the grader keeps (autograder.boundary.session).
+Limits: address space, CPU seconds, file size (rlimits, set before bwrap runs: autograder.boundary.rlimits),
+number of processes (a pids cgroup, v1 or v2, where the machine gives one, else RLIMIT_NPROC on an
+unprivileged uid), the folder's total size (autograder.boundary.folder), and wall clocks the grader
+keeps (autograder.boundary.session).
 What this machine cannot enforce is listed in `Sandbox.gaps`, shown by `course doctor` and in
 every verdict. The worker leads its own process group; `LearnerSession.kill` ends the whole group.
 """
@@ -38,7 +39,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.boundary import folder
+from autograder.boundary import folder, rlimits
 from autograder.boundary.cgroups import PidsCgroup, pids_roots
 from autograder.boundary.seccomp import no_user_namespaces
 
@@ -165,41 +166,6 @@ def _environment(workdir: Path, sandboxed: bool, uid: int | None) -> dict[str, s
     return env
 
 
-def _set_limits(limits: Limits, cgroup: PidsCgroup | None, uid: int | None) -> None:  # in the child, before exec
-    import resource
-
-    if cgroup is not None:
-        try:
-            cgroup.join()
-        except OSError:
-            cgroup = None  # fall back to RLIMIT_NPROC below
-
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * _MB, limits.memory_mb * _MB))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * _MB, limits.file_mb * _MB))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    running = _processes_of(os.getuid() if uid is None else uid) if cgroup is None else None
-    if running is not None:
-        cap = running + limits.processes
-        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
-
-
-def _processes_of(uid: int) -> int | None:
-    """How many processes `uid` runs (RLIMIT_NPROC counts them all), or None where /proc is missing."""
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return None
-    count = 0
-    for entry in entries:
-        try:
-            if os.stat(f"/proc/{entry}").st_uid == uid:
-                count += 1
-        except OSError:
-            pass
-    return count
-
-
 def _gaps() -> tuple[str, ...]:
     gaps = []
     if not folder.can_cap():
@@ -245,9 +211,10 @@ def detect() -> Sandbox:
 
 
 def launch(workdir: Path, fd: int, limits: Limits, sandbox: Sandbox | None = None,
-           uid: int | None = None) -> tuple[subprocess.Popen[bytes], PidsCgroup | None]:
+           uid: int | None = None, widgets: bool = True) -> tuple[subprocess.Popen[bytes], PidsCgroup | None]:
     """Start a worker serving socket `fd` (inherited), working in `workdir`, as host `uid` (a root grader's
-    `new_worker_uid()`, the same for every worker of a session); its output is discarded.
+    `new_worker_uid()`, the same for every worker of a session); its output is discarded. `widgets`: it imports
+    them before its hello (autograder.boundary.warmup).
 
     Returns the process and its pids cgroup (None where none can be made): close the cgroup once
     the process is gone, which also kills anything the worker left behind.
@@ -257,11 +224,13 @@ def launch(workdir: Path, fd: int, limits: Limits, sandbox: Sandbox | None = Non
     cgroup = PidsCgroup.create(limits.processes)
     seccomp = _filter_fd() if bwrap is not None and uid is not None else None
     try:
+        worker = _command(bwrap, workdir, ["-c", _WORKER, str(fd), *(["--widgets"] if widgets else [])], limits, seccomp)
+        limited = rlimits.command(limits, cgroup, uid)  # the limits set before the sandbox runs (or in preexec_fn)
         process = subprocess.Popen(
-            _command(bwrap, workdir, ["-c", _WORKER, str(fd)], limits, seccomp), cwd=workdir,
+            [*limited, *worker] if limited else worker, cwd=workdir,
             env=_environment(workdir, bwrap is not None, uid), pass_fds=(fd,) if seccomp is None else (fd, seccomp),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=lambda: _set_limits(limits, cgroup, uid),
+            preexec_fn=None if limited else lambda: rlimits.preexec(limits, cgroup, uid),
         )
     except BaseException:
         if cgroup is not None:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from autograder.boundary import cores, folder
+from autograder.boundary import cores, folder, warmup
 from autograder.boundary.forked import ForkedWorker
 from autograder.boundary.forks import Forks
 from autograder.boundary.link import Link, TimeLimit, WorkerDied, describe_exit
@@ -46,7 +46,7 @@ _START_SECONDS = 60.0  # for a session's first worker to say hello (the sandbox,
 class LearnerSession(Link):
     def __init__(self, files: Path | None = None, *, limits: Limits | None = None,
                  sandbox: Sandbox | None = None, workdir: Path | None = None,
-                 deadline: float | None = None, uid: int | None = None) -> None:
+                 deadline: float | None = None, uid: int | None = None, widgets: bool | None = None) -> None:
         limits = limits or Limits()
         self._folder: folder.WorkerFolder | None = None
         if workdir is None:  # a folder of its own (a sized tmpfs where possible), removed on close
@@ -72,6 +72,7 @@ class LearnerSession(Link):
         self._restarted: LearnerSession | None = None  # the cells replayed in a brand-new interpreter: restarts fork it
         self._cpu: int | None = None     # the core a test's processes run on (`one_core`)
         self.forks = Forks(self)         # tests' processes: the next one asked for while a test runs
+        self.widgets = warmup.shows_widgets(files) if widgets is None else widgets  # imported before the hello
 
     def fork(self) -> ForkedWorker:
         """A test's own process: a fork of this worker as the cells left it (started on its first request)."""
@@ -106,7 +107,7 @@ class LearnerSession(Link):
 
     def _new_interpreter(self) -> LearnerSession:
         return LearnerSession(None, limits=self.limits, sandbox=self.sandbox, workdir=self.workdir,
-                              deadline=self.deadline, uid=self.uid)
+                              deadline=self.deadline, uid=self.uid, widgets=self.widgets)
 
     # -- the worker's life --------------------------------------------------------------------------
 
@@ -134,7 +135,8 @@ class LearnerSession(Link):
     def _launch(self) -> None:
         ours, theirs = socket.socketpair()
         try:
-            self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox, self.uid)
+            self._process, self._cgroup = launch(self.workdir, theirs.fileno(), self.limits, self.sandbox, self.uid,
+                                                 widgets=self.widgets)
         except BaseException:
             ours.close()
             raise

@@ -131,7 +131,7 @@ def grade_submission(source: Path | str | Any, submission: Path | str | Any, *, 
     verdicts: dict[str, Verdict] = {}
     runs: list[CellRun] = []
     session = warm.session(files, limits=limits, sandbox=sandbox)
-    if ahead:  # before `with`: the next worker's folder is not made inside this one's
+    if ahead:
         warm.ahead(files, limits=limits, sandbox=sandbox, interpreters=min(len(registry.interpreters), _IDLE))
     with session:
         wanted = sum(step.kind == "test" and step.grade_id in registry.interpreters for step in steps)

@@ -1,4 +1,4 @@
-"""`python -m course.worker FD`: serve the grader on the socket FD until it says stop or goes away.
+"""`python -m course.worker FD [--widgets]`: serve the grader on the socket FD until it says stop or goes away.
 
 The grader starts it isolated (`python -I -c ...main()`, autograder.boundary.sandbox), so that the
 folder the learner writes decides nothing about what runs before the privileges are dropped.
@@ -17,12 +17,14 @@ __all__ = ["main"]
 def main() -> None:
     drop_privileges()  # first: no learner code, and nothing else of the course, ever runs as root
 
-    # Every notebook talks to the model through openai's client, and most show the course's widgets: imported
-    # before the worker says it is ready, so a worker started ahead of its submission (autograder.boundary.warm)
-    # has them behind it (half a second of CPU, 0.05 s of it the widgets), not the submission's clock.
+    # Every notebook talks to the model through openai's client, and a lesson that shows the course's widgets
+    # imports ipywidgets (`--widgets`, autograder.boundary.warmup): imported before the worker says it is ready,
+    # so a worker started ahead of its submission (autograder.boundary.warm) has them behind it (0.6 s of
+    # CPU, 0.1 s of it the widgets), not the submission's clock.
     import openai  # noqa: F401
 
-    import course.widgets  # noqa: F401
+    if "--widgets" in sys.argv[2:]:
+        import course.widgets  # noqa: F401
 
     _first_request()
 
