@@ -3,7 +3,7 @@ in front of the sandbox where the machine has `prlimit`, by a preexec_fn where i
 
 from __future__ import annotations
 
-import resource
+import os
 from pathlib import Path
 
 import pytest
@@ -50,24 +50,43 @@ def test_the_worker_runs_with_its_rlimits_in_its_pids_cgroup(way: str) -> None:
             assert (session._cgroup.path / "pids.max").read_text().strip() == "21"
 
 
+def _assert_processes_capped(session: LearnerSession, seen: dict[str, list[int]]) -> None:
+    """RLIMIT_NPROC is the worker's 21 on top of what its user ran when it started (the machine's own limit is far
+    above that)."""
+    soft, hard = seen["NPROC"]
+    running = rlimits._processes_of(os.getuid() if session.uid is None else session.uid) or 0
+    assert soft == hard and 21 <= soft <= running + 32, f"the processes are not capped ({soft}, {hard})"
+
+
 def test_with_no_cgroup_the_processes_are_capped_by_rlimit(way: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PidsCgroup, "create", classmethod(lambda cls, limit, roots=None: None))
     with LearnerSession(limits=_LIMITS) as session:
         seen = _limits_inside(session)
+        _assert_processes_capped(session, seen)
     _assert_rlimits(seen)
-    soft, hard = seen["NPROC"]
-    assert soft == hard != resource.RLIM_INFINITY and soft >= 21, "no cap on the number of processes"
 
 
-def test_a_cgroup_it_cannot_join_falls_back_to_the_rlimit(way: str, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("refuses", ["at open", "silently"])
+def test_a_cgroup_it_cannot_join_falls_back_to_the_rlimit(way: str, refuses: str, monkeypatch: pytest.MonkeyPatch,
                                                             tmp_path: Path) -> None:
-    (tmp_path / "cgroup.procs").mkdir()  # writing a pid into it fails, as a cgroup this grader may not move into
+    if refuses == "at open":
+        (tmp_path / "cgroup.procs").mkdir()  # writing a pid into it fails
+    else:
+        (tmp_path / "cgroup.procs").symlink_to(os.devnull)  # the write is taken, and the pid is not listed after it
     monkeypatch.setattr(PidsCgroup, "create", classmethod(lambda cls, limit, roots=None: cls(tmp_path)))
     with LearnerSession(limits=_LIMITS) as session:
         seen = _limits_inside(session)
+        _assert_processes_capped(session, seen)
     _assert_rlimits(seen)
-    soft, hard = seen["NPROC"]
-    assert soft == hard != resource.RLIM_INFINITY and soft >= 21, "a failed join left the processes uncapped"
+
+
+def test_a_cgroup_it_cannot_join_where_processes_cannot_be_counted_still_starts_the_worker(
+        way: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "cgroup.procs").mkdir()
+    monkeypatch.setattr(PidsCgroup, "create", classmethod(lambda cls, limit, roots=None: cls(tmp_path)))
+    monkeypatch.setattr(rlimits, "_processes_of", lambda uid: None)  # no /proc: no RLIMIT_NPROC, as before
+    with LearnerSession(limits=_LIMITS) as session:
+        _assert_rlimits(_limits_inside(session))
 
 
 def test_the_command_sets_each_limit_and_ends_where_the_worker_begins() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,13 @@ def test_a_worker_imports_the_widgets_before_its_first_cell_only_for_a_lesson_th
     with LearnerSession(shown) as session:
         assert session.run_cell(_IMPORTED) == {"ok": True}
         assert Learner(session)["WIDGETS"].value is True
+
+
+def test_odd_folders_and_notebooks_decide_without_raising(tmp_path: Path) -> None:
+    (tmp_path / "lesson.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": [1, None]}]}),
+                                           encoding="utf-8")
+    (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (tmp_path / "stage.py").mkdir()  # a folder named like a module
+    os.mkfifo(tmp_path / "pipe.py")  # read, it would never end
+    assert shows_widgets(tmp_path) is False
+    assert shows_widgets(tmp_path / "lesson.ipynb") is True, "a file is no folder to decide from"

@@ -4,7 +4,7 @@ RLIMIT_NPROC alone is not enough: the kernel never applies it to root's processe
 every process of the worker's user, other workers' included. A cgroup's `pids.max` holds for
 everyone and for this worker alone. Where the machine gives the grader no cgroup it may write
 (a container, a cgroup v2 host whose subtree is not delegated), `PidsCgroup.create` returns None
-and the sandbox falls back to RLIMIT_NPROC on an unprivileged uid (autograder.boundary.sandbox).
+and the sandbox falls back to RLIMIT_NPROC on an unprivileged uid (autograder.boundary.rlimits).
 
 Where to make one: cgroup v1's `pids` hierarchy, or, on v2, the cgroup this grader runs in when
 its `cgroup.subtree_control` enables `pids` (a delegated subtree: the host's root, or a
@@ -84,7 +84,7 @@ class PidsCgroup:
             return cls(path)
         return None
 
-    def join(self) -> None:  # in the child, before exec
+    def join(self) -> None:  # in the child, before exec (rlimits.preexec; the `sh` line joins it otherwise)
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
     def pids(self) -> list[int]:

@@ -56,6 +56,7 @@ class LearnerSession(Link):
                          time.monotonic() + limits.submission_seconds if deadline is None else deadline,
                          new_worker_uid() if uid is None else uid)
         try:
+            self.widgets = warmup.shows_widgets(files) if widgets is None else widgets  # imported before the hello
             for item in Path(files).iterdir() if files is not None else ():
                 if item.is_file() and item.suffix != ".ipynb":
                     shutil.copy(item, self.workdir / item.name)
@@ -72,7 +73,6 @@ class LearnerSession(Link):
         self._restarted: LearnerSession | None = None  # the cells replayed in a brand-new interpreter: restarts fork it
         self._cpu: int | None = None     # the core a test's processes run on (`one_core`)
         self.forks = Forks(self)         # tests' processes: the next one asked for while a test runs
-        self.widgets = warmup.shows_widgets(files) if widgets is None else widgets  # imported before the hello
 
     def fork(self) -> ForkedWorker:
         """A test's own process: a fork of this worker as the cells left it (started on its first request)."""

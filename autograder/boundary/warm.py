@@ -6,7 +6,7 @@
 
 A worker's start is the same for every submission of a lesson: the sandbox, an interpreter, and
 the imports every notebook makes (IPython, pydantic, openai, and the widgets for a lesson that shows
-them: about half a second of CPU; course.worker, autograder.boundary.warmup).
+them: about 0.6 s of CPU; course.worker, autograder.boundary.warmup).
 Nothing of the submission is in it: the worker's folder holds the lesson's release files only,
 and its first cell is the learner's. So a cohort starts the next worker while the current one is
 graded, on the machine's other core, and each submission after the first finds its worker ready,

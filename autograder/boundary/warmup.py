@@ -24,11 +24,15 @@ _WIDGETS = re.compile(r"^\s*(?:import|from)\s+(?:ipywidgets|course\.widgets)\b",
 
 
 def shows_widgets(files: Path | None) -> bool:
-    """Whether the lesson in `files` (its release folder) imports widgets; True when there is no such folder,
-    since then nothing says it does not."""
+    """Whether the lesson in `files` (its release folder) imports widgets; True when there is no such folder or
+    it cannot be listed, since then nothing says it does not."""
     if files is None:
         return True
-    for item in sorted(Path(files).iterdir()):
+    try:
+        items = sorted(item for item in Path(files).iterdir() if item.is_file())  # no FIFO, no folder named x.py
+    except OSError:
+        return True
+    for item in items:
         if item.suffix == ".py" and _WIDGETS.search(_text(item)):
             return True
         if item.suffix == ".ipynb" and any(_WIDGETS.search(code) for code in _code_cells(item)):
@@ -47,10 +51,10 @@ def _code_cells(path: Path) -> list[str]:
     """The code cells' text of a notebook; none when it cannot be read (the worker then starts without widgets)."""
     try:
         cells = json.loads(_text(path)).get("cells", [])
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return []
     out = []
     for cell in cells if isinstance(cells, list) else []:
         source = cell.get("source", "") if isinstance(cell, dict) and cell.get("cell_type") == "code" else ""
-        out.append("".join(source) if isinstance(source, list) else str(source))
+        out.append("".join(map(str, source)) if isinstance(source, list) else str(source))
     return out
