@@ -56,8 +56,9 @@ def command(limits: Limits, cgroup: PidsCgroup | None, uid: int | None) -> list[
                "--core=0"]
     cap = _processes_cap(limits, uid)
     if cgroup is None:
-        return [prlimit, *([f"--nproc={cap}"] if cap else []), *rlimits, "--"]
-    return [sh, "-c", _JOIN, "sh", str(cgroup.path / "cgroup.procs"), cap, prlimit, *rlimits, "--"]
+        return [prlimit, *([f"--nproc={cap}"] if cap is not None else []), *rlimits, "--"]
+    return [sh, "-c", _JOIN, "sh", str(cgroup.path / "cgroup.procs"), "" if cap is None else str(cap), prlimit,
+            *rlimits, "--"]
 
 
 def preexec(limits: Limits, cgroup: PidsCgroup | None, uid: int | None) -> None:  # in the child, before exec
@@ -75,16 +76,16 @@ def preexec(limits: Limits, cgroup: PidsCgroup | None, uid: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * _MB, limits.file_mb * _MB))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    cap = _processes_cap(limits, uid) if cgroup is None else ""
-    if cap:
-        resource.setrlimit(resource.RLIMIT_NPROC, (int(cap), int(cap)))
+    cap = _processes_cap(limits, uid) if cgroup is None else None
+    if cap is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
 
 
-def _processes_cap(limits: Limits, uid: int | None) -> str:
+def _processes_cap(limits: Limits, uid: int | None) -> int | None:
     """RLIMIT_NPROC for a worker with no cgroup: what its user runs now (the process about to start, too), plus
-    its own processes; "" where that cannot be counted (no /proc), as `preexec` sets none there."""
+    its own processes; None where that cannot be counted (no /proc): then none is set."""
     running = _processes_of(os.getuid() if uid is None else uid)
-    return "" if running is None else str(running + 1 + limits.processes)
+    return None if running is None else running + 1 + limits.processes
 
 
 def _processes_of(uid: int) -> int | None:
